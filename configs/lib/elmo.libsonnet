@@ -1,0 +1,58 @@
+// The published ELMo models (public URLs and output dimensions, defined only here) and the
+// ELMo input representation: AllenNLP's elmo_characters indexer + elmo_token_embedder.
+//
+// Choose a published ELMo with SST_ELMO_ELMO=small|medium|original|original-5.5B (default
+// small), or use local files (your own export, or a downloaded copy) with both
+// SST_ELMO_OPTIONS=/path/options.json and SST_ELMO_WEIGHTS=/path/weights.hdf5.
+local base = 'https://allennlp.s3.amazonaws.com/models/elmo/';
+local hosted(name, output_dim) = {
+  options_file: base + name + '/elmo_' + name + '_options.json',
+  weight_file: base + name + '/elmo_' + name + '_weights.hdf5',
+  output_dim: output_dim,
+};
+
+local published = {
+  small: hosted('2x1024_128_2048cnn_1xhighway', 256),
+  medium: hosted('2x2048_256_2048cnn_1xhighway', 512),
+  original: hosted('2x4096_512_2048cnn_2xhighway', 1024),
+  'original-5.5B': hosted('2x4096_512_2048cnn_2xhighway_5.5B', 1024),
+};
+
+local name = if std.extVar('SST_ELMO_ELMO') == '' then 'small' else std.extVar('SST_ELMO_ELMO');
+local local_options = std.extVar('SST_ELMO_OPTIONS');
+local local_weights = std.extVar('SST_ELMO_WEIGHTS');
+
+local files =
+  if (local_options == '') != (local_weights == '') then
+    error 'set both SST_ELMO_OPTIONS and SST_ELMO_WEIGHTS, or neither'
+  else if local_options != '' then
+    { options_file: local_options, weight_file: local_weights }
+  else if std.objectHas(published, name) then
+    published[name]
+  else
+    error 'SST_ELMO_ELMO=' + name + ' is not one of ' + std.join(', ', std.objectFields(published));
+
+{
+  published:: published,
+  files:: files,
+
+  // Token indexers and embedders for ELMo, to merge with other representations (`+`).
+  //   mix: 'all' learns a scalar mix of all biLM layers (the paper); 'top' uses only the top
+  //        layer (the feature-extraction tutorial's setting).
+  //   fine_tune: false keeps the biLM frozen (only the mix and what follows train).
+  representation(mix='all', do_layer_norm=false, dropout=0.5, fine_tune=false):: {
+    indexers+: { elmo: { type: 'elmo_characters' } },
+    embedders+: {
+      elmo: {
+        type: 'elmo_token_embedder',
+        options_file: files.options_file,
+        weight_file: files.weight_file,
+        do_layer_norm: do_layer_norm,
+        dropout: dropout,
+        requires_grad: fine_tune,
+        [if mix == 'top' then 'scalar_mix_parameters']: [-9e10, -9e10, 1],
+      },
+    },
+    assert std.member(['all', 'top'], mix) : "mix must be 'all' or 'top'",
+  },
+}

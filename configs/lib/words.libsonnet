@@ -1,0 +1,36 @@
+// Word embeddings: trainable, randomly initialised or initialised from GloVe.
+// SST_ELMO_GLOVE=6B.50d|6B.100d|6B.300d|840B.300d overrides a config's choice of GloVe, and
+// SST_ELMO_GLOVE_FILE=/path/vectors.txt reads that GloVe's vectors from a local file.
+local base = 'https://allennlp.s3.amazonaws.com/datasets/glove/';
+local published = {
+  '6B.50d': { file: base + 'glove.6B.50d.txt.gz', dim: 50 },
+  '6B.100d': { file: base + 'glove.6B.100d.txt.gz', dim: 100 },
+  '6B.300d': { file: base + 'glove.6B.300d.txt.gz', dim: 300 },
+  '840B.300d': { file: base + 'glove.840B.300d.txt.gz', dim: 300 },
+};
+local env_name = std.extVar('SST_ELMO_GLOVE');
+local env_file = std.extVar('SST_ELMO_GLOVE_FILE');
+
+{
+  published:: published,
+
+  // glove: a name from `published` (or null for random initialisation with `dim`).
+  representation(glove=null, dim=300, trainable=true, lowercase=false)::
+    local name = if env_name != '' then env_name else glove;
+    local vectors =
+      if name == null then null
+      else if std.objectHas(published, name) then published[name]
+      else error 'GloVe ' + name + ' is not one of ' + std.join(', ', std.objectFields(published));
+    {
+      indexers+: { tokens: { type: 'single_id', lowercase_tokens: lowercase } },
+      embedders+: {
+        tokens: {
+          type: 'embedding',
+          embedding_dim: if vectors == null then dim else vectors.dim,
+          trainable: trainable,
+          [if vectors != null then 'pretrained_file']:
+            if env_file != '' then env_file else vectors.file,
+        },
+      },
+    },
+}

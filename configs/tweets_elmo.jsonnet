@@ -1,0 +1,22 @@
+// Tweets (label 1 = negative tweet, ~26% of rows) with the top ELMo layer, as in the ELMo
+// feature-extraction tutorial, and its cleaning pipeline. Judged by F1 of label 1; the loss
+// weighs the rare class up. Validation is a fixed 10% hash split of train.csv.
+//   allennlp train configs/tweets_elmo.jsonnet -s runs/tweets_elmo
+local classifier = import 'lib/classifier.libsonnet';
+local elmo = import 'lib/elmo.libsonnet';
+local paths = import 'lib/paths.libsonnet';
+
+local positive_share = 0.26;  // share of label 1 in train.csv
+
+classifier.experiment(
+  reader={ type: 'tweets_csv', split: 'train', validation_fraction: 0.1 },
+  validation_reader={ split: 'validation' },
+  train_data_path=paths.tweets('train.csv'),
+  validation_data_path=paths.tweets('train.csv'),
+  representation=elmo.representation(mix='top'),
+  positive_label='1',
+  class_weights={ '1': (1 - positive_share) / positive_share },
+  validation_metric='+positive_f1',
+  num_epochs=10,
+  patience=3,
+)

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Make (or refresh) the project's virtual environment in .venv.
+#
+# Idempotent: a second run only checks a stamp and takes a second or two.
+# Interpreter: $PYTHON if set, else the first working python3.10/3.9/3.8 on PATH,
+# else a pyenv-installed 3.10/3.9/3.8. AllenNLP 2.10.1 supports nothing newer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+EXTRAS=${EXTRAS:-dev,experiments}
+
+supported() {  # prints the interpreter's version when it runs and is 3.8-3.10
+    "$1" -c 'import sys; v = sys.version_info[:2]; assert (3, 8) <= v <= (3, 10); print("%d.%d" % v)' 2>/dev/null
+}
+
+find_python() {
+    if [ -n "${PYTHON:-}" ]; then
+        if supported "$PYTHON" >/dev/null; then echo "$PYTHON"; return 0; fi
+        echo "setup: PYTHON=$PYTHON is not a working Python 3.8-3.10 interpreter" >&2
+        return 1
+    fi
+    local candidate
+    for candidate in python3.10 python3.9 python3.8; do
+        if command -v "$candidate" >/dev/null && supported "$candidate" >/dev/null; then
+            command -v "$candidate"; return 0
+        fi
+    done
+    if command -v pyenv >/dev/null; then
+        local version
+        for version in $(pyenv versions --bare 2>/dev/null | grep -E '^3\.(10|9|8)\.[0-9]+$' | sort -t. -k2,2nr -k3,3nr); do
+            candidate="$(pyenv prefix "$version")/bin/python${version%.*}"
+            if supported "$candidate" >/dev/null; then echo "$candidate"; return 0; fi
+        done
+    fi
+    cat >&2 <<'MSG'
+setup: no Python 3.8-3.10 found (AllenNLP 2.10.1 supports nothing newer). Get one with
+  pyenv install 3.10.13            (then re-run; pyenv versions are found automatically)
+  apt-get install python3.10-venv  (Debian/Ubuntu, where packaged)
+or point at one: PYTHON=/path/to/python3.10 make setup
+MSG
+    return 1
+}
+
+stamp="$VENV/.sst_elmo-setup"
+want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1) $EXTRAS"
+if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    echo "setup: $VENV is up to date ($("$VENV/bin/python" --version))"
+    exit 0
+fi
+
+if [ ! -x "$VENV/bin/python" ] || ! supported "$VENV/bin/python" >/dev/null; then
+    python=$(find_python)
+    echo "setup: creating $VENV with $python ($(supported "$python"))"
+    rm -rf "$VENV"
+    "$python" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --upgrade "pip<27" wheel "setuptools<81"
+echo "setup: installing sst_elmo[$EXTRAS] with the pins in constraints.txt (first run: a few minutes)"
+"$VENV/bin/python" -m pip install --quiet --constraint constraints.txt --editable ".[$EXTRAS]"
+"$VENV/bin/python" -m pip check
+echo "$want" > "$stamp"
+echo "setup: done. Activate with: source $VENV/bin/activate"

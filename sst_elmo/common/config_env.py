@@ -1,0 +1,29 @@
+"""
+The environment variables that the Jsonnet configs in `configs/` read.
+
+AllenNLP hands every environment variable to Jsonnet as an external variable, but
+`std.extVar` fails on a variable that is not set. Importing `sst_elmo` (which the
+`allennlp` CLI does through `.allennlp_plugins` or `--include-package`) sets each of
+these to the empty string when it is unset, and the configs read an empty value as
+"use the default from `configs/lib/`". The defaults themselves live only there.
+"""
+import os
+from typing import Dict
+
+CONFIG_VARIABLES: Dict[str, str] = {
+    "SST_ELMO_DATA": "a directory laid out like ../shared/data (sst/, tweets/, imdb/); "
+    "empty: SST from its public URL, tweets and IMDB from ./data",
+    "SST_ELMO_ELMO": "which published ELMo: small, medium, original or original-5.5B "
+    "(empty: small)",
+    "SST_ELMO_OPTIONS": "local ELMo options.json; with SST_ELMO_WEIGHTS replaces the named ELMo",
+    "SST_ELMO_WEIGHTS": "local ELMo weights .hdf5; with SST_ELMO_OPTIONS replaces the named ELMo",
+    "SST_ELMO_GLOVE": "which GloVe: 6B.50d, 6B.100d, 6B.300d or 840B.300d "
+    "(empty: each config's own choice)",
+    "SST_ELMO_GLOVE_FILE": "a local file with the vectors of the chosen GloVe (same dimension)",
+}
+
+
+def set_config_defaults() -> None:
+    """Sets every unset config variable to "" so that `std.extVar` always finds it."""
+    for name in CONFIG_VARIABLES:
+        os.environ.setdefault(name, "")

@@ -1,0 +1,1 @@
+from sst_elmo.data.tokenizers import TreebankTokenizer

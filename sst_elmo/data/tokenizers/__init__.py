@@ -1,0 +1,1 @@
+from sst_elmo.data.tokenizers.treebank_tokenizer import TreebankTokenizer, split_sentences

@@ -1,0 +1,4 @@
+from sst_elmo.dataset_readers.classification_reader import ClassificationReader
+from sst_elmo.dataset_readers.sentence_jsonl import SentenceJsonlReader
+from sst_elmo.dataset_readers.sst_trees import SstTreesReader
+from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader

@@ -1,0 +1,110 @@
+import hashlib
+from typing import Dict, Iterable, List, Optional, Union
+
+from allennlp.data import DatasetReader, Instance, Token, TokenIndexer, Tokenizer
+from allennlp.data.fields import LabelField, TextField
+from allennlp.data.token_indexers import SingleIdTokenIndexer
+
+from sst_elmo.common.errors import InputError
+from sst_elmo.data.tokenizers import TreebankTokenizer
+
+SPLITS = ("train", "validation")
+
+
+class ClassificationReader(DatasetReader):
+    """
+    Shared behaviour of the `sst_elmo` classification readers: tokenization, token
+    indexers, truncation, a seeded hold-out split of one file, and the `Instance` layout
+    `{"tokens": TextField, "label": LabelField}` that `lstm_classifier` consumes.
+
+    Reading streams the file and shards it across distributed and data-loader workers.
+
+    # Parameters
+
+    token_indexers : `Dict[str, TokenIndexer]`, optional (default = `{"tokens": SingleIdTokenIndexer()}`)
+        For ELMo add `{"elmo": {"type": "elmo_characters"}}`; word ids and ELMo character
+        ids can be used together.
+    tokenizer : `Tokenizer`, optional (default = `TreebankTokenizer()`)
+        Splits raw text (readers of pre-tokenized input do not use it).
+    max_tokens : `int`, optional
+        Keep only the first `max_tokens` tokens of each text.
+    split : `str`, optional
+        `"train"` or `"validation"`: read only that part of a file, for data sets that come
+        without a validation file. Each row goes to one part by a hash of its id (or its line
+        number), so the split is fixed and the same on every machine and run.
+    validation_fraction : `float`, optional (default = `0.1`)
+        The share of rows that `split="validation"` reads.
+    split_seed : `str`, optional (default = `"sst_elmo"`)
+        Mixed into the hash; another seed gives another fixed split.
+    """
+
+    def __init__(
+        self,
+        token_indexers: Optional[Dict[str, TokenIndexer]] = None,
+        tokenizer: Optional[Tokenizer] = None,
+        max_tokens: Optional[int] = None,
+        split: Optional[str] = None,
+        validation_fraction: float = 0.1,
+        split_seed: str = "sst_elmo",
+        **kwargs,
+    ) -> None:
+        super().__init__(
+            manual_distributed_sharding=True, manual_multiprocess_sharding=True, **kwargs
+        )
+        if split is not None and split not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS} or null, not {split!r}")
+        if not 0.0 < validation_fraction < 1.0:
+            raise ValueError(f"validation_fraction must be in (0, 1), not {validation_fraction}")
+        self._token_indexers = token_indexers or {"tokens": SingleIdTokenIndexer()}
+        self._tokenizer = tokenizer or TreebankTokenizer()
+        self._max_tokens = max_tokens
+        self._split = split
+        self._validation_fraction = validation_fraction
+        self._split_seed = split_seed
+
+    def in_split(self, key: Union[str, int]) -> bool:
+        """Whether the row with this id (or line number) belongs to the configured split."""
+        if self._split is None:
+            return True
+        digest = hashlib.md5(f"{self._split_seed}:{key}".encode("utf-8")).hexdigest()
+        in_validation = int(digest[:8], 16) / 2**32 < self._validation_fraction
+        return in_validation == (self._split == "validation")
+
+    def tokenize(self, text: str) -> List[str]:
+        return [token.text for token in self._tokenizer.tokenize(text)]
+
+    def text_to_instance(  # type: ignore
+        self, text: Union[str, List[str]], label: Optional[Union[str, int]] = None
+    ) -> Instance:
+        """
+        # Parameters
+
+        text : `Union[str, List[str]]`
+            Raw text (tokenized by this reader's tokenizer) or a list of tokens.
+        label : `Union[str, int]`, optional
+            The gold label; integers are converted to strings.
+        """
+        words = self.tokenize(text) if isinstance(text, str) else list(text)
+        if self._max_tokens is not None:
+            words = words[: self._max_tokens]
+        if not words:
+            raise ValueError("the text has no tokens")
+        fields = {"tokens": TextField([Token(word) for word in words], self._token_indexers)}
+        if label is not None:
+            fields["label"] = LabelField(str(label))
+        return Instance(fields)
+
+    def instance_at(
+        self, path: str, line_number: int, content: str, text, label=None
+    ) -> Instance:
+        """`text_to_instance`, with any problem reported as an `InputError` at `path:line`."""
+        try:
+            return self.text_to_instance(text, label)
+        except ValueError as error:
+            raise InputError(str(error), path, line_number, content) from None
+
+    def apply_token_indexers(self, instance: Instance) -> None:
+        instance.fields["tokens"]._token_indexers = self._token_indexers  # type: ignore
+
+    def _read(self, file_path: str) -> Iterable[Instance]:
+        raise NotImplementedError

@@ -1,0 +1,90 @@
+from typing import Iterable, Optional
+
+from allennlp.data import DatasetReader, Instance
+from nltk.tree import Tree
+
+from sst_elmo.common.errors import InputError
+from sst_elmo.common.file_utils import numbered_lines
+from sst_elmo.dataset_readers.classification_reader import ClassificationReader
+
+# How the five SST sentiment labels map onto coarser label sets; `None` drops the phrase.
+GRANULARITIES = {
+    "5-class": {0: "0", 1: "1", 2: "2", 3: "3", 4: "4"},
+    "3-class": {0: "0", 1: "0", 2: "1", 3: "2", 4: "2"},
+    "2-class": {0: "0", 1: "0", 2: None, 3: "1", 4: "1"},
+}
+
+
+@DatasetReader.register("sst_trees")
+class SstTreesReader(ClassificationReader):
+    """
+    Reads the Stanford Sentiment Treebank in its PTB tree form, one tree per line, with a
+    sentiment label 0-4 on every node, e.g. `(3 (2 It) (4 (4 rocks) (2 .)))`.
+
+    Unlike AllenNLP's `sst_tokens`, every malformed tree (unbalanced brackets, a node
+    without a 0-4 label) raises one `InputError` naming the file and line, and the
+    instances carry whichever token indexers are configured, so ELMo character ids and
+    word ids can be used together.
+
+    Registered as a `DatasetReader` with name "sst_trees".
+
+    # Parameters
+
+    granularity : `str`, optional (default = `"5-class"`)
+        `"5-class"` (labels "0".."4"), `"3-class"` (negative "0", neutral "1", positive "2")
+        or `"2-class"` (negative "0", positive "1"; neutral phrases are dropped).
+    use_subtrees : `bool`, optional (default = `False`)
+        Also yield every labelled phrase inside each tree. For training only: keep it off
+        for the validation and test readers.
+    **kwargs
+        Passed to `ClassificationReader` (token indexers, `max_tokens`, ...).
+    """
+
+    def __init__(
+        self, granularity: str = "5-class", use_subtrees: bool = False, **kwargs
+    ) -> None:
+        super().__init__(**kwargs)
+        if granularity not in GRANULARITIES:
+            raise ValueError(
+                f"granularity must be one of {sorted(GRANULARITIES)}, not {granularity!r}"
+            )
+        self._label_map = GRANULARITIES[granularity]
+        self._use_subtrees = use_subtrees
+
+    def _read(self, file_path: str) -> Iterable[Instance]:
+        for line_number, line in self.shard_iterable(numbered_lines(file_path)):
+            tree = parse_tree(line, file_path, line_number)
+            phrases = tree.subtrees() if self._use_subtrees else [tree]
+            for phrase in phrases:
+                label = self._label_map[int(phrase.label())]
+                if label is not None:
+                    yield self.instance_at(file_path, line_number, line, phrase.leaves(), label)
+
+    def text_to_instance(self, text, label: Optional[str] = None) -> Instance:  # type: ignore
+        """
+        `text` is raw text, a list of tokens, or a PTB tree string such as `(3 (2 a) (3 b))`,
+        whose root label becomes the gold label.
+        """
+        if isinstance(text, str) and text.lstrip().startswith("("):
+            tree = parse_tree(text)
+            text, label = tree.leaves(), self._label_map[int(tree.label())]
+        return super().text_to_instance(text, label)
+
+
+def parse_tree(line: str, path: Optional[str] = None, line_number: Optional[int] = None) -> Tree:
+    """Parses one SST tree, checking that every node has a sentiment label 0-4."""
+    try:
+        tree = Tree.fromstring(line)
+    except ValueError as error:
+        reason = str(error).strip().splitlines()[0]
+        raise InputError(f"malformed tree: {reason}", path, line_number, line) from None
+    if not isinstance(tree, Tree):
+        raise InputError("not a tree: expected '(label ...)'", path, line_number, line)
+    for node in tree.subtrees():
+        if node.label() not in {"0", "1", "2", "3", "4"}:
+            raise InputError(
+                f"node label {node.label()!r} is not a sentiment 0-4", path, line_number, line
+            )
+        if not node.leaves() or not all(isinstance(child, (str, Tree)) for child in node):
+            raise InputError("a node has no words", path, line_number, line)
+    return tree

@@ -1,0 +1,109 @@
+"""
+The bilm-tf weight-file layout that AllenNLP's `Elmo` reads, and writing files in it.
+
+Every ELMo `weights.hdf5` holds, for an `options.json` with `char_cnn` and `lstm` sections:
+
+- `char_embed`: `(n_characters - 1, char_dim)` (row 0, padding, is added by AllenNLP)
+- `CNN/W_cnn_i`: `(1, width_i, char_dim, num_filters_i)` and `CNN/b_cnn_i`: `(num_filters_i,)`
+- `CNN_high_k/{W_transform, W_carry}`: `(n_filters, n_filters)`, `{b_transform, b_carry}`
+- `CNN_proj/W_proj`: `(n_filters, projection_dim)`, `CNN_proj/b_proj`
+- `RNN_d/RNN/MultiRNNCell/CellN/LSTMCell/W_0`: `(2 * projection_dim, 4 * dim)`, `B`: `(4 * dim,)`,
+  `W_P_0`: `(dim, projection_dim)`, for direction d (0 forward, 1 backward) and layer N.
+"""
+import json
+import os
+import tempfile
+from typing import Dict, Tuple
+
+import h5py
+import numpy
+
+# A biLM small enough for unit tests: 3 filters, 1 highway layer, LSTM 16 -> 8, 2 layers.
+TINY_OPTIONS = {
+    "lstm": {
+        "cell_clip": 3,
+        "use_skip_connections": True,
+        "n_layers": 2,
+        "proj_clip": 3,
+        "projection_dim": 8,
+        "dim": 16,
+    },
+    "char_cnn": {
+        "embedding": {"dim": 4},
+        "filters": [[1, 4], [2, 8], [3, 16]],
+        "n_highway": 1,
+        "n_characters": 262,
+        "max_characters_per_token": 50,
+        "activation": "relu",
+    },
+}
+
+
+def lstm_cell_key(direction: int, layer: int) -> str:
+    return f"RNN_{direction}/RNN/MultiRNNCell/Cell{layer}/LSTMCell"
+
+
+def layout_shapes(options: dict) -> Dict[str, Tuple[int, ...]]:
+    """Every dataset of the weight file for these options, with its shape."""
+    cnn, lstm = options["char_cnn"], options["lstm"]
+    char_dim = cnn["embedding"]["dim"]
+    n_filters = sum(num for _, num in cnn["filters"])
+    projection_dim, cell_dim = lstm["projection_dim"], lstm["dim"]
+    shapes = {"char_embed": (cnn["n_characters"] - 1, char_dim)}
+    for i, (width, num) in enumerate(cnn["filters"]):
+        shapes[f"CNN/W_cnn_{i}"] = (1, width, char_dim, num)
+        shapes[f"CNN/b_cnn_{i}"] = (num,)
+    for k in range(cnn["n_highway"]):
+        for part in ("transform", "carry"):
+            shapes[f"CNN_high_{k}/W_{part}"] = (n_filters, n_filters)
+            shapes[f"CNN_high_{k}/b_{part}"] = (n_filters,)
+    shapes["CNN_proj/W_proj"] = (n_filters, projection_dim)
+    shapes["CNN_proj/b_proj"] = (projection_dim,)
+    for direction in (0, 1):
+        for layer in range(lstm["n_layers"]):
+            cell = lstm_cell_key(direction, layer)
+            shapes[f"{cell}/W_0"] = (2 * projection_dim, 4 * cell_dim)
+            shapes[f"{cell}/B"] = (4 * cell_dim,)
+            shapes[f"{cell}/W_P_0"] = (cell_dim, projection_dim)
+    return shapes
+
+
+def random_weights(options: dict, seed: int = 0, scale: float = 0.3) -> Dict[str, numpy.ndarray]:
+    """Random float32 weights in the layout of `options` (for tests and benchmarks)."""
+    rng = numpy.random.RandomState(seed)
+    return {
+        key: (rng.standard_normal(shape) * scale).astype(numpy.float32)
+        for key, shape in layout_shapes(options).items()
+    }
+
+
+def write_weights(arrays: Dict[str, numpy.ndarray], path: str) -> None:
+    """Writes the datasets to `path` atomically: a killed run leaves no half-written file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".hdf5.partial")
+    os.close(handle)
+    try:
+        with h5py.File(temporary, "w") as out:
+            for key, value in arrays.items():
+                out.create_dataset(key, data=value)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def write_options(options: dict, path: str) -> None:
+    temporary = f"{path}.partial"
+    with open(temporary, "w") as out:
+        json.dump(options, out, indent=2)
+    os.replace(temporary, path)
+
+
+def write_random_elmo(directory: str, options: dict = TINY_OPTIONS, seed: int = 0) -> Tuple[str, str]:
+    """Writes `options.json` and a random `weights.hdf5` to `directory`; returns their paths."""
+    options_path = os.path.join(directory, "options.json")
+    weights_path = os.path.join(directory, "weights.hdf5")
+    write_options(options, options_path)
+    write_weights(random_weights(options, seed), weights_path)
+    return options_path, weights_path

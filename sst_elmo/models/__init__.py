@@ -1,0 +1,1 @@
+from sst_elmo.models.lstm_classifier import LstmClassifier

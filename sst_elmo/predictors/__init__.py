@@ -1,0 +1,1 @@
+from sst_elmo.predictors.sentence_classifier import SentenceClassifierPredictor

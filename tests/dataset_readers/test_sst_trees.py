@@ -1,0 +1,81 @@
+import pytest
+from allennlp.common import Params
+from allennlp.data import DatasetReader
+from allennlp.data.token_indexers import ELMoTokenCharactersIndexer, SingleIdTokenIndexer
+
+from sst_elmo.common.errors import InputError
+from sst_elmo.dataset_readers import SstTreesReader
+from tests.conftest import FIXTURES
+
+TRAIN = str(FIXTURES / "data" / "sst" / "train.txt")
+
+
+def labels_and_tokens(instances):
+    return [(i["label"].label, [t.text for t in i["tokens"]]) for i in instances]
+
+
+class TestSstTreesReader:
+    def test_five_class_roots(self):
+        instances = list(SstTreesReader().read(TRAIN))
+        assert len(instances) == 12
+        assert labels_and_tokens(instances)[0] == ("3", ["The", "film", "shines", "."])
+        assert labels_and_tokens(instances)[3] == (
+            "0", ["It", "is", "awful", "-LRB-", "really", "-RRB-", "."]
+        )
+
+    def test_three_and_two_class(self):
+        three = [label for label, _ in labels_and_tokens(SstTreesReader(granularity="3-class").read(TRAIN))]
+        assert three[:5] == ["2", "0", "2", "0", "1"]
+        two = labels_and_tokens(SstTreesReader(granularity="2-class").read(TRAIN))
+        assert len(two) == 10  # the two neutral roots are dropped
+        assert {label for label, _ in two} == {"0", "1"}
+
+    def test_subtrees(self):
+        phrases = labels_and_tokens(SstTreesReader(use_subtrees=True).read(TRAIN))
+        assert ("4", ["shines", "."]) in phrases
+        assert ("2", ["The"]) in phrases
+        assert len(phrases) > 50
+        binary = labels_and_tokens(SstTreesReader(use_subtrees=True, granularity="2-class").read(TRAIN))
+        assert all(label in {"0", "1"} for label, _ in binary)
+
+    def test_elmo_characters_and_word_ids_together(self):
+        reader = DatasetReader.from_params(Params({
+            "type": "sst_trees",
+            "token_indexers": {"tokens": {"type": "single_id"}, "elmo": {"type": "elmo_characters"}},
+        }))
+        instance = next(iter(reader.read(TRAIN)))
+        indexers = instance["tokens"]._token_indexers
+        assert isinstance(indexers["elmo"], ELMoTokenCharactersIndexer)
+        assert isinstance(indexers["tokens"], SingleIdTokenIndexer)
+
+    def test_text_to_instance_accepts_a_tree_raw_text_or_tokens(self):
+        reader = SstTreesReader()
+        tree = reader.text_to_instance("(4 (2 a) (4 gem))")
+        assert tree["label"].label == "4"
+        assert [t.text for t in reader.text_to_instance("It doesn't (quite) work.")["tokens"]] == [
+            "It", "does", "n't", "-LRB-", "quite", "-RRB-", "work", ".",
+        ]
+        assert "label" not in reader.text_to_instance(["a", "b"]).fields
+
+    @pytest.mark.parametrize(
+        "bad_line, message",
+        [
+            ("(3 (2 unbalanced) (3 tree)", "malformed tree"),
+            ("(3 (x label) (3 words))", "node label 'x' is not a sentiment 0-4"),
+            ("(7 (2 a) (2 b))", "node label '7'"),
+            ("just words", "malformed tree"),
+            ("(3)", "no words"),
+        ],
+    )
+    def test_malformed_tree_names_file_and_line(self, tmp_path, bad_line, message):
+        path = tmp_path / "bad.txt"
+        path.write_text("(3 (2 fine) (3 tree))\n\n" + bad_line + "\n")
+        with pytest.raises(InputError) as error:
+            list(SstTreesReader().read(str(path)))
+        assert f"{path}:3: " in str(error.value)
+        assert message in str(error.value)
+        assert "\n" not in str(error.value)
+
+    def test_unknown_granularity(self):
+        with pytest.raises(ValueError, match="granularity"):
+            SstTreesReader(granularity="7-class")
