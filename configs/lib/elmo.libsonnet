@@ -40,11 +40,14 @@ local files =
   //   mix: 'all' learns a scalar mix of all biLM layers (the paper); 'top' uses only the top
   //        layer (the feature-extraction tutorial's setting).
   //   fine_tune: false keeps the biLM frozen (only the mix and what follows train).
-  representation(mix='all', do_layer_norm=false, dropout=0.5, fine_tune=false):: {
+  //   stateful: false (default) resets the biLM state for every batch, so a sentence's vectors
+  //        depend only on the sentence (sst_elmo's stateless_elmo); true is AllenNLP's
+  //        elmo_token_embedder, which carries LSTM state from batch to batch.
+  representation(mix='all', do_layer_norm=false, dropout=0.5, fine_tune=false, stateful=false):: {
     indexers+: { elmo: { type: 'elmo_characters' } },
     embedders+: {
       elmo: {
-        type: 'elmo_token_embedder',
+        type: if stateful then 'elmo_token_embedder' else 'stateless_elmo',
         options_file: files.options_file,
         weight_file: files.weight_file,
         do_layer_norm: do_layer_norm,

@@ -66,7 +66,7 @@ class ClassificationReader(DatasetReader):
         """Whether the row with this id (or line number) belongs to the configured split."""
         if self._split is None:
             return True
-        digest = hashlib.md5(f"{self._split_seed}:{key}".encode("utf-8")).hexdigest()
+        digest = hashlib.md5(f"{self._split_seed}:{key}".encode()).hexdigest()
         in_validation = int(digest[:8], 16) / 2**32 < self._validation_fraction
         return in_validation == (self._split == "validation")
 

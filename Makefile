@@ -1,0 +1,16 @@
+# The two commands a newcomer needs (each installs what it needs first):
+#   make demo   train -> evaluate -> predict, end to end
+#   make test   the whole test suite
+.PHONY: setup demo test lint
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	@scripts/demo.sh
+
+test: setup
+	@scripts/test.sh
+
+lint: setup
+	@.venv/bin/ruff check sst_elmo tests scripts

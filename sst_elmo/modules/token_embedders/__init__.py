@@ -1,0 +1,1 @@
+from sst_elmo.modules.token_embedders.stateless_elmo import StatelessElmoTokenEmbedder

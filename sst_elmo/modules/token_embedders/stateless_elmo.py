@@ -1,0 +1,39 @@
+from typing import Optional
+
+import torch
+from allennlp.modules.token_embedders import ElmoTokenEmbedder, TokenEmbedder
+
+
+@TokenEmbedder.register("stateless_elmo")
+class StatelessElmoTokenEmbedder(ElmoTokenEmbedder):
+    """
+    AllenNLP's `elmo_token_embedder` with the biLM's LSTM state reset before every batch.
+
+    AllenNLP's ELMo LSTM is stateful: each batch starts from the final states of the
+    previous one (AllenNLP issues #1169, #2371), so a sentence's vectors, and a classifier's
+    prediction, depend on what was embedded before it and in which batch. Here every batch
+    starts from zero states, so a sentence's vectors depend on the sentence alone:
+    predictions are the same whatever the batch size or order, and the first batch of a fresh
+    `elmo_token_embedder` gives identical numbers.
+
+    Registered as a `TokenEmbedder` with name "stateless_elmo". Takes the same parameters
+    as `ElmoTokenEmbedder`.
+    """
+
+    def forward(  # type: ignore
+        self, elmo_tokens: torch.Tensor, word_inputs: Optional[torch.Tensor] = None
+    ) -> torch.Tensor:
+        """
+        # Parameters
+
+        elmo_tokens : `torch.Tensor`
+            Character ids, shape `(batch_size, num_tokens, 50)`.
+        word_inputs : `torch.Tensor`, optional
+            Word ids, shape `(batch_size, num_tokens)`, for a biLM with cached word vectors.
+
+        # Returns
+
+        The ELMo vectors, shape `(batch_size, num_tokens, output_dim)`.
+        """
+        self._elmo._elmo_lstm._elmo_lstm.reset_states()
+        return super().forward(elmo_tokens, word_inputs)

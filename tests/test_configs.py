@@ -1,0 +1,76 @@
+"""Every experiment config in configs/ evaluates and builds, with data pointed at fixtures."""
+import json
+import os
+
+import _jsonnet
+import pytest
+from allennlp.commands.train import TrainModel
+from allennlp.common import Params
+from allennlp.common.util import prepare_environment
+
+from tests.conftest import CONFIGS
+
+EXPERIMENTS = sorted(p for p in CONFIGS.rglob("*.jsonnet") if "lib" not in p.parts)
+
+
+def test_there_are_configs():
+    assert len(EXPERIMENTS) >= 7
+
+
+@pytest.mark.usefixtures("fixture_env")
+@pytest.mark.parametrize("config", EXPERIMENTS, ids=[p.name for p in EXPERIMENTS])
+def test_config_builds_everything(config, tmp_path):
+    params = Params.from_file(str(config))
+    metric = params["trainer"]["validation_metric"].lstrip("+-")
+    for key in ("train_data_path", "validation_data_path", "test_data_path"):
+        if key in params:
+            assert os.path.exists(params[key]), f"{key} not pointed at the fixtures: {params[key]}"
+    prepare_environment(params)  # pops the seeds, as `allennlp train` does
+    train_loop = TrainModel.from_params(params=params, serialization_dir=str(tmp_path), local_rank=0)
+    model = train_loop.model
+    assert model.vocab.get_vocab_size("labels") >= 2
+    model(**next(iter(train_loop.trainer.data_loader)))
+    assert metric in model.get_metrics(reset=True), f"the model reports no {metric!r}"
+
+
+def evaluate(config, **env):
+    variables = {name: "" for name in (
+        "SST_ELMO_DATA", "SST_ELMO_ELMO", "SST_ELMO_OPTIONS", "SST_ELMO_WEIGHTS",
+        "SST_ELMO_GLOVE", "SST_ELMO_GLOVE_FILE")}
+    variables.update(env)
+    return json.loads(_jsonnet.evaluate_file(str(CONFIGS / config), ext_vars=variables))
+
+
+def test_online_defaults_are_public_urls():
+    config = evaluate("sst5_elmo_glove.jsonnet")
+    assert config["train_data_path"] == "https://allennlp.s3.amazonaws.com/datasets/sst/train.txt"
+    embedders = config["model"]["text_field_embedder"]["token_embedders"]
+    assert embedders["elmo"]["weight_file"].endswith("elmo_2x1024_128_2048cnn_1xhighway_weights.hdf5")
+    assert embedders["tokens"]["pretrained_file"].endswith("glove.840B.300d.txt.gz")
+    assert embedders["tokens"]["embedding_dim"] == 300
+
+
+def test_elmo_by_name_and_by_local_files():
+    elmo = evaluate("sst5_elmo.jsonnet", SST_ELMO_ELMO="original")["model"]["text_field_embedder"]
+    assert "2x4096_512_2048cnn_2xhighway_options.json" in elmo["token_embedders"]["elmo"]["options_file"]
+    local = evaluate("sst5_elmo.jsonnet", SST_ELMO_OPTIONS="/o.json", SST_ELMO_WEIGHTS="/w.hdf5")
+    embedder = local["model"]["text_field_embedder"]["token_embedders"]["elmo"]
+    assert (embedder["options_file"], embedder["weight_file"]) == ("/o.json", "/w.hdf5")
+    for env, message in [({"SST_ELMO_ELMO": "huge"}, "not one of"),
+                         ({"SST_ELMO_OPTIONS": "/o.json"}, "set both")]:
+        with pytest.raises(RuntimeError, match=message):
+            evaluate("sst5_elmo.jsonnet", **env)
+
+
+def test_switches():
+    tweets = evaluate("tweets_elmo.jsonnet")
+    embedder = tweets["model"]["text_field_embedder"]["token_embedders"]["elmo"]
+    assert embedder["scalar_mix_parameters"] == [-9e10, -9e10, 1]  # top layer only
+    assert embedder["type"] == "stateless_elmo" and embedder["requires_grad"] is False
+    assert tweets["trainer"]["validation_metric"] == "+positive_f1"
+    assert tweets["validation_dataset_reader"]["split"] == "validation"
+    sst2 = evaluate("sst2_lstm.jsonnet", SST_ELMO_GLOVE="6B.50d", SST_ELMO_GLOVE_FILE="/g.txt")
+    assert sst2["validation_dataset_reader"]["granularity"] == "2-class"
+    assert sst2["validation_dataset_reader"]["use_subtrees"] is False
+    tokens = sst2["model"]["text_field_embedder"]["token_embedders"]["tokens"]
+    assert (tokens["embedding_dim"], tokens["pretrained_file"]) == (50, "/g.txt")
