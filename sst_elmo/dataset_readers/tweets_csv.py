@@ -56,8 +56,8 @@ class TweetsCsvReader(ClassificationReader):
     id_column : `str`, optional (default = `"id"`)
         Keys the seeded validation `split` (see `ClassificationReader`); without it the
         line number is used.
-    strip_urls, strip_punctuation, lowercase, strip_digits, squeeze_whitespace : `bool`, optional (default = `True`)
-        The cleaning steps, applied in this order.
+    strip_urls, strip_punctuation, lowercase, strip_digits, squeeze_whitespace : `bool`, optional
+        The cleaning steps, each on by default, applied in this order.
     **kwargs
         Passed to `ClassificationReader`.
     """

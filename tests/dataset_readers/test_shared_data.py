@@ -12,7 +12,8 @@ def test_sst_splits_match_the_published_counts(shared_dir):
         "test": [279, 633, 389, 510, 399],
     }
     for split, counts in expected.items():
-        labels = Counter(i["label"].label for i in SstTreesReader().read(str(shared_dir / f"data/sst/{split}.txt")))
+        instances = SstTreesReader().read(str(shared_dir / f"data/sst/{split}.txt"))
+        labels = Counter(i["label"].label for i in instances)
         assert [labels[str(k)] for k in range(5)] == counts
 
 
