@@ -1,41 +1,57 @@
 """
 Reading input files line by line: local or remote (AllenNLP's `cached_path`), plain or gzip.
 """
+import csv
 import gzip
-import io
-from typing import Iterator, Tuple
+from typing import Iterator, List, Tuple
 
 from allennlp.common.file_utils import cached_path
 
 from sst_elmo.common.errors import InputError
 
 
-def open_text(path: str):
+def decoded_lines(path: str) -> Iterator[str]:
     """
-    Opens `path` for reading UTF-8 text. URLs are fetched (and cached) by AllenNLP's
-    `cached_path`; a name ending in `.gz` is decompressed on the fly.
+    Yields the lines of `path` as text, streaming. URLs are fetched (and cached) by
+    AllenNLP's `cached_path`; a name ending in `.gz` is decompressed on the fly.
+
+    Each line is decoded on its own, so invalid UTF-8 or corrupt gzip data raise an
+    `InputError` with the exact line number.
     """
-    local = cached_path(path)
-    if str(local).endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(local, "rb"), encoding="utf-8", newline="")
-    return open(local, encoding="utf-8", newline="")
+    local = str(cached_path(path))
+    opener = gzip.open if local.endswith(".gz") else open
+    line_number = 0
+    with opener(local, "rb") as handle:
+        try:
+            for line_number, raw in enumerate(handle, start=1):  # noqa: B007
+                yield raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InputError(f"not valid UTF-8 ({error.reason})", path, line_number) from None
+        except (OSError, EOFError) as error:  # gzip.BadGzipFile is an OSError
+            raise InputError(f"cannot read compressed data ({error})", path, line_number + 1) from None
 
 
 def numbered_lines(path: str, skip_blank: bool = True) -> Iterator[Tuple[int, str]]:
-    """
-    Yields `(line_number, line)` pairs (1-based, trailing newline removed), streaming.
+    """Yields `(line_number, line)` pairs (1-based, line ending removed) of `decoded_lines`."""
+    for line_number, line in enumerate(decoded_lines(path), start=1):
+        line = line.rstrip("\r\n")
+        if skip_blank and not line.strip():
+            continue
+        yield line_number, line
 
-    Invalid UTF-8 and corrupt gzip data raise an `InputError` naming the file and line.
+
+def csv_records(path: str) -> Iterator[Tuple[int, List[str]]]:
     """
-    line_number = 0
-    with open_text(path) as handle:
-        try:
-            for line_number, line in enumerate(handle, start=1):  # noqa: B007
-                line = line.rstrip("\r\n")
-                if skip_blank and not line.strip():
-                    continue
-                yield line_number, line
-        except UnicodeDecodeError as error:
-            raise InputError(f"not valid UTF-8 ({error.reason})", path, line_number + 1) from None
-        except (OSError, EOFError) as error:  # gzip.BadGzipFile is an OSError
-            raise InputError(f"cannot read compressed data ({error})", path, line_number + 1) from None
+    Yields `(line_number, fields)` for each non-blank CSV record (the header included),
+    numbered by the record's first line; a quoted field may span lines.
+    """
+    lines = decoded_lines(path)
+    records = csv.reader(lines)
+    last_line = 0
+    try:
+        for fields in records:
+            first_line, last_line = last_line + 1, records.line_num
+            if fields:
+                yield first_line, fields
+    except csv.Error as error:
+        raise InputError(f"malformed CSV ({error})", path, records.line_num) from None

@@ -1,37 +1,16 @@
-import csv
 import re
 import string
-from typing import Iterable, Iterator, Tuple
+from typing import Iterable, List
 
 from allennlp.data import DatasetReader, Instance
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.common.file_utils import open_text
+from sst_elmo.common.file_utils import csv_records
 from sst_elmo.dataset_readers.classification_reader import ClassificationReader
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 _DIGITS = re.compile(r"[0-9]")
-
-
-class _Rows:
-    """Iterates a CSV file as `(line_number, row)`, turning csv errors into `InputError`s."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def __iter__(self) -> Iterator[Tuple[int, dict]]:
-        with open_text(self.path) as handle:
-            rows = csv.DictReader(handle)
-            try:
-                for row in rows:
-                    yield rows.line_num, row
-            except csv.Error as error:
-                raise InputError(f"malformed CSV ({error})", self.path, rows.line_num) from None
-            except UnicodeDecodeError as error:
-                raise InputError(
-                    f"not valid UTF-8 ({error.reason})", self.path, rows.line_num + 1
-                ) from None
 
 
 @DatasetReader.register("tweets_csv")
@@ -97,13 +76,15 @@ class TweetsCsvReader(ClassificationReader):
         return text
 
     def _read(self, file_path: str) -> Iterable[Instance]:
-        has_labels = None
-        for line_number, row in self.shard_iterable(_Rows(file_path)):
-            if has_labels is None:
-                has_labels = self._check_header(file_path, row)
-            if None in row or None in row.values():
-                more_or_fewer = "more" if None in row else "fewer"
+        records = csv_records(file_path)
+        header = next(records, (1, []))[1]
+        self._check_header(file_path, header)
+        has_labels = self._label_column in header
+        for line_number, fields in self.shard_iterable(records):
+            if len(fields) != len(header):
+                more_or_fewer = "more" if len(fields) > len(header) else "fewer"
                 raise InputError(f"{more_or_fewer} columns than the header", file_path, line_number)
+            row = dict(zip(header, fields))
             if not self.in_split(row.get(self._id_column) or line_number):
                 continue
             label = row[self._label_column].strip() if has_labels else None
@@ -112,13 +93,11 @@ class TweetsCsvReader(ClassificationReader):
             text = row[self._text_column]
             yield self.instance_at(file_path, line_number, text, text, label)
 
-    def _check_header(self, path: str, row: dict) -> bool:
-        columns = [column for column in row if column is not None]
-        if self._text_column not in columns:
+    def _check_header(self, path: str, header: List[str]) -> None:
+        if self._text_column not in header:
             raise InputError(
-                f"no {self._text_column!r} column in the header {','.join(columns)!r}", path, 1
+                f"no {self._text_column!r} column in the header {','.join(header)!r}", path, 1
             )
-        return self._label_column in columns
 
     def text_to_instance(self, text, label=None) -> Instance:  # type: ignore
         """Raw tweets are cleaned like the training data; token lists are used as they are."""

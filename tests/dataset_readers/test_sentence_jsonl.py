@@ -65,3 +65,11 @@ class TestSentenceJsonlReader:
         path.write_bytes(data[: len(data) // 2])
         with pytest.raises(InputError, match="cannot read compressed data"):
             list(SentenceJsonlReader().read(str(path)))
+
+
+def test_invalid_utf8_names_the_exact_line(tmp_path):
+    path = tmp_path / "late.jsonl"
+    path.write_bytes(b'{"sentence": "fine"}\n' * 5000 + b'{"sentence": "bad \xff"}\n')
+    with pytest.raises(InputError) as error:
+        list(SentenceJsonlReader().read(str(path)))
+    assert str(error.value).startswith(f"{path}:5001: not valid UTF-8")

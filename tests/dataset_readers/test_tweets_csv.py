@@ -68,3 +68,12 @@ class TestTweetsCsvReader:
         path.write_bytes(b"id,label,tweet\n1,0,ok\n2,1,bad \xff byte\n")
         with pytest.raises(InputError, match="not valid UTF-8"):
             list(TweetsCsvReader().read(str(path)))
+
+
+def test_invalid_utf8_names_the_exact_line(tmp_path):
+    path = tmp_path / "late.csv"
+    rows = "".join(f"{i},0,fine tweet number {i}\n" for i in range(1, 3000))
+    path.write_bytes(b"id,label,tweet\n" + rows.encode() + b"3000,1,bad \xff byte\n")
+    with pytest.raises(InputError) as error:
+        list(TweetsCsvReader().read(str(path)))
+    assert str(error.value).startswith(f"{path}:3001: not valid UTF-8")

@@ -1,0 +1,27 @@
+// A small biLM meant for about an hour on 2 CPU cores, on IMDB's unlabelled reviews
+// (SST_ELMO_DATA/imdb/unsup.txt.gz): LSTM 512 -> 128, 2 layers, a narrow character CNN
+// (256 filters, 1 highway layer), sampled softmax over a 20k-word vocabulary. An "epoch" is
+// 500 batches (the corpus has ~11.7M words, far more than an hour's worth); validation reads
+// 2,000 sentences of a held-out 1% of the reviews. About 4,000 batches of 32 sentences.
+local pretrain = import 'pretrain.libsonnet';
+
+pretrain.experiment(
+  options={
+    lstm: { cell_clip: 3, use_skip_connections: true, n_layers: 2, proj_clip: 3,
+            projection_dim: 128, dim: 512 },
+    char_cnn: { embedding: { dim: 16 }, filters: [[1, 32], [2, 32], [3, 64], [4, 128]],
+                n_highway: 1, n_characters: 262, max_characters_per_token: 50,
+                activation: 'relu' },
+  },
+  train_data_path=pretrain.imdb_unsup,
+  num_samples=1024,
+  min_count=3,
+  max_vocab_size=20000,
+  max_sentence_length=50,
+  batch_size=32,
+  batches_per_epoch=500,
+  max_validation_instances=2000,
+  optimizer={ type: 'adam', lr: 0.002 },
+  num_epochs=8,
+  save_every_num_seconds=600,
+)

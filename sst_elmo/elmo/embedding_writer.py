@@ -1,0 +1,480 @@
+"""
+Writing the ELMo vectors of every sentence of a file to HDF5: the engine of the
+`allennlp elmo-embed` command (AllenNLP 0.9's `allennlp elmo`, which 2.x removed).
+
+The output file holds one dataset per input sentence, keyed by the 0-based index of the
+sentence's line in the input (for CSV, of the line where its record starts; the header is
+line 0), a `sentence_to_index` dataset with the JSON object `{sentence text: key}`, and
+root attributes recording how the file was made (`options_sha256`, `weights_sha256`,
+`input_sha256`, `output_mode`, ...).
+
+Writing is resumable and never leaves a half-written output: vectors go to
+`OUTPUT.partial`, flushed after every batch together with a ledger of the finished keys,
+and the file is renamed to `OUTPUT` only when complete. A rerun on the same input and
+settings keeps the finished sentences of a `.partial` and computes only the missing ones.
+"""
+import errno
+import hashlib
+import itertools
+import json
+import logging
+import os
+from dataclasses import dataclass
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
+
+import h5py
+import numpy
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.common.file_utils import cached_path
+from allennlp.common.tqdm import Tqdm
+from allennlp.modules.elmo import _ElmoBiLm, batch_to_ids
+from allennlp.nn.util import remove_sentence_boundaries
+
+from sst_elmo.common.errors import InputError
+from sst_elmo.common.file_utils import csv_records, numbered_lines
+from sst_elmo.data.tokenizers import TreebankTokenizer
+from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, text_of
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("text", "jsonl", "csv")
+OUTPUT_MODES = ("all", "top", "average", "mean-pooled")
+DEFAULT_BATCH_SIZE = 64
+DEFAULT_CHUNK_SIZE = 10_000
+DEFAULT_COLUMN = "tweet"
+SENTENCE_TO_INDEX = "sentence_to_index"
+PARTIAL_SUFFIX = ".partial"
+# Line indices of the sentences whose vectors are flushed to a `.partial`; removed when done.
+_LEDGER = "_finished_lines"
+_FILE_LAYOUT = 1
+_EXTENSIONS = {".txt": "text", ".jsonl": "jsonl", ".csv": "csv"}
+
+
+@dataclass
+class Sentence:
+    """
+    One sentence of the input.
+
+    # Parameters
+
+    index : `int`
+        0-based index of its line in the input file; `str(index)` is its HDF5 key.
+    text : `str`
+        The text as in the input (a `tokens` list joined with spaces); the key of
+        `sentence_to_index`.
+    tokens : `List[str]`
+        What ELMo embeds, never empty.
+    """
+
+    index: int
+    text: str
+    tokens: List[str]
+
+
+@dataclass
+class EmbeddingReport:
+    """
+    What one `embed_file` call did.
+
+    # Parameters
+
+    total : `int`
+        Sentences in the input.
+    reused : `int`
+        Sentences whose vectors were already in a `.partial` from an earlier run.
+    computed : `int`
+        Sentences embedded by this call.
+    complete : `bool`
+        Whether the output file was written (`False` when `max_sentences` stopped the call
+        early; the `.partial` is then left for a later call to finish).
+    path : `str`
+        The output file when complete, else the `.partial`.
+    """
+
+    total: int
+    reused: int
+    computed: int
+    complete: bool
+    path: str
+
+
+def infer_format(path: str) -> str:
+    """The input format of `path` from its extension (`.txt`, `.jsonl`, `.csv`, each also `.gz`)."""
+    name = str(path).lower()
+    if name.endswith(".gz"):
+        name = name[: -len(".gz")]
+    extension = os.path.splitext(name)[1]
+    if extension not in _EXTENSIONS:
+        raise ConfigurationError(
+            f"cannot tell the format of {path} from its extension: "
+            f"pass --format ({', '.join(FORMATS)})"
+        )
+    return _EXTENSIONS[extension]
+
+
+def read_sentences(
+    path: str,
+    input_format: str,
+    column: str = DEFAULT_COLUMN,
+    tokenized: bool = False,
+    clean_tweets: bool = False,
+) -> Iterator[Sentence]:
+    """
+    Streams the sentences of an input file. Blank lines are skipped (they keep their line
+    index, so keys still name input lines); anything malformed, including a sentence without
+    tokens, raises an `InputError` naming the file and line.
+
+    # Parameters
+
+    path : `str`
+        Plain or `.gz`, local or a URL (see `sst_elmo.common.file_utils.decoded_lines`).
+    input_format : `str`
+        `"text"`: one sentence per line. `"jsonl"`: one JSON object per line with
+        `"tokens"` (used as they are), `"sentence"` or `"text"`. `"csv"`: a header and the
+        text in `column`.
+    column : `str`, optional (default = `"tweet"`)
+        The CSV column with the text.
+    tokenized : `bool`, optional (default = `False`)
+        Split text on whitespace instead of with the `TreebankTokenizer`.
+    clean_tweets : `bool`, optional (default = `False`)
+        Clean CSV text like the `tweets_csv` reader (`TweetsCsvReader.clean`) before
+        tokenizing.
+    """
+    if input_format not in FORMATS:
+        raise ConfigurationError(f"format must be one of {FORMATS}, not {input_format!r}")
+    treebank = TreebankTokenizer()
+
+    def tokenize(text: str) -> List[str]:
+        if tokenized:
+            return text.split()
+        return [token.text for token in treebank.tokenize(text)]
+
+    def sentence(line_number: int, text: str, tokens: List[str], content: str) -> Sentence:
+        if not tokens:
+            raise InputError("the text has no tokens", path, line_number, content)
+        return Sentence(line_number - 1, text, tokens)
+
+    if input_format == "text":
+        for line_number, line in numbered_lines(path):
+            text = line.strip()
+            yield sentence(line_number, text, tokenize(text), line)
+    elif input_format == "jsonl":
+        for line_number, line in numbered_lines(path):
+            value = text_of(parse_json_line(line, path, line_number), path, line_number, line)
+            if isinstance(value, list):
+                yield sentence(line_number, " ".join(value), list(value), line)
+            else:
+                yield sentence(line_number, value, tokenize(value), line)
+    else:
+        clean = None
+        if clean_tweets:
+            from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader
+
+            clean = TweetsCsvReader().clean
+        header: Optional[List[str]] = None
+        for line_number, fields in csv_records(path):
+            if header is None:
+                header = fields
+                if column not in header:
+                    raise InputError(
+                        f"no {column!r} column in the header {','.join(header)!r}", path, line_number
+                    )
+                position = header.index(column)
+                continue
+            if len(fields) != len(header):
+                more_or_fewer = "more" if len(fields) > len(header) else "fewer"
+                raise InputError(f"{more_or_fewer} columns than the header", path, line_number)
+            text = fields[position]
+            cleaned = clean(text) if clean is not None else text
+            yield sentence(line_number, text, tokenize(cleaned), text)
+
+
+def file_sha256(path: str) -> str:
+    """The sha256 hex digest of a (local or cached remote) file's bytes."""
+    digest = hashlib.sha256()
+    with open(cached_path(path), "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class ElmoLayerEmbedder:
+    """
+    The activations of every layer of a pre-trained biLM (AllenNLP's `_ElmoBiLm`) for
+    batches of tokenized sentences, with the LSTM state reset before every batch, so that a
+    sentence's vectors depend on the sentence alone (not on the batch, nor what came before).
+
+    # Parameters
+
+    options_file : `str`
+        ELMo JSON options file.
+    weight_file : `str`
+        ELMo HDF5 weight file.
+    cuda_device : `int`, optional (default = `-1`)
+        The GPU to run on; `-1` for the CPU.
+    """
+
+    def __init__(self, options_file: str, weight_file: str, cuda_device: int = -1) -> None:
+        self._bilm = _ElmoBiLm(options_file, weight_file)
+        self._bilm.eval()
+        self._device = torch.device("cpu") if cuda_device < 0 else torch.device("cuda", cuda_device)
+        self._bilm.to(self._device)
+        self.num_layers: int = self._bilm.num_layers
+        self.dim: int = self._bilm.get_output_dim()
+
+    def embed_batch(self, batch: List[List[str]]) -> List[numpy.ndarray]:
+        """
+        # Parameters
+
+        batch : `List[List[str]]`
+            Tokenized sentences, none of them empty.
+
+        # Returns
+
+        One float32 array per sentence, shape `(num_layers, n_tokens, dim)`.
+        """
+        # Shape: (batch_size, max_tokens, 50)
+        character_ids = batch_to_ids(batch).to(self._device)
+        self._bilm._elmo_lstm.reset_states()
+        with torch.no_grad():
+            output = self._bilm(character_ids)
+            # Each shape: (batch_size, max_tokens, dim), BOS/EOS removed.
+            layers = [remove_sentence_boundaries(layer, output["mask"])[0] for layer in output["activations"]]
+            # Shape: (batch_size, num_layers, max_tokens, dim)
+            activations = torch.stack(layers, dim=1).cpu().numpy()
+        return [activations[i, :, : len(tokens)] for i, tokens in enumerate(batch)]
+
+
+def reduce_layers(activations: numpy.ndarray, output_mode: str) -> numpy.ndarray:
+    """
+    What `output_mode` stores of one sentence's activations, shape `(num_layers, n_tokens, dim)`:
+    `"all"` all of them; `"top"` the top layer, `(n_tokens, dim)`; `"average"` the mean of
+    the layers, `(n_tokens, dim)`; `"mean-pooled"` the mean over tokens of that, `(dim,)`.
+    """
+    if output_mode == "all":
+        return activations
+    if output_mode == "top":
+        return activations[-1]
+    if output_mode == "average":
+        return activations.mean(axis=0)
+    if output_mode == "mean-pooled":
+        return activations.mean(axis=0).mean(axis=0)
+    raise ConfigurationError(f"output mode must be one of {OUTPUT_MODES}, not {output_mode!r}")
+
+
+def embed_file(
+    input_path: str,
+    output_path: str,
+    options_file: str,
+    weight_file: str,
+    input_format: Optional[str] = None,
+    column: str = DEFAULT_COLUMN,
+    output_mode: str = "all",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    cuda_device: int = -1,
+    tokenized: bool = False,
+    clean_tweets: bool = False,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    max_sentences: Optional[int] = None,
+) -> EmbeddingReport:
+    """
+    Writes the ELMo vectors of every sentence of `input_path` to the HDF5 file `output_path`
+    (see the module's docstring for the layout).
+
+    The input is read twice, streaming: once to check all of it (a bad line raises an
+    `InputError` before any output file appears), then in chunks of `chunk_size` sentences,
+    each sorted by length and embedded in batches, so memory does not grow with the input.
+
+    Work goes to `output_path + ".partial"`, flushed after every batch; a killed run loses
+    at most that batch. A `.partial` made from the same input, biLM and settings is resumed;
+    one made otherwise, or unreadable, is replaced (with a warning).
+
+    # Parameters
+
+    input_path : `str`
+    output_path : `str`
+    options_file : `str`
+    weight_file : `str`
+    input_format : `str`, optional
+        `"text"`, `"jsonl"` or `"csv"`; by default from the extension (`infer_format`).
+    column, tokenized, clean_tweets
+        See `read_sentences`.
+    output_mode : `str`, optional (default = `"all"`)
+        See `reduce_layers`.
+    batch_size : `int`, optional (default = `64`)
+    cuda_device : `int`, optional (default = `-1`)
+    chunk_size : `int`, optional (default = `10000`)
+        Sentences sorted together for batching.
+    max_sentences : `int`, optional
+        Embed at most this many sentences in this call, then stop, leaving the `.partial`
+        unless it is complete (to split long jobs, and for tests).
+    """
+    input_format = input_format or infer_format(input_path)
+    if input_format not in FORMATS:
+        raise ConfigurationError(f"format must be one of {FORMATS}, not {input_format!r}")
+    if output_mode not in OUTPUT_MODES:
+        raise ConfigurationError(f"output mode must be one of {OUTPUT_MODES}, not {output_mode!r}")
+    if batch_size < 1 or chunk_size < 1:
+        raise ConfigurationError("batch size and chunk size must be positive")
+
+    def sentences() -> Iterator[Sentence]:
+        return read_sentences(input_path, input_format, column, tokenized, clean_tweets)
+
+    # Pass 1: check the whole input before anything is written.
+    sentence_to_index: Dict[str, str] = {}
+    total = 0
+    for sentence in sentences():
+        sentence_to_index[sentence.text] = str(sentence.index)
+        total += 1
+
+    settings = {
+        "layout": _FILE_LAYOUT,
+        "input_sha256": file_sha256(input_path),
+        "options_sha256": file_sha256(options_file),
+        "weights_sha256": file_sha256(weight_file),
+        "output_mode": output_mode,
+        "format": input_format,
+        "column": column if input_format == "csv" else None,
+        "tokenized": tokenized,
+        "clean_tweets": clean_tweets if input_format == "csv" else False,
+    }
+    embedder = ElmoLayerEmbedder(options_file, weight_file, cuda_device)
+
+    output_dir = os.path.dirname(os.path.abspath(output_path))
+    os.makedirs(output_dir, exist_ok=True)
+    partial_path = output_path + PARTIAL_SUFFIX
+    out, finished = _open_partial(partial_path, settings)
+    try:
+        out.attrs.update(
+            {
+                "input_file": str(input_path),
+                "options_file": str(options_file),
+                "weight_file": str(weight_file),
+                "n_layers": embedder.num_layers,
+                "dim": embedder.dim,
+            }
+        )
+        reused = len(finished)
+        if reused:
+            logger.info(f"Resuming {partial_path}: {reused} of {total} sentences already embedded.")
+        missing = (sentence for sentence in sentences() if sentence.index not in finished)
+        to_compute = total - reused
+        if max_sentences is not None:
+            missing = itertools.islice(missing, max_sentences)
+            to_compute = min(to_compute, max_sentences)
+        computed = 0
+        with Tqdm.tqdm(total=to_compute, desc="elmo-embed", unit="sentences") as progress:
+            for chunk in _chunks(missing, chunk_size):
+                chunk.sort(key=lambda sentence: len(sentence.tokens), reverse=True)
+                for start in range(0, len(chunk), batch_size):
+                    batch = chunk[start : start + batch_size]
+                    vectors = embedder.embed_batch([sentence.tokens for sentence in batch])
+                    _write_batch(out, batch, vectors, output_mode)
+                    computed += len(batch)
+                    progress.update(len(batch))
+        complete = reused + computed == total
+        if complete:
+            _finish(out, sentence_to_index)
+    finally:
+        out.close()
+    if not complete:
+        return EmbeddingReport(total, reused, computed, False, partial_path)
+    _fsync(partial_path)
+    os.replace(partial_path, output_path)
+    return EmbeddingReport(total, reused, computed, True, output_path)
+
+
+def _chunks(sentences: Iterable[Sentence], size: int) -> Iterator[List[Sentence]]:
+    iterator = iter(sentences)
+    while True:
+        chunk = list(itertools.islice(iterator, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _write_batch(
+    out: h5py.File, batch: List[Sentence], vectors: List[numpy.ndarray], output_mode: str
+) -> None:
+    """Writes and flushes a batch's vectors, then records their keys in the ledger and flushes."""
+    for sentence, activations in zip(batch, vectors):
+        key = str(sentence.index)
+        if key in out:  # written by a killed run after its last ledger flush
+            del out[key]
+        out.create_dataset(key, data=numpy.asarray(reduce_layers(activations, output_mode), dtype=numpy.float32))
+    out.flush()
+    ledger = out[_LEDGER]
+    start = ledger.shape[0]
+    ledger.resize((start + len(batch),))
+    ledger[start:] = [sentence.index for sentence in batch]
+    out.flush()
+
+
+def _finish(out: h5py.File, sentence_to_index: Dict[str, str]) -> None:
+    """Adds `sentence_to_index` (as AllenNLP 0.9 did) and removes the ledger."""
+    if SENTENCE_TO_INDEX in out:
+        del out[SENTENCE_TO_INDEX]
+    dataset = out.create_dataset(SENTENCE_TO_INDEX, (1,), dtype=h5py.string_dtype())
+    dataset[0] = json.dumps(sentence_to_index)
+    if _LEDGER in out:
+        del out[_LEDGER]
+    out.flush()
+
+
+def _open_partial(path: str, settings: dict) -> Tuple[h5py.File, Set[int]]:
+    """
+    Opens the `.partial` at `path` to resume it, returning the line indices it has finished,
+    or starts a new one when there is none, or it was made from other input or settings, or
+    it cannot be read.
+    """
+    if os.path.exists(path):
+        try:
+            out = h5py.File(path, "r+")
+        except OSError as error:
+            if error.errno == errno.EAGAIN or "unable to lock file" in str(error):
+                raise ConfigurationError(
+                    f"{path} is open in another process (is another elmo-embed writing it?)"
+                ) from None
+            logger.warning(f"Starting over: cannot read the unfinished {path} ({error}).")
+        else:
+            try:
+                finished = _resumable(out, settings)
+            except Exception as error:  # noqa: B902 - any damage means starting over
+                out.close()
+                logger.warning(f"Starting over: the unfinished {path} is damaged ({error!r}).")
+            else:
+                if finished is not None:
+                    return out, finished
+                out.close()
+                logger.warning(f"Starting over: {path} was made from other input, biLM or settings.")
+        os.remove(path)
+    out = h5py.File(path, "w")
+    out.attrs.update({key: _attribute(value) for key, value in settings.items()})
+    out.attrs["settings"] = json.dumps(settings, sort_keys=True)
+    out.create_dataset(_LEDGER, shape=(0,), maxshape=(None,), dtype=numpy.int64, chunks=(4096,))
+    out.flush()
+    return out, set()
+
+
+def _resumable(out: h5py.File, settings: dict) -> Optional[Set[int]]:
+    """The finished line indices of an open `.partial`, or `None` if its settings differ."""
+    if json.loads(out.attrs["settings"]) != settings:
+        return None
+    if _LEDGER in out:
+        finished = {int(index) for index in out[_LEDGER][:]}
+    else:  # finished, but killed before the rename
+        out[SENTENCE_TO_INDEX][0]  # noqa: B018 - raises if there is none
+        finished = {int(key) for key in out if key.isdigit()}
+    for index in finished:
+        out[str(index)].shape  # noqa: B018 - raises on a damaged entry
+    return finished
+
+
+def _attribute(value):
+    return "" if value is None else value
+
+
+def _fsync(path: str) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())

@@ -1,0 +1,81 @@
+import gzip
+
+import pytest
+from allennlp.data import Vocabulary
+from allennlp.data.token_indexers import ELMoTokenCharactersIndexer, SingleIdTokenIndexer
+
+from sst_elmo.common.errors import InputError
+from sst_elmo.dataset_readers import TextCorpusReader
+from tests.conftest import FIXTURES
+
+CORPUS = FIXTURES / "corpus.txt"
+
+
+def tokens(instance):
+    return [t.text for t in instance["tokens"]]
+
+
+class TestTextCorpusReader:
+    def test_sentences_are_split_tokenized_and_html_breaks_removed(self, tmp_path):
+        path = tmp_path / "in.txt"
+        path.write_text("It isn't good.<br /><br />Really!\n\n  \nA (fine) film. Two words\n")
+        assert [tokens(i) for i in TextCorpusReader().read(str(path))] == [
+            ["It", "is", "n't", "good", "."],
+            ["Really", "!"],
+            ["A", "-LRB-", "fine", "-RRB-", "film", "."],
+            ["Two", "words"],
+        ]
+        kept = [tokens(i) for i in TextCorpusReader(strip_html_breaks=False).read(str(path))]
+        assert any("<" in token for sentence in kept for token in sentence)
+
+    def test_plain_and_gzip_give_the_same_instances(self, tmp_path):
+        compressed = tmp_path / "corpus.txt.gz"
+        compressed.write_bytes(gzip.compress(CORPUS.read_bytes()))
+        plain = [tokens(i) for i in TextCorpusReader().read(str(CORPUS))]
+        assert [tokens(i) for i in TextCorpusReader().read(str(compressed))] == plain
+        assert len(plain) > 40
+
+    def test_long_sentences_are_chunked_and_short_ones_dropped(self, tmp_path):
+        path = tmp_path / "in.txt"
+        path.write_text(" ".join(f"w{i}" for i in range(12)) + ". Yes.\n")
+        chunked = [tokens(i) for i in TextCorpusReader(max_sentence_length=5).read(str(path))]
+        assert [len(s) for s in chunked] == [5, 5, 3, 2]
+        assert sum(chunked[:3], []) == [f"w{i}" for i in range(12)] + ["."]
+        long_only = TextCorpusReader(max_sentence_length=5, min_sentence_length=3).read(str(path))
+        assert [len(tokens(i)) for i in long_only] == [5, 5, 3]
+        with pytest.raises(ValueError):
+            TextCorpusReader(max_sentence_length=2, min_sentence_length=3)
+
+    def test_held_out_split_is_a_partition_of_documents(self):
+        everything = [tokens(i) for i in TextCorpusReader().read(str(CORPUS))]
+        parts = {
+            split: [tokens(i) for i in TextCorpusReader(
+                split=split, validation_fraction=0.2).read(str(CORPUS))]
+            for split in ("train", "validation")
+        }
+        assert parts["train"] and parts["validation"]
+        assert sorted(parts["train"] + parts["validation"]) == sorted(everything)
+
+    def test_indexers_and_text_to_instance(self):
+        reader = TextCorpusReader(token_indexers={
+            "elmo": ELMoTokenCharactersIndexer(),
+            "words": SingleIdTokenIndexer(namespace="lm_words"),
+        })
+        instance = reader.text_to_instance(["A", "film"])
+        vocab = Vocabulary.from_instances([instance])
+        assert vocab.get_token_index("film", "lm_words") > 1
+        instance.index_fields(vocab)
+        tensors = instance.as_tensor_dict()["tokens"]
+        assert tensors["elmo"]["elmo_tokens"].shape == (2, 50)
+        assert tensors["words"]["tokens"].tolist() == [
+            vocab.get_token_index("A", "lm_words"), vocab.get_token_index("film", "lm_words")]
+        with pytest.raises(ValueError):
+            reader.text_to_instance([])
+
+    def test_streams_and_reports_bad_bytes_with_the_line(self, tmp_path):
+        path = tmp_path / "bad.txt"
+        path.write_bytes(b"Fine text.\n" * 5000 + b"Bad \xff byte.\n")
+        read = iter(TextCorpusReader().read(str(path)))
+        assert tokens(next(read)) == ["Fine", "text", "."]  # long before the bad line
+        with pytest.raises(InputError, match=r"bad\.txt:5001: not valid UTF-8"):
+            list(read)
