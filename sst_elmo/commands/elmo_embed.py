@@ -10,14 +10,8 @@ import logging
 
 from allennlp.commands.subcommand import Subcommand
 
-from sst_elmo.elmo.embedding_writer import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_CHUNK_SIZE,
-    DEFAULT_COLUMN,
-    FORMATS,
-    OUTPUT_MODES,
-    embed_file,
-)
+from sst_elmo.elmo.embedding_writer import DEFAULT_BATCH_SIZE, DEFAULT_CHUNK_SIZE, OUTPUT_MODES, embed_file
+from sst_elmo.elmo.sentence_input import DEFAULT_COLUMN, FORMATS
 
 logger = logging.getLogger(__name__)
 

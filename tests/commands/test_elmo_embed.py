@@ -17,7 +17,8 @@ from allennlp.nn.util import remove_sentence_boundaries
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.elmo import embedding_writer
-from sst_elmo.elmo.embedding_writer import ElmoLayerEmbedder, embed_file, infer_format
+from sst_elmo.elmo.embedding_writer import ElmoLayerEmbedder, embed_file
+from sst_elmo.elmo.sentence_input import infer_format
 from tests.conftest import PROJECT_ROOT
 
 DIM = 16  # 2 * projection_dim of the tiny biLM
