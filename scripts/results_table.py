@@ -9,7 +9,7 @@ from pathlib import Path
 
 def row(run: Path) -> str:
     metrics = json.loads((run / "metrics.json").read_text())
-    epochs = metrics.get("training_epochs", -1) + 1
+    epochs = metrics["epoch"] + 1  # the last epoch trained, 0-based
     duration = metrics.get("training_duration", "?").split(".")[0]
     return (
         f"| {run.name} | {metrics['best_validation_accuracy']:.4f} "
@@ -22,7 +22,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path)
     args = parser.parse_args()
-    print("| run | dev accuracy | test accuracy | best epoch / epochs | training time |")
+    print("| run | dev accuracy | test accuracy | best epoch (0-based) / epochs run | training time |")
     print("|---|---|---|---|---|")
     for run in args.runs:
         if (run / "metrics.json").exists():
