@@ -1,4 +1,3 @@
-import hashlib
 from typing import Dict, Iterable, List, Optional, Union
 
 from allennlp.data import DatasetReader, Instance, Token, TokenIndexer, Tokenizer
@@ -7,8 +6,7 @@ from allennlp.data.token_indexers import SingleIdTokenIndexer
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.data.tokenizers import TreebankTokenizer
-
-SPLITS = ("train", "validation")
+from sst_elmo.dataset_readers.hash_split import HashSplit
 
 
 class ClassificationReader(DatasetReader):
@@ -51,24 +49,14 @@ class ClassificationReader(DatasetReader):
         super().__init__(
             manual_distributed_sharding=True, manual_multiprocess_sharding=True, **kwargs
         )
-        if split is not None and split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS} or null, not {split!r}")
-        if not 0.0 < validation_fraction < 1.0:
-            raise ValueError(f"validation_fraction must be in (0, 1), not {validation_fraction}")
         self._token_indexers = token_indexers or {"tokens": SingleIdTokenIndexer()}
         self._tokenizer = tokenizer or TreebankTokenizer()
         self._max_tokens = max_tokens
-        self._split = split
-        self._validation_fraction = validation_fraction
-        self._split_seed = split_seed
+        self._split = HashSplit(split, validation_fraction, split_seed)
 
     def in_split(self, key: Union[str, int]) -> bool:
         """Whether the row with this id (or line number) belongs to the configured split."""
-        if self._split is None:
-            return True
-        digest = hashlib.md5(f"{self._split_seed}:{key}".encode()).hexdigest()
-        in_validation = int(digest[:8], 16) / 2**32 < self._validation_fraction
-        return in_validation == (self._split == "validation")
+        return key in self._split
 
     def tokenize(self, text: str) -> List[str]:
         return [token.text for token in self._tokenizer.tokenize(text)]

@@ -1,4 +1,3 @@
-import hashlib
 import re
 from typing import Dict, Iterable, Iterator, List, Optional
 
@@ -8,9 +7,9 @@ from allennlp.data.token_indexers import SingleIdTokenIndexer
 
 from sst_elmo.common.file_utils import numbered_lines
 from sst_elmo.data.tokenizers import TreebankTokenizer, split_sentences
+from sst_elmo.dataset_readers.hash_split import HashSplit
 
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-SPLITS = ("train", "validation")
 
 
 @DatasetReader.register("text_corpus")
@@ -74,26 +73,16 @@ class TextCorpusReader(DatasetReader):
                 f"max_sentence_length ({max_sentence_length}) is below "
                 f"min_sentence_length ({min_sentence_length})"
             )
-        if split is not None and split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS} or null, not {split!r}")
-        if not 0.0 < validation_fraction < 1.0:
-            raise ValueError(f"validation_fraction must be in (0, 1), not {validation_fraction}")
         self._token_indexers = token_indexers or {"tokens": SingleIdTokenIndexer()}
         self._tokenizer = tokenizer or TreebankTokenizer()
         self._strip_html_breaks = strip_html_breaks
         self._max_sentence_length = max_sentence_length
         self._min_sentence_length = min_sentence_length
-        self._split = split
-        self._validation_fraction = validation_fraction
-        self._split_seed = split_seed
+        self._split = HashSplit(split, validation_fraction, split_seed)
 
     def in_split(self, line_number: int) -> bool:
         """Whether the document on this line belongs to the configured split."""
-        if self._split is None:
-            return True
-        digest = hashlib.md5(f"{self._split_seed}:{line_number}".encode()).hexdigest()
-        in_validation = int(digest[:8], 16) / 2**32 < self._validation_fraction
-        return in_validation == (self._split == "validation")
+        return line_number in self._split
 
     def sentences(self, document: str) -> Iterator[List[str]]:
         """The token lists of one document: sentence split, tokenized, chunked, filtered."""
