@@ -1,5 +1,5 @@
 // SST-5 with frozen ELMo (a learned scalar mix of all biLM layers) -> biLSTM.
-// Trains on whole sentences only: ELMo on every phrase costs ~14x more on a CPU.
+// Trains on whole sentences only: running ELMo over every phrase multiplies its cost.
 //   allennlp train configs/sst5_elmo.jsonnet -s runs/sst5_elmo
 // Local ELMo files: SST_ELMO_OPTIONS=... SST_ELMO_WEIGHTS=... (see configs/lib/elmo.libsonnet).
 local classifier = import 'lib/classifier.libsonnet';

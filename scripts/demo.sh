@@ -29,7 +29,7 @@ if [ -z "${SST_ELMO_GLOVE_FILE:-}" ] && [ -f "$shared/data/glove/glove.6B.50d.to
     export SST_ELMO_GLOVE=6B.50d SST_ELMO_GLOVE_FILE="$shared/data/glove/glove.6B.50d.top2445.txt"
 fi
 test_path=$(.venv/bin/python -c "
-import sst_elmo, json, sys
+import sst_elmo, sys
 from allennlp.common import Params
 print(Params.from_file(sys.argv[1]).get('test_data_path', ''))" "$config")
 

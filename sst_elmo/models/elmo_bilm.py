@@ -199,7 +199,6 @@ class ElmoBilm(Model):
         type_representation = token_embedding["token_embedding"]
         # Shape: (num_layers, batch_size, num_tokens + 2, 2 * projection_dim)
         lstm_outputs = self._bilm._elmo_lstm(self._dropout(type_representation), mask)
-        self._bilm._elmo_lstm.reset_states()
         activations = [
             torch.cat([type_representation, type_representation], dim=-1) * mask.unsqueeze(-1)
         ]

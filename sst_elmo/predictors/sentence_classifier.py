@@ -1,6 +1,6 @@
 from typing import List
 
-from allennlp.common.util import JsonDict, sanitize
+from allennlp.common.util import JsonDict
 from allennlp.data import Instance
 from allennlp.predictors.predictor import Predictor
 
@@ -46,10 +46,10 @@ class SentenceClassifierPredictor(Predictor):
     def predict_instance(self, instance: Instance) -> JsonDict:
         output = super().predict_instance(instance)
         output["tokens"] = [token.text for token in instance["tokens"]]
-        return sanitize(output)
+        return output
 
     def predict_batch_instance(self, instances: List[Instance]) -> List[JsonDict]:
         outputs = super().predict_batch_instance(instances)
         for output, instance in zip(outputs, instances):
             output["tokens"] = [token.text for token in instance["tokens"]]
-        return sanitize(outputs)
+        return outputs
