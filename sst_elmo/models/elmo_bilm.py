@@ -144,6 +144,7 @@ class ElmoBilm(Model):
         self._forward_nll = 0.0
         self._backward_nll = 0.0
         self._num_targets = 0.0
+        self._num_words = 0.0
 
     @property
     def options(self) -> Dict[str, Any]:
@@ -256,6 +257,7 @@ class ElmoBilm(Model):
         self._forward_nll += float(dist_reduce_sum(forward_nll.detach()))
         self._backward_nll += float(dist_reduce_sum(backward_nll.detach()))
         self._num_targets += float(dist_reduce_sum(num_targets.detach()))
+        self._num_words += float(dist_reduce_sum((word_ids > 0).sum().float()))
         if self._output_activations:
             output["activations"] = torch.stack(bilm["activations"], dim=1)
             output["mask"] = mask
@@ -279,17 +281,20 @@ class ElmoBilm(Model):
         `forward_perplexity`, `backward_perplexity` (exp of the mean per-token negative log
         likelihood since the last reset) and `perplexity`, their mean. During training with
         `num_samples` they are computed from the sampled loss, which underestimates the true
-        perplexity; validation uses the full softmax.
+        perplexity; validation uses the full softmax. `words`: the number of words read since
+        the last reset (without sentence boundaries), for throughput.
         """
         count = max(self._num_targets, 1.0)
         forward = math.exp(min(self._forward_nll / count, 50.0))
         backward = math.exp(min(self._backward_nll / count, 50.0))
+        words = self._num_words
         if reset:
-            self._forward_nll = self._backward_nll = self._num_targets = 0.0
+            self._forward_nll = self._backward_nll = self._num_targets = self._num_words = 0.0
         return {
             "forward_perplexity": forward,
             "backward_perplexity": backward,
             "perplexity": 0.5 * (forward + backward),
+            "words": words,
         }
 
 
@@ -338,10 +343,14 @@ def build_bilm(options: Dict[str, Any], weight_file: Optional[str] = None) -> _E
     An `_ElmoBiLm` for `options`, loaded by AllenNLP from `weight_file`, or from random
     `initial_weights` written to a temporary file.
     """
+    from sst_elmo.elmo.checks import check_weights
+
     with tempfile.TemporaryDirectory(prefix="elmo_bilm_") as directory:
         options_path = os.path.join(directory, "options.json")
         write_options(options, options_path)
-        if weight_file is None:
+        if weight_file is not None:
+            check_weights(options, weight_file, options_name="the model's options")
+        else:
             seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
             weight_file = os.path.join(directory, "weights.hdf5")
             write_weights(initial_weights(options, seed), weight_file)
