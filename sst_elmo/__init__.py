@@ -10,5 +10,5 @@ from sst_elmo.common.config_env import set_config_defaults
 set_config_defaults()
 
 # Registering modules; imported for their side effect on AllenNLP's registries.
-from sst_elmo import commands, data, dataset_readers, models, modules, predictors  # noqa: E402,F401
+from sst_elmo import commands, data, dataset_readers, models, modules, predictors, training  # noqa: E402,F401
 from sst_elmo.version import VERSION  # noqa: E402,F401

@@ -50,7 +50,7 @@
       patience: patience,
       validation_metric: validation_metric,
       grad_norm: grad_norm,
-      checkpointer: { keep_most_recent_by_count: 1 },
+      checkpointer: { type: 'atomic', keep_most_recent_by_count: 1 },  // sst_elmo/training/atomic_checkpointer.py
     },
   },
 }

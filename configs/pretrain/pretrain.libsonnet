@@ -78,6 +78,7 @@ local paths = import '../lib/paths.libsonnet';
       validation_metric: '-perplexity',
       grad_norm: grad_norm,
       checkpointer: {
+        type: 'atomic',  // written to a temporary file, then renamed: never half-written
         keep_most_recent_by_count: 2,
         [if save_every_num_seconds != null then 'save_every_num_seconds']: save_every_num_seconds,
       },

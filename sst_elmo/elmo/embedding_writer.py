@@ -31,6 +31,7 @@ from allennlp.common.tqdm import Tqdm
 from allennlp.modules.elmo import _ElmoBiLm, batch_to_ids
 from allennlp.nn.util import remove_sentence_boundaries
 
+from sst_elmo.elmo.checks import check_elmo_files
 from sst_elmo.elmo.sentence_input import DEFAULT_COLUMN, FORMATS, Sentence, infer_format, read_sentences
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ class ElmoLayerEmbedder:
     """
 
     def __init__(self, options_file: str, weight_file: str, cuda_device: int = -1) -> None:
+        check_elmo_files(options_file, weight_file)
         self._bilm = _ElmoBiLm(options_file, weight_file)
         self._bilm.eval()
         self._device = torch.device("cpu") if cuda_device < 0 else torch.device("cuda", cuda_device)

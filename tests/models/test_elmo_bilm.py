@@ -109,7 +109,9 @@ class TestElmoBilm(ModelTestCase):
             (metrics["forward_perplexity"] + metrics["backward_perplexity"]) / 2)
         # A random model is about as perplexed as a uniform guess over the classes.
         assert model.num_classes / 2 < metrics["perplexity"] < model.num_classes * 2
+        assert metrics["words"] == sum(len(instance["tokens"]) for instance in instances)
         assert model.get_metrics()["perplexity"] == 1.0  # reset: no targets yet
+        assert model.get_metrics()["words"] == 0
 
     def test_is_stateless_and_matches_allennlp_bilm(self):
         model = self.model.eval()

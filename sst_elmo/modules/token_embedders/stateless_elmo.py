@@ -3,6 +3,8 @@ from typing import Optional
 import torch
 from allennlp.modules.token_embedders import ElmoTokenEmbedder, TokenEmbedder
 
+from sst_elmo.elmo.checks import check_elmo_files
+
 
 @TokenEmbedder.register("stateless_elmo")
 class StatelessElmoTokenEmbedder(ElmoTokenEmbedder):
@@ -17,8 +19,13 @@ class StatelessElmoTokenEmbedder(ElmoTokenEmbedder):
     `elmo_token_embedder` gives identical numbers.
 
     Registered as a `TokenEmbedder` with name "stateless_elmo". Takes the same parameters
-    as `ElmoTokenEmbedder`.
+    as `ElmoTokenEmbedder`; the options and weight files are checked first
+    (`sst_elmo.elmo.checks.check_elmo_files`), so a mismatched pair gives one clear error.
     """
+
+    def __init__(self, options_file: str, weight_file: str, **kwargs) -> None:
+        check_elmo_files(options_file, weight_file)
+        super().__init__(options_file=options_file, weight_file=weight_file, **kwargs)
 
     def forward(  # type: ignore
         self, elmo_tokens: torch.Tensor, word_inputs: Optional[torch.Tensor] = None
