@@ -5,7 +5,7 @@
 // trains at ~1,400 words/s (0.55 s a batch); LSTM 1024 -> 128 at ~660 and 512 -> 256 with a
 // 512-filter CNN at ~630, both too slow for an hour. An "epoch" is 500 batches (the corpus has
 // ~11.7M words, far more than an hour's worth); validation reads 2,000 sentences of a held-out
-// 1% of the reviews. 5,000 batches of 32 sentences in all: ~2.5M words.
+// 1% of the reviews. 4,000 batches of 32 sentences in all: ~2.7M words.
 local pretrain = import 'pretrain.libsonnet';
 
 pretrain.experiment(
@@ -25,6 +25,6 @@ pretrain.experiment(
   batches_per_epoch=500,
   max_validation_instances=2000,
   optimizer={ type: 'adam', lr: 0.002 },
-  num_epochs=10,
+  num_epochs=8,
   save_every_num_seconds=600,
 )

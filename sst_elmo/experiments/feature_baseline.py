@@ -1,0 +1,232 @@
+"""
+The ELMo feature-extraction tutorial's baseline: one mean-pooled ELMo vector per tweet
+(`allennlp elmo-embed --output mean-pooled`, with the `tweets_csv` cleaning), then a
+scikit-learn logistic regression, scored on the same fixed validation split of `train.csv`
+that the `tweets_elmo` config validates on, by F1 of the positive label (the contest
+metric), precision, recall and accuracy.
+
+The split and the columns are read from the config's readers (`split`,
+`validation_fraction`, `split_seed`, `id_column`), and rows are assigned with the readers'
+own `in_split`, so the two models are scored on the same tweets.
+"""
+import inspect
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional
+
+import h5py
+import numpy
+from allennlp.common.checks import ConfigurationError
+from allennlp.common.params import Params
+from allennlp.data import DatasetReader
+
+from sst_elmo.common.file_utils import csv_records
+from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader
+from sst_elmo.elmo.embedding_writer import embed_file, file_sha256
+from sst_elmo.experiments.grid import evaluate_config
+
+CLEANING_STEPS = ("strip_urls", "strip_punctuation", "lowercase", "strip_digits", "squeeze_whitespace")
+LSTM_METRICS = {
+    "positive_f1": "best_validation_positive_f1",
+    "positive_precision": "best_validation_positive_precision",
+    "positive_recall": "best_validation_positive_recall",
+    "accuracy": "best_validation_accuracy",
+}
+
+
+def _default(name: str) -> Any:
+    return inspect.signature(TweetsCsvReader.__init__).parameters[name].default
+
+
+@dataclass
+class TweetRow:
+    """One labelled tweet: its key in `elmo-embed`'s output (0-based line index) and label."""
+
+    index: int
+    label: str
+    validation: bool
+
+
+@dataclass
+class SplitSetup:
+    """What the config says about the data: the file, the columns and the two readers."""
+
+    path: str
+    text_column: str
+    label_column: str
+    id_column: str
+    positive_label: str
+    train_reader: TweetsCsvReader
+    validation_reader: TweetsCsvReader
+
+
+def split_setup(config: Mapping[str, Any]) -> SplitSetup:
+    """
+    The data file, columns and split readers of an evaluated tweets config. Raises
+    `ConfigurationError` unless the config trains and validates on two `tweets_csv` splits
+    of one file with the tutorial's cleaning (what `elmo-embed --clean-tweets` applies).
+    """
+    train, validation = config["dataset_reader"], config.get("validation_dataset_reader", {})
+    for key, reader in (("dataset_reader", train), ("validation_dataset_reader", validation)):
+        if reader.get("type") != "tweets_csv":
+            raise ConfigurationError(f"{key}.type must be 'tweets_csv', not {reader.get('type')!r}")
+        for step in CLEANING_STEPS:
+            if reader.get(step, True) is not True:
+                raise ConfigurationError(f"{key}.{step}: the feature baseline cleans with every step on")
+    if (train.get("split"), validation.get("split")) != ("train", "validation"):
+        raise ConfigurationError("the config must train on split 'train' and validate on split 'validation'")
+    if config["train_data_path"] != config["validation_data_path"]:
+        raise ConfigurationError("train_data_path and validation_data_path must be the same file")
+
+    def reader(params: Mapping[str, Any]) -> TweetsCsvReader:
+        params = {key: value for key, value in params.items() if key not in ("token_indexers", "max_instances")}
+        return DatasetReader.from_params(Params(params))
+
+    return SplitSetup(
+        path=config["train_data_path"],
+        text_column=train.get("text_column", _default("text_column")),
+        label_column=train.get("label_column", _default("label_column")),
+        id_column=train.get("id_column", _default("id_column")),
+        positive_label=str(config["model"].get("positive_label") or "1"),
+        train_reader=reader(train),
+        validation_reader=reader(validation),
+    )
+
+
+def labelled_rows(setup: SplitSetup) -> List[TweetRow]:
+    """Every row of the file with its label and split, keyed as the readers key them."""
+    records = csv_records(setup.path)
+    header = next(records)[1]
+    rows = []
+    for line_number, fields in records:
+        row = dict(zip(header, fields))
+        key = row.get(setup.id_column) or line_number
+        validation = setup.validation_reader.in_split(key)
+        if validation == setup.train_reader.in_split(key):
+            raise ConfigurationError(f"{setup.path}:{line_number}: the row is in both or neither split")
+        rows.append(TweetRow(line_number - 1, row[setup.label_column].strip(), validation))
+    return rows
+
+
+def embed(setup: SplitSetup, options: str, weights: str, cache_dir: str, batch_size: int = 64) -> str:
+    """Mean-pooled ELMo vectors of every tweet (cached by input and biLM checksums); returns the HDF5 path."""
+    digest = "-".join(file_sha256(path)[:12] for path in (setup.path, options, weights))
+    output = os.path.join(cache_dir, f"tweets-mean-pooled-{digest}.hdf5")
+    if not os.path.exists(output):
+        embed_file(setup.path, output, options, weights, input_format="csv", column=setup.text_column,
+                   output_mode="mean-pooled", batch_size=batch_size, clean_tweets=True)
+    return output
+
+
+def scores(gold: List[str], predicted: List[str], positive_label: str) -> Dict[str, float]:
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        gold, predicted, labels=[positive_label], average=None, zero_division=0
+    )
+    return {
+        "positive_f1": float(f1[0]),
+        "positive_precision": float(precision[0]),
+        "positive_recall": float(recall[0]),
+        "accuracy": float(accuracy_score(gold, predicted)),
+    }
+
+
+def fit_and_score(
+    rows: List[TweetRow], vectors_path: str, positive_label: str, c: float = 1.0,
+    class_weight: Optional[str] = None, seed: int = 0,
+) -> Dict[str, Any]:
+    """Fits the logistic regression on the training rows' vectors and scores it on the validation rows."""
+    from sklearn.linear_model import LogisticRegression
+
+    with h5py.File(vectors_path, "r") as vectors:
+        # Shape: (num_rows, dim)
+        features = numpy.stack([vectors[str(row.index)][...] for row in rows])
+    train = [i for i, row in enumerate(rows) if not row.validation]
+    validation = [i for i, row in enumerate(rows) if row.validation]
+    labels = [row.label for row in rows]
+    model = LogisticRegression(C=c, class_weight=class_weight, max_iter=2000, random_state=seed)
+    model.fit(features[train], [labels[i] for i in train])
+    predicted = list(model.predict(features[validation]))
+    return {
+        "model": "mean-pooled ELMo + logistic regression",
+        "train_rows": len(train),
+        "validation_rows": len(validation),
+        "validation_positive_rows": sum(labels[i] == positive_label for i in validation),
+        "features_dim": int(features.shape[1]),
+        "C": c,
+        "class_weight": class_weight,
+        **scores([labels[i] for i in validation], predicted, positive_label),
+    }
+
+
+def lstm_metrics(serialization_dir: str) -> Dict[str, Any]:
+    """The best-epoch validation metrics of an `lstm_classifier` run's `metrics.json`."""
+    path = os.path.join(serialization_dir, "metrics.json")
+    with open(path) as handle:
+        metrics = json.load(handle)
+    missing = [key for key in LSTM_METRICS.values() if key not in metrics]
+    if missing:
+        raise ConfigurationError(f"{path}: no {', '.join(missing)} (is positive_label set in the config?)")
+    return {"model": "lstm_classifier (configs)", "serialization_dir": serialization_dir,
+            "best_epoch": metrics.get("best_epoch"),
+            **{name: metrics[key] for name, key in LSTM_METRICS.items()}}
+
+
+def train_lstm(config: str, serialization_dir: str, overrides: Mapping[str, Any], env: Mapping[str, str]) -> None:
+    """Trains the config with `allennlp train` (log in `serialization_dir.log`) unless it has `metrics.json`."""
+    if os.path.exists(os.path.join(serialization_dir, "metrics.json")):
+        return
+    command = [sys.executable, "-m", "allennlp", "train", config, "-s", serialization_dir,
+               "--include-package", "sst_elmo", "--file-friendly-logging", "-o", json.dumps(dict(overrides))]
+    if os.path.exists(serialization_dir):
+        command.append("--force")
+    with open(serialization_dir.rstrip("/") + ".log", "w") as log:
+        returncode = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=dict(env)).returncode
+    if returncode != 0:
+        raise RuntimeError(f"allennlp train failed ({returncode}); see {serialization_dir.rstrip('/')}.log")
+
+
+def markdown(result: Dict[str, Any]) -> str:
+    """The comparison table of `run_feature_baseline`'s result."""
+    lines = [
+        f"Validation: {result['validation_rows']} tweets of `{result['data']}` (the `{result['config']}` split), "
+        f"{result['validation_positive_rows']} with label {result['positive_label']}.",
+        "",
+        f"| model | F1 (label {result['positive_label']}) | precision | recall | accuracy |",
+        "|---|---|---|---|---|",
+    ]
+    for model in result["models"]:
+        lines.append(
+            f"| {model['model']} | {model['positive_f1']:.4f} | {model['positive_precision']:.4f} "
+            f"| {model['positive_recall']:.4f} | {model['accuracy']:.4f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run_feature_baseline(
+    config: str, options: str, weights: str, cache_dir: str, env: Mapping[str, str],
+    lstm_dir: Optional[str] = None, train: bool = False, lstm_overrides: Optional[Mapping[str, Any]] = None,
+    c: float = 1.0, class_weight: Optional[str] = None, seed: int = 0, batch_size: int = 64,
+) -> Dict[str, Any]:
+    """Embeds, fits and scores the feature baseline; adds the `lstm_classifier` run of `lstm_dir` if given."""
+    evaluated = evaluate_config(config, env)
+    setup = split_setup(evaluated)
+    rows = labelled_rows(setup)
+    vectors = embed(setup, options, weights, cache_dir, batch_size)
+    baseline = fit_and_score(rows, vectors, setup.positive_label, c, class_weight, seed)
+    result: Dict[str, Any] = {
+        "config": config, "data": setup.path, "positive_label": setup.positive_label,
+        "elmo_options": options, "elmo_weights": weights, "vectors": vectors,
+        "validation_rows": baseline["validation_rows"],
+        "validation_positive_rows": baseline["validation_positive_rows"],
+        "models": [baseline],
+    }
+    if lstm_dir:
+        if train:
+            train_lstm(config, lstm_dir, lstm_overrides or {}, env)
+        result["models"].append(lstm_metrics(lstm_dir))
+    return result

@@ -1,0 +1,133 @@
+"""
+PNG plots of a grid's results (matplotlib, Agg backend): the paired per-seed comparison of
+two configs, a metric against training-set size, and per-epoch training curves.
+"""
+import glob
+import json
+import os
+import re
+from typing import Any, Dict, List, Optional
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from sst_elmo.experiments.report import groups, mean_sd, paired_differences  # noqa: E402
+
+_EPOCH_FILE = re.compile(r"metrics_epoch_(\d+)\.json$")
+
+
+def _save(figure, path: str) -> str:
+    """Saves atomically (temporary file, then rename) and closes the figure."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    temporary = path + ".tmp.png"
+    figure.savefig(temporary, dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    os.replace(temporary, path)
+    return path
+
+
+def paired_plot(rows: List[Dict[str, Any]], baseline: str, other: str, metric: str, size: str, path: str) -> str:
+    """
+    Each seed's `metric` for two configs at one size, a line joining the pair (as in the
+    ELMo tutorial's baseline-vs-ELMo plot). Raises `ValueError` when no seed has both.
+    """
+    pairs = paired_differences(rows, baseline, other, metric, size)
+    if not pairs:
+        raise ValueError(f"no seed has finished runs of both {baseline!r} and {other!r} at size {size!r}")
+    figure, axes = plt.subplots(figsize=(4.5, 4.5))
+    for seed, a, b in pairs:
+        axes.plot([0, 1], [a, b], color="grey", alpha=0.7, linewidth=1)
+        axes.annotate(f"seed {seed}", (1, b), xytext=(6, 0), textcoords="offset points", fontsize=7, va="center")
+    axes.scatter([0] * len(pairs), [a for _, a, _ in pairs], color="tab:blue", zorder=3, label=baseline)
+    axes.scatter([1] * len(pairs), [b for _, _, b in pairs], color="tab:orange", zorder=3, label=other)
+    axes.set_xticks([0, 1])
+    axes.set_xticklabels([baseline, other])
+    axes.set_xlim(-0.4, 1.5)
+    axes.set_ylabel(metric)
+    wins = sum(b > a for _, a, b in pairs)
+    axes.set_title(f"{metric}, size {size}: {other} better on {wins}/{len(pairs)} seeds", fontsize=9)
+    axes.grid(axis="y", alpha=0.3)
+    return _save(figure, path)
+
+
+def size_plot(rows: List[Dict[str, Any]], metric: str, path: str) -> str:
+    """
+    `metric` (mean ± sd over seeds) against the training-set size in instances, one line per
+    config. Raises `ValueError` when no finished run has the metric and a known size.
+    """
+    figure, axes = plt.subplots(figsize=(6, 4))
+    plotted = 0
+    by_config: Dict[str, List[tuple]] = {}
+    for (config, _size), group in groups(rows).items():
+        done = [row for row in group if row["status"] == "done" and row.get(metric) is not None]
+        sizes = {row.get("train_instances") for row in done}
+        if not done or None in sizes or len(sizes) != 1:
+            continue
+        mean, sd = mean_sd([float(row[metric]) for row in done])
+        by_config.setdefault(config, []).append((sizes.pop(), mean, sd or 0.0, len(done)))
+    for config, points in by_config.items():
+        points.sort()
+        axes.errorbar(
+            [p[0] for p in points], [p[1] for p in points], yerr=[p[2] for p in points],
+            marker="o", capsize=4, label=config,
+        )
+        plotted += len(points)
+    if not plotted:
+        plt.close(figure)
+        raise ValueError(f"no finished run has {metric!r} and a known training-set size")
+    all_sizes = [p[0] for points in by_config.values() for p in points]
+    if min(all_sizes) > 0 and max(all_sizes) / min(all_sizes) >= 20:
+        axes.set_xscale("log")
+    axes.set_xlabel("training instances")
+    axes.set_ylabel(f"{metric} (mean ± sd over seeds)")
+    axes.legend(fontsize=8)
+    axes.grid(alpha=0.3)
+    return _save(figure, path)
+
+
+def epoch_metrics(serialization_dir: str) -> List[Dict[str, Any]]:
+    """The `metrics_epoch_*.json` files of a serialization directory, by epoch."""
+    found = []
+    for name in glob.glob(os.path.join(serialization_dir, "metrics_epoch_*.json")):
+        match = _EPOCH_FILE.search(name)
+        if match:
+            with open(name) as handle:
+                found.append((int(match.group(1)), json.load(handle)))
+    return [metrics for _, metrics in sorted(found, key=lambda item: item[0])]
+
+
+def curves_plot(runs: Dict[str, str], path: str, metric: str = "accuracy", title: Optional[str] = None) -> str:
+    """
+    Per-epoch training (solid) and validation (dashed) loss and `metric` of several runs
+    (`{label: serialization_dir}`). Raises `ValueError` when no run has epoch metrics.
+    """
+    figure, (loss_axes, metric_axes) = plt.subplots(1, 2, figsize=(10, 4))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    plotted = 0
+    for index, (label, directory) in enumerate(runs.items()):
+        epochs = epoch_metrics(directory)
+        if not epochs:
+            continue
+        color = colors[index % len(colors)]
+        for axes, name in ((loss_axes, "loss"), (metric_axes, metric)):
+            for split, style in (("training", "-"), ("validation", "--")):
+                points = [(i + 1, e[f"{split}_{name}"]) for i, e in enumerate(epochs) if f"{split}_{name}" in e]
+                if points:
+                    axes.plot(*zip(*points), style, color=color, marker="o", markersize=3,
+                              label=f"{label} ({split})")
+                    plotted += 1
+    if not plotted:
+        plt.close(figure)
+        raise ValueError(f"no metrics_epoch_*.json in {sorted(runs.values())}")
+    for axes, name in ((loss_axes, "loss"), (metric_axes, metric)):
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_xlabel("epoch")
+        axes.set_ylabel(name)
+        axes.grid(alpha=0.3)
+    metric_axes.legend(fontsize=6, loc="best")
+    if title:
+        figure.suptitle(title, fontsize=10)
+    return _save(figure, path)

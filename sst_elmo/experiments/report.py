@@ -1,0 +1,164 @@
+"""
+Markdown summaries of a grid's results CSV: mean ± sd over seeds per config and size.
+"""
+import math
+import os
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+DEFAULT_METRICS = ("best_validation_accuracy", "test_accuracy")
+
+
+def mean_sd(values: Sequence[float]) -> Tuple[float, Optional[float]]:
+    """The mean and the sample standard deviation (`None` for fewer than two values)."""
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, None
+    return mean, math.sqrt(sum((value - mean) ** 2 for value in values) / (len(values) - 1))
+
+
+def format_mean_sd(values: Sequence[float], digits: int = 4) -> str:
+    if not values:
+        return "–"
+    mean, sd = mean_sd(values)
+    return f"{mean:.{digits}f}" if sd is None else f"{mean:.{digits}f} ± {sd:.{digits}f}"
+
+
+def groups(rows: List[Dict[str, Any]]) -> Dict[Tuple[str, str], List[Dict[str, Any]]]:
+    """Rows by (config, size), in the order they first appear."""
+    grouped: Dict[Tuple[str, str], List[Dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault((str(row["config"]), str(row["size"])), []).append(row)
+    return grouped
+
+
+def present_metrics(rows: List[Dict[str, Any]], metrics: Sequence[str]) -> List[str]:
+    """The `metrics` that some finished run has."""
+    return [metric for metric in metrics if any(row.get(metric) is not None for row in rows)]
+
+
+def summary_markdown(rows: List[Dict[str, Any]], metrics: Sequence[str] = DEFAULT_METRICS) -> str:
+    """
+    A markdown table: per config and size, the training instances, finished runs out of all,
+    and each metric's mean ± sd over the finished runs (sd over seeds, n - 1 in the denominator).
+    """
+    metrics = present_metrics(rows, metrics)
+    header = ["config", "size", "train instances", "runs done"] + metrics + ["mean training time"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (config, size), group in groups(rows).items():
+        done = [row for row in group if row["status"] == "done"]
+        instances = sorted({row["train_instances"] for row in group if row.get("train_instances") is not None})
+        times = [row["training_duration_s"] for row in done if row.get("training_duration_s") is not None]
+        cells = [
+            config,
+            size,
+            ", ".join(str(value) for value in instances) or "–",
+            f"{len(done)} / {len(group)}",
+            *[format_mean_sd([row[m] for row in done if row.get(m) is not None]) for m in metrics],
+            f"{sum(times) / len(times):.0f} s" if times else "–",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    failed = [row["run_id"] for row in rows if row["status"] != "done"]
+    if failed:
+        lines.append("")
+        lines.append(f"Not finished ({len(failed)}): " + ", ".join(f"`{run_id}`" for run_id in failed))
+    return "\n".join(lines) + "\n"
+
+
+def paired_differences(
+    rows: List[Dict[str, Any]], baseline: str, other: str, metric: str, size: str
+) -> List[Tuple[int, float, float]]:
+    """`(seed, baseline value, other value)` for every seed where both configs finished at `size`."""
+    values: Dict[str, Dict[int, float]] = {baseline: {}, other: {}}
+    for row in rows:
+        if row["status"] == "done" and str(row["size"]) == size and row["config"] in values:
+            if row.get(metric) is not None:
+                values[row["config"]][int(row["seed"])] = float(row[metric])
+    seeds = sorted(set(values[baseline]) & set(values[other]))
+    return [(seed, values[baseline][seed], values[other][seed]) for seed in seeds]
+
+
+def paired_markdown(rows: List[Dict[str, Any]], baseline: str, other: str, metric: str, size: str) -> str:
+    """A per-seed table of two configs' `metric` at one size, with the differences' mean ± sd."""
+    pairs = paired_differences(rows, baseline, other, metric, size)
+    lines = [
+        f"| seed | {baseline} | {other} | difference |",
+        "|---|---|---|---|",
+        *[f"| {seed} | {a:.4f} | {b:.4f} | {b - a:+.4f} |" for seed, a, b in pairs],
+    ]
+    if pairs:
+        lines.append(f"| mean ± sd | | | {format_mean_sd([b - a for _, a, b in pairs])} |")
+    return f"`{metric}` at size `{size}`, per seed:\n\n" + "\n".join(lines) + "\n"
+
+
+def default_metric(rows: List[Dict[str, Any]]) -> str:
+    """`test_accuracy` when some run has it, else `best_validation_accuracy`."""
+    return (present_metrics(rows, ["test_accuracy"]) or ["best_validation_accuracy"])[0]
+
+
+def default_size(rows: List[Dict[str, Any]]) -> str:
+    """`full` when present, else the last size in the rows."""
+    sizes = [str(row["size"]) for row in rows]
+    return "full" if "full" in sizes else sizes[-1]
+
+
+def write_report(
+    rows: List[Dict[str, Any]],
+    out_dir: str,
+    pair: Optional[Sequence[str]] = None,
+    metric: Optional[str] = None,
+    size: Optional[str] = None,
+    summary_metrics: Sequence[str] = DEFAULT_METRICS,
+) -> Dict[str, str]:
+    """
+    Writes `summary.md` and the PNG plots of a grid's results into `out_dir`: the paired
+    plot of `pair` at `size`, `metric` against training-set size (when the runs have more
+    than one size), and per-epoch curves of each config. Returns `{what: path}`; a plot that
+    has no data is left out (its reason is in the summary).
+    """
+    from sst_elmo.experiments import plots
+    from sst_elmo.experiments.results import atomic_write_text
+
+    if not rows:
+        raise ValueError("no runs in the results")
+    metric = metric or default_metric(rows)
+    size = size or default_size(rows)
+    written: Dict[str, str] = {}
+    notes: List[str] = []
+    sections = ["### Summary\n", summary_markdown(rows, summary_metrics)]
+
+    if pair:
+        baseline, other = pair
+        sections += [f"\n### {baseline} vs {other}\n", paired_markdown(rows, baseline, other, metric, size)]
+        try:
+            written["paired"] = plots.paired_plot(
+                rows, baseline, other, metric, size, f"{out_dir}/paired_{baseline}_vs_{other}.png"
+            )
+        except ValueError as error:
+            notes.append(f"paired plot: {error}")
+
+    sized = {row.get("train_instances") for row in rows if row["status"] == "done"} - {None}
+    if len(sized) > 1:
+        try:
+            written["size"] = plots.size_plot(rows, metric, f"{out_dir}/size_{metric}.png")
+        except ValueError as error:
+            notes.append(f"size plot: {error}")
+
+    for config in dict.fromkeys(str(row["config"]) for row in rows):
+        runs = {
+            f"seed {row['seed']} {row['size']}": row["serialization_dir"]
+            for row in rows
+            if str(row["config"]) == config and row["status"] == "done"
+        }
+        try:
+            written[f"curves_{config}"] = plots.curves_plot(runs, f"{out_dir}/curves_{config}.png", title=config)
+        except ValueError as error:
+            notes.append(f"curves of {config}: {error}")
+
+    if written:
+        sections.append("\n### Plots\n")
+        sections += [f"![{name}]({os.path.basename(path)})\n" for name, path in written.items()]
+    if notes:
+        sections.append("\n" + "\n".join(f"- {note}" for note in notes) + "\n")
+    written["summary"] = os.path.join(out_dir, "summary.md")
+    atomic_write_text(written["summary"], "\n".join(sections))
+    return written

@@ -1,0 +1,99 @@
+"""
+The grid's results table: one CSV row per run, from the runs' `metrics.json` and status
+records, and reading it back for reports.
+"""
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+from typing import Any, Dict, List, Optional
+
+CSV_NAME = "results.csv"
+# The leading columns, in order; the metric columns (best_validation_*, test_*) follow, sorted.
+FIXED_COLUMNS = [
+    "run_id", "config", "config_path", "seed", "size", "max_instances", "train_instances", "status",
+    "returncode", "best_epoch", "epochs", "training_duration_s", "wall_s", "serialization_dir",
+]
+_METRIC = re.compile(r"^(best_validation|test)_")
+_DURATION = re.compile(r"^(?:(\d+) days?, )?(\d+):(\d+):(\d+(?:\.\d*)?)$")
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Writes `path` through a temporary file and `os.replace`: never half-written."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-" + os.path.basename(path))
+    try:
+        with os.fdopen(handle, "w") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def duration_seconds(text: Optional[str]) -> Optional[float]:
+    """AllenNLP's `training_duration` (`"0:03:33.99"`, `"1 day, 2:00:00"`) in seconds."""
+    match = _DURATION.match(text or "")
+    if not match:
+        return None
+    days, hours, minutes, seconds = match.groups()
+    return int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def run_row(run, status: Dict[str, Any], train_instances: Optional[int]) -> Dict[str, Any]:
+    """One CSV row for a `grid.Run`, from its status record and its `metrics.json` (if any)."""
+    row: Dict[str, Any] = {
+        "run_id": run.run_id,
+        "config": run.entry.name,
+        "config_path": run.entry.config,
+        "seed": run.seed,
+        "size": run.size.label,
+        "max_instances": status.get("max_instances"),
+        "train_instances": train_instances,
+        "returncode": status.get("returncode"),
+        "wall_s": status.get("wall_s"),
+        "serialization_dir": run.serialization_dir,
+    }
+    if run.finished():
+        with open(os.path.join(run.serialization_dir, "metrics.json")) as handle:
+            metrics = json.load(handle)
+        row["status"] = "done"
+        row["best_epoch"] = metrics.get("best_epoch")
+        row["epochs"] = metrics["epoch"] + 1 if isinstance(metrics.get("epoch"), int) else None
+        row["training_duration_s"] = duration_seconds(metrics.get("training_duration"))
+        row.update({key: value for key, value in metrics.items() if _METRIC.match(key)})
+    else:
+        row["status"] = status.get("status", "pending")
+    return row
+
+
+def rows_to_csv(rows: List[Dict[str, Any]]) -> str:
+    """The CSV text of `rows`: the fixed columns, then every metric column of any row, sorted."""
+    metric_columns = sorted({key for row in rows for key in row if key not in FIXED_COLUMNS})
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIXED_COLUMNS + metric_columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+    return out.getvalue()
+
+
+def read_results(path: str) -> List[Dict[str, Any]]:
+    """The rows of a results CSV, numbers parsed (empty cells are `None`)."""
+    with open(path, newline="") as handle:
+        return [{key: _parse(value) for key, value in row.items()} for row in csv.DictReader(handle)]
+
+
+def _parse(value: str) -> Any:
+    if value == "":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value

@@ -1,0 +1,69 @@
+import json
+
+import pytest
+from allennlp.common.checks import ConfigurationError
+from allennlp.common.params import Params
+from allennlp.data import DatasetReader
+
+from scripts.feature_baseline import main
+from sst_elmo.experiments.feature_baseline import labelled_rows, scores, split_setup
+from sst_elmo.experiments.grid import evaluate_config
+from tests.conftest import CONFIGS
+
+TWEETS_CONFIG = str(CONFIGS / "tweets_elmo.jsonnet")
+
+
+def test_scores_are_those_of_the_positive_label():
+    result = scores(["1", "0", "1", "0"], ["1", "1", "0", "0"], "1")
+    assert result == {"positive_f1": 0.5, "positive_precision": 0.5, "positive_recall": 0.5, "accuracy": 0.5}
+
+
+def test_the_split_is_the_one_the_config_validates_on(fixture_env):
+    import os
+
+    config = evaluate_config(TWEETS_CONFIG, dict(os.environ))
+    rows = labelled_rows(split_setup(config))
+    for reader_key, in_validation in (("dataset_reader", False), ("validation_dataset_reader", True)):
+        reader = DatasetReader.from_params(Params(config[reader_key]))
+        labels = [instance["label"].label for instance in reader.read(config["train_data_path"])]
+        assert labels == [row.label for row in rows if row.validation == in_validation]
+    assert 0 < sum(row.validation for row in rows) < len(rows)
+
+
+def test_a_config_that_cleans_otherwise_is_refused(fixture_env):
+    import os
+
+    config = evaluate_config(TWEETS_CONFIG, dict(os.environ))
+    config["validation_dataset_reader"]["lowercase"] = False
+    with pytest.raises(ConfigurationError, match="validation_dataset_reader.lowercase"):
+        split_setup(config)
+
+
+def test_feature_baseline_script_beside_an_lstm_run(tmp_path, fixture_env):
+    lstm_dir = tmp_path / "lstm"
+    lstm_dir.mkdir()
+    (lstm_dir / "metrics.json").write_text(json.dumps({
+        "best_epoch": 2, "best_validation_positive_f1": 0.25, "best_validation_positive_precision": 0.5,
+        "best_validation_positive_recall": 1 / 6, "best_validation_accuracy": 0.75,
+    }))
+    out = tmp_path / "out"
+    args = ["--elmo-options", fixture_env["options"], "--elmo-weights", fixture_env["weights"],
+            "--config", TWEETS_CONFIG, "--out", str(out), "--cache-dir", str(tmp_path / "cache"),
+            "--lstm-dir", str(lstm_dir)]
+    assert main(args) == 0
+    result = json.loads((out / "feature_baseline.json").read_text())
+    baseline, lstm = result["models"]
+    assert baseline["train_rows"] + baseline["validation_rows"] == 27  # the fixture's train.csv
+    projection = json.loads(open(fixture_env["options"]).read())["lstm"]["projection_dim"]
+    assert baseline["features_dim"] == 2 * projection  # the biLM's output: both directions
+    assert all(0.0 <= baseline[key] <= 1.0 for key in ("positive_f1", "positive_precision", "accuracy"))
+    assert lstm["positive_f1"] == 0.25 and lstm["accuracy"] == 0.75
+    table = (out / "feature_baseline.md").read_text()
+    assert "| lstm_classifier (configs) | 0.2500 | 0.5000 | 0.1667 | 0.7500 |" in table
+    # The vectors are cached: a second call embeds nothing (same file, same result).
+    cached = list((tmp_path / "cache").glob("*.hdf5"))
+    assert len(cached) == 1
+    mtime = cached[0].stat().st_mtime_ns
+    assert main(args) == 0
+    assert cached[0].stat().st_mtime_ns == mtime
+    assert json.loads((out / "feature_baseline.json").read_text()) == result

@@ -1,0 +1,154 @@
+import json
+import sys
+
+import pytest
+from allennlp.common.checks import ConfigurationError
+from allennlp.common.params import Params, with_overrides
+from allennlp.data import DatasetReader
+
+from sst_elmo.experiments.grid import (
+    Grid,
+    GridEntry,
+    GridRunner,
+    Size,
+    count_training_instances,
+    parse_size,
+    sizes_need_counting,
+)
+from sst_elmo.experiments.results import duration_seconds, read_results, rows_to_csv
+from tests.conftest import CONFIGS
+
+
+def test_parse_size():
+    assert parse_size("full") == Size() and parse_size(1.0) == Size()
+    assert parse_size(500) == Size(count=500) and parse_size("500") == Size(count=500)
+    assert parse_size("0.25") == Size(fraction=0.25)
+    assert [parse_size(v).label for v in ("full", 500, 0.25)] == ["full", "n500", "f0.25"]
+    assert Size(fraction=0.25).max_instances(10) == 2 and Size(fraction=0.01).max_instances(10) == 1
+    for bad in (0, -3, 1.5, "lots", True):
+        with pytest.raises(ConfigurationError):
+            parse_size(bad)
+
+
+def test_sizes_need_counting():
+    assert not sizes_need_counting([Size()])
+    assert not sizes_need_counting([Size(count=3), Size(count=5)])
+    assert sizes_need_counting([Size(count=3), Size()])
+    assert sizes_need_counting([Size(fraction=0.5)])
+
+
+def test_grid_from_json_checks_its_input():
+    grid = Grid.from_json({"configs": [{"name": "a", "config": "a.jsonnet"}], "seeds": [1, 2]})
+    assert grid.sizes == [Size()] and grid.entries[0].overrides == {}
+    with pytest.raises(ConfigurationError, match="unknown grid keys"):
+        Grid.from_json({"configs": [], "seeds": [1], "seed": 2})
+    with pytest.raises(ConfigurationError, match="unique"):
+        Grid.from_json({"configs": [{"name": "a", "config": "x"}, {"name": "a", "config": "y"}], "seeds": [1]})
+    with pytest.raises(ConfigurationError, match="config name"):
+        Grid.from_json({"configs": [{"name": "a/b", "config": "x"}], "seeds": [1]})
+    with pytest.raises(ConfigurationError, match="pair"):
+        Grid.from_json({"configs": [{"name": "a", "config": "x"}], "seeds": [1], "pair": ["a", "b"]})
+
+
+def test_grid_file_errors_name_the_line(tmp_path):
+    path = tmp_path / "grid.json"
+    path.write_text('{"configs": [],\n "seeds": [1,]}')
+    with pytest.raises(ConfigurationError, match=f"{path}:2: not valid JSON"):
+        Grid.from_file(str(path))
+
+
+def make_runner(tmp_path, sizes, entry_overrides=None, config="sst5_lstm.jsonnet", **kwargs):
+    import os
+
+    entry = GridEntry("base", str(CONFIGS / config), entry_overrides or {})
+    grid = Grid([entry], [7], sizes, {"trainer.num_epochs": 1})
+    return GridRunner(grid, str(tmp_path), env=dict(os.environ), **kwargs)
+
+
+def test_overrides_of_a_run_cut_only_the_training_reader(tmp_path, fixture_env):
+    runner = make_runner(tmp_path, [Size(count=3)], {"dataset_reader": {"use_subtrees": False}}, threads=1)
+    (run,) = runner.runs()
+    overrides = runner.overrides(run)
+    assert overrides == {
+        "dataset_reader.max_instances": 3,
+        "dataset_reader.use_subtrees": False,
+        "random_seed": 7, "numpy_seed": 8, "pytorch_seed": 9,
+        "trainer.num_epochs": 1,
+    }
+    assert runner.env["OMP_NUM_THREADS"] == "1"
+    # AllenNLP applies them as meant: the training reader is cut, validation is not.
+    config = with_overrides(runner._config(run.entry), overrides)
+    assert config["trainer"]["patience"] == 3  # the rest of the trainer is kept
+    assert read_count(config["dataset_reader"], config["train_data_path"]) == 3
+    assert read_count(config["validation_dataset_reader"], config["train_data_path"]) == 12  # all sentences
+    assert count_training_instances(config) == 12  # the full set's size, whatever the cut
+
+
+def read_count(reader_params, path):
+    return sum(1 for _ in DatasetReader.from_params(Params(dict(reader_params))).read(path))
+
+
+def test_fractions_count_the_training_set_once(tmp_path, fixture_env):
+    runner = make_runner(tmp_path, [Size(fraction=0.5), Size()], {"dataset_reader": {"use_subtrees": False}})
+    half, full = runner.runs()
+    assert runner.overrides(half)["dataset_reader.max_instances"] == 6
+    assert "dataset_reader.max_instances" not in runner.overrides(full)
+    assert runner.train_instances(half) == 6 and runner.train_instances(full, count=True) == 12
+
+
+def test_a_config_without_validation_reader_gets_an_uncut_copy(tmp_path, fixture_env):
+    config = json.loads(json.dumps(Params.from_file(str(CONFIGS / "sst5_lstm.jsonnet")).as_dict()))
+    del config["validation_dataset_reader"]
+    path = tmp_path / "no_validation_reader.json"
+    path.write_text(json.dumps(config))
+    runner = make_runner(tmp_path, [Size(count=2)], {"dataset_reader.use_subtrees": False})
+    runner.grid.entries[0].config = str(path)
+    overrides = runner.overrides(runner.runs()[0])
+    assert overrides["validation_dataset_reader"]["use_subtrees"] is False
+    assert "max_instances" not in overrides["validation_dataset_reader"]
+
+
+class FailingRunner(GridRunner):
+    """Runs a process that fails at once, instead of `allennlp train`."""
+
+    def command(self, run):
+        return [sys.executable, "-c", "import sys; sys.stderr.write('the tail of the log'); sys.exit(3)"]
+
+
+def test_a_failing_run_is_recorded_and_the_grid_goes_on(tmp_path, fixture_env):
+    runner = FailingRunner(make_runner(tmp_path, [Size(count=2), Size()]).grid, str(tmp_path))
+    records = runner.run_all()
+    assert [record["status"] for record in records] == ["failed", "failed"]
+    assert records[0]["returncode"] == 3 and records[0]["log_tail"] == "the tail of the log"
+    rows = runner.results()
+    assert [(row["run_id"], row["status"], row["returncode"]) for row in rows] == [
+        ("base/seed7/n2", "failed", 3), ("base/seed7/full", "failed", 3)
+    ]
+
+
+def test_a_missing_config_is_recorded_without_a_subprocess(tmp_path, fixture_env):
+    runner = make_runner(tmp_path, [Size()], config="no_such_config.jsonnet")
+    (record,) = runner.run_all()
+    assert record["status"] == "failed" and record["returncode"] is None
+    assert "no_such_config.jsonnet" in record["log_tail"]
+
+
+def test_results_csv_round_trip(tmp_path):
+    rows = [
+        {"run_id": "a/seed1/full", "config": "a", "seed": 1, "size": "full", "status": "done",
+         "test_accuracy": 0.5},
+        {"run_id": "a/seed2/full", "config": "a", "seed": 2, "size": "full", "status": "failed",
+         "returncode": 1},
+    ]
+    path = tmp_path / "results.csv"
+    path.write_text(rows_to_csv(rows))
+    back = read_results(str(path))
+    assert [(row["run_id"], row["seed"], row["test_accuracy"], row["returncode"]) for row in back] == [
+        ("a/seed1/full", 1, 0.5, None), ("a/seed2/full", 2, None, 1)
+    ]
+
+
+def test_duration_seconds():
+    assert duration_seconds("0:03:33.5") == pytest.approx(213.5)
+    assert duration_seconds("1 day, 1:00:00") == 90000
+    assert duration_seconds(None) is None

@@ -1,0 +1,82 @@
+import json
+
+import pytest
+from PIL import Image
+
+from sst_elmo.experiments import plots
+from sst_elmo.experiments.report import mean_sd, paired_differences, summary_markdown, write_report
+
+
+def fake_rows(tmp_path):
+    """Two configs x 3 seeds x 2 sizes, each finished run with two epochs of metrics; one failed run."""
+    rows = []
+    for config, offset in (("base", 0.0), ("elmo", 0.1)):
+        for size, instances in (("n100", 100), ("full", 1000)):
+            for seed in (1, 2, 3):
+                directory = tmp_path / config / f"seed{seed}" / size
+                directory.mkdir(parents=True)
+                accuracy = 0.5 + offset + instances / 10000 + seed / 100
+                for epoch in range(2):
+                    (directory / f"metrics_epoch_{epoch}.json").write_text(json.dumps({
+                        "training_loss": 1.0 - epoch / 4, "validation_loss": 1.1 - epoch / 5,
+                        "training_accuracy": accuracy - 0.1 + epoch / 10, "validation_accuracy": accuracy,
+                    }))
+                failed = config == "elmo" and seed == 3 and size == "n100"
+                rows.append({
+                    "run_id": f"{config}/seed{seed}/{size}", "config": config, "seed": seed, "size": size,
+                    "train_instances": instances, "status": "failed" if failed else "done",
+                    "best_validation_accuracy": None if failed else accuracy,
+                    "test_accuracy": None if failed else accuracy - 0.01,
+                    "training_duration_s": 10.0, "serialization_dir": str(directory),
+                })
+    return rows
+
+
+def assert_png(path):
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.size[0] > 200 and image.size[1] > 200
+        assert len(set(image.convert("L").getdata())) > 10  # something is drawn
+
+
+def test_mean_sd():
+    assert mean_sd([1.0, 3.0]) == (2.0, pytest.approx(2 ** 0.5))
+    assert mean_sd([4.0]) == (4.0, None)
+
+
+def test_summary_markdown(tmp_path):
+    text = summary_markdown(fake_rows(tmp_path))
+    lines = text.splitlines()
+    assert lines[0] == ("| config | size | train instances | runs done | best_validation_accuracy "
+                        "| test_accuracy | mean training time |")
+    assert "| base | n100 | 100 | 3 / 3 | 0.5300 ± 0.0100 | 0.5200 ± 0.0100 | 10 s |" in lines
+    assert "| elmo | n100 | 100 | 2 / 3 | 0.6250 ± 0.0071 | 0.6150 ± 0.0071 | 10 s |" in lines
+    assert "Not finished (1): `elmo/seed3/n100`" in text
+
+
+def test_paired_differences_only_pairs_seeds_with_both_runs(tmp_path):
+    rows = fake_rows(tmp_path)
+    pairs = paired_differences(rows, "base", "elmo", "test_accuracy", "n100")
+    assert [seed for seed, _, _ in pairs] == [1, 2]
+    assert all(b - a == pytest.approx(0.1) for _, a, b in pairs)
+
+
+def test_write_report_makes_every_plot(tmp_path):
+    rows = fake_rows(tmp_path / "runs")
+    written = write_report(rows, str(tmp_path / "report"), pair=["base", "elmo"])
+    assert set(written) == {"summary", "paired", "size", "curves_base", "curves_elmo"}
+    for name, path in written.items():
+        if name != "summary":
+            assert_png(path)
+    summary = (tmp_path / "report" / "summary.md").read_text()
+    assert "![paired](paired_base_vs_elmo.png)" in summary and "| 3 | 0.6200 | 0.7200 | +0.1000 |" in summary
+
+
+def test_plots_without_data_raise(tmp_path):
+    rows = [{"run_id": "a/seed1/full", "config": "a", "seed": 1, "size": "full", "status": "failed"}]
+    with pytest.raises(ValueError, match="no seed has finished runs"):
+        plots.paired_plot(rows, "a", "b", "test_accuracy", "full", str(tmp_path / "p.png"))
+    with pytest.raises(ValueError, match="no finished run"):
+        plots.size_plot(rows, "test_accuracy", str(tmp_path / "s.png"))
+    with pytest.raises(ValueError, match="no metrics_epoch"):
+        plots.curves_plot({"a": str(tmp_path)}, str(tmp_path / "c.png"))
+    assert not list(tmp_path.glob("*.png"))
