@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
-EXTRAS=${EXTRAS:-dev,experiments}
+EXTRAS=${EXTRAS:-dev}
 
 supported() {  # prints the interpreter's version when it runs and is 3.8-3.10
     "$1" -c 'import sys; v = sys.version_info[:2]; assert (3, 8) <= v <= (3, 10); print("%d.%d" % v)' 2>/dev/null

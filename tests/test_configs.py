@@ -8,6 +8,7 @@ from allennlp.commands.train import TrainModel
 from allennlp.common import Params
 from allennlp.common.util import prepare_environment
 
+from sst_elmo.common.config_env import CONFIG_VARIABLES
 from tests.conftest import CONFIGS
 
 # Classification experiments; configs/pretrain is built by tests/models/test_elmo_bilm.py.
@@ -35,9 +36,7 @@ def test_config_builds_everything(config, tmp_path):
 
 
 def evaluate(config, **env):
-    variables = {name: "" for name in (
-        "SST_ELMO_DATA", "SST_ELMO_ELMO", "SST_ELMO_OPTIONS", "SST_ELMO_WEIGHTS",
-        "SST_ELMO_GLOVE", "SST_ELMO_GLOVE_FILE")}
+    variables = {name: "" for name in CONFIG_VARIABLES}
     variables.update(env)
     return json.loads(_jsonnet.evaluate_file(str(CONFIGS / config), ext_vars=variables))
 

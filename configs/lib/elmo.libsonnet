@@ -22,6 +22,11 @@ local name = if std.extVar('SST_ELMO_ELMO') == '' then 'small' else std.extVar('
 local local_options = std.extVar('SST_ELMO_OPTIONS');
 local local_weights = std.extVar('SST_ELMO_WEIGHTS');
 
+// SST_ELMO_CACHE=1 (or true) turns on the activation cache (cached_elmo) for every frozen ELMo;
+// SST_ELMO_CACHE_DIR sets where it lives (default ~/.cache/sst_elmo/elmo).
+local cache_default = std.member(['1', 'true', 'yes'], std.asciiLower(std.extVar('SST_ELMO_CACHE')));
+local cache_dir = std.extVar('SST_ELMO_CACHE_DIR');
+
 local files =
   if (local_options == '') != (local_weights == '') then
     error 'set both SST_ELMO_OPTIONS and SST_ELMO_WEIGHTS, or neither'
@@ -43,19 +48,25 @@ local files =
   //   stateful: false (default) resets the biLM state for every batch, so a sentence's vectors
   //        depend only on the sentence (sst_elmo's stateless_elmo); true is AllenNLP's
   //        elmo_token_embedder, which carries LSTM state from batch to batch.
-  representation(mix='all', do_layer_norm=false, dropout=0.5, fine_tune=false, stateful=false):: {
+  //   cache: true reads the frozen biLM's activations from an on-disk cache (sst_elmo's
+  //        cached_elmo: same numbers as stateless_elmo, each sentence through the biLM once);
+  //        default from SST_ELMO_CACHE. Not with fine_tune or stateful.
+  representation(mix='all', do_layer_norm=false, dropout=0.5, fine_tune=false, stateful=false, cache=cache_default):: {
     indexers+: { elmo: { type: 'elmo_characters' } },
     embedders+: {
       elmo: {
-        type: if stateful then 'elmo_token_embedder' else 'stateless_elmo',
+        type: if cache then 'cached_elmo' else if stateful then 'elmo_token_embedder' else 'stateless_elmo',
         options_file: files.options_file,
         weight_file: files.weight_file,
         do_layer_norm: do_layer_norm,
         dropout: dropout,
-        requires_grad: fine_tune,
+        [if !cache then 'requires_grad']: fine_tune,
+        [if cache && cache_dir != '' then 'cache_dir']: cache_dir,
         [if mix == 'top' then 'scalar_mix_parameters']: [-9e10, -9e10, 1],
       },
     },
     assert std.member(['all', 'top'], mix) : "mix must be 'all' or 'top'",
+    assert !(cache && fine_tune) : 'the ELMo cache (cache=true or SST_ELMO_CACHE=1) needs a frozen biLM: it cannot be used with fine_tune=true',
+    assert !(cache && stateful) : 'the ELMo cache (cache=true or SST_ELMO_CACHE=1) stores stateless vectors: it cannot be used with stateful=true',
   },
 }

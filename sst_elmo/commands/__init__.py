@@ -1,3 +1,6 @@
 """`allennlp` subcommands that `sst_elmo` adds (registered on import)."""
+from sst_elmo.commands.elmo_cache import ElmoCache
 from sst_elmo.commands.elmo_embed import ElmoEmbed
 from sst_elmo.commands.elmo_export import ElmoExport
+from sst_elmo.commands.sst_predict import SstPredict
+from sst_elmo.commands.sst_verify import SstVerify

@@ -45,15 +45,15 @@ class ElmoExport(Subcommand):
 
 def elmo_export_from_args(args: argparse.Namespace) -> None:
     from allennlp.common.checks import ConfigurationError
-    from allennlp.models.archival import load_archive
 
+    from sst_elmo.common.archive_safety import safe_load_archive
     from sst_elmo.common.errors import InputError
     from sst_elmo.elmo.export import export_elmo
     from sst_elmo.models.elmo_bilm import ElmoBilm
 
     if os.path.exists(args.output_dir) and not args.overwrite:
         raise InputError("the output directory already exists (--overwrite replaces it)", args.output_dir)
-    archive = load_archive(args.archive_file, cuda_device=-1, weights_file=args.weights_file)
+    archive = safe_load_archive(args.archive_file, cuda_device=-1, weights_file=args.weights_file)
     if not isinstance(archive.model, ElmoBilm):
         raise ConfigurationError(
             f"{args.archive_file}: holds a {type(archive.model).__name__}, not an elmo_bilm model"

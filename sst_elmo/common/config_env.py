@@ -20,6 +20,9 @@ CONFIG_VARIABLES: Dict[str, str] = {
     "SST_ELMO_GLOVE": "which GloVe: 6B.50d, 6B.100d, 6B.300d or 840B.300d "
     "(empty: each config's own choice)",
     "SST_ELMO_GLOVE_FILE": "a local file with the vectors of the chosen GloVe (same dimension)",
+    "SST_ELMO_CACHE": "1 (or true): frozen ELMo reads its activations from an on-disk cache "
+    "(cached_elmo); empty: no cache",
+    "SST_ELMO_CACHE_DIR": "where the ELMo activation cache lives (empty: ~/.cache/sst_elmo/elmo)",
 }
 
 

@@ -5,8 +5,11 @@ from allennlp.common import Params
 from allennlp.data import DatasetReader, Vocabulary
 from allennlp.models import Model
 from allennlp.predictors import Predictor
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sst_elmo.common.errors import InputError
+from sst_elmo.predictors.sentence_classifier import BAD_LINE
 from tests.conftest import CONFIGS, FIXTURES
 
 
@@ -60,3 +63,123 @@ def test_bad_line_gives_one_clear_error(predictor, line, message):
 def test_empty_sentence(predictor):
     with pytest.raises(InputError, match="the text has no tokens"):
         predictor.predict_json({"sentence": "   "})
+
+
+# Bad lines through the CLI: `allennlp predict` with skip_bad_lines, and `allennlp sst-predict`.
+
+@pytest.fixture
+def archive_path(tmp_path, predictor):
+    """A model.tar.gz of the (untrained) `predictor` model, made in-process."""
+    import torch
+    from allennlp.models.archival import archive_model
+
+    run = tmp_path / "run"
+    run.mkdir()
+    Params.from_file(str(CONFIGS / "sst5_elmo.jsonnet")).to_file(str(run / "config.json"))
+    predictor._model.vocab.save_to_files(str(run / "vocabulary"))
+    torch.save(predictor._model.state_dict(), run / "best.th")
+    archive_model(str(run))
+    return str(run / "model.tar.gz")
+
+
+MIXED = (
+    b'{"sentence": "A fine film."}\n'
+    b"\n"
+    b'{"sentence": "broken\n'
+    b'{"tokens": []}\n'
+    b'{"tokens": ["Dull", "."]}\n'
+    b'{"sentence": "caf\xe9"}\n'
+    b'{"tokens": ["The", "end"]}\n'
+)
+
+
+def run_cli(monkeypatch, *args):
+    import sys
+
+    from allennlp.commands import main
+
+    monkeypatch.setattr(sys, "argv", ["allennlp", *args])
+    main()
+
+
+def test_allennlp_predict_skips_bad_lines(archive_path, tmp_path, monkeypatch, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(MIXED.replace(b"caf\xe9", b"cafe"))
+    out = tmp_path / "out.jsonl"
+    run_cli(monkeypatch, "predict", archive_path, str(source), "--output-file", str(out), "--silent",
+            "--batch-size", "2", "--predictor-args", '{"skip_bad_lines": true}')
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [row["tokens"] for row in rows] == [["A", "fine", "film", "."], ["Dull", "."], ["cafe"], ["The", "end"]]
+    reports = [line for line in capsys.readouterr().err.splitlines() if line.startswith("skipped")]
+    # allennlp predict drops blank lines before the predictor: it counts non-blank lines.
+    assert [report.split(": ")[0] for report in reports] == [
+        "skipped <predict input>:2", "skipped <predict input>:3"]
+    assert "not valid JSON" in reports[0] and "the text has no tokens" in reports[1]
+
+
+def test_sst_predict_skips_bad_lines_with_exact_line_numbers(archive_path, tmp_path, monkeypatch, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(MIXED)
+    out = tmp_path / "out.jsonl"
+    run_cli(monkeypatch, "sst-predict", archive_path, str(source), "--output-file", str(out),
+            "--skip-bad-lines", "--batch-size", "2")
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [row["tokens"] for row in rows] == [["A", "fine", "film", "."], ["Dull", "."], ["The", "end"]]
+    err = capsys.readouterr().err
+    reports = [line.split(": ")[0] for line in err.splitlines() if line.startswith("skipped")]
+    assert reports == [f"skipped {source}:{n}" for n in (3, 4, 6)]
+    assert "Wrote 3 predictions" in err and "(3 bad lines skipped)" in err
+
+
+def test_sst_predict_fails_before_writing_anything(archive_path, tmp_path, monkeypatch):
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b'{"sentence": "fine"}\n' * 50 + b"\n" + b'{"text_typo": "x"}\n')
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(InputError) as error:
+        run_cli(monkeypatch, "sst-predict", archive_path, str(source), "--output-file", str(out),
+                "--batch-size", "4")
+    assert str(error.value).startswith(f"{source}:52: no text")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "run"]
+    source.write_bytes(b'{"sentence": "fine"}\n')
+    run_cli(monkeypatch, "sst-predict", archive_path, str(source), "--output-file", str(out))
+    assert len(out.read_text().splitlines()) == 1
+
+
+# Properties: any line either predicts or raises one InputError naming its line.
+
+PROPERTY = settings(max_examples=50, deadline=5000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_values = st.none() | st.booleans() | st.integers() | st.text(max_size=12) | st.lists(
+    st.text(max_size=6) | st.integers() | st.none(), max_size=5
+)
+_lines = (
+    st.dictionaries(st.sampled_from(["tokens", "sentence", "text", "label"]), _values, max_size=3).map(json.dumps)
+    | st.text(max_size=40)
+)
+
+
+@PROPERTY
+@given(line=_lines)
+def test_any_line_predicts_or_names_its_line(predictor, line):
+    predictor._lines_read = 0
+    try:
+        row = predictor.load_line(line)
+    except InputError as error:
+        assert str(error).startswith("<predict input>:1: ") and "\n" not in str(error)
+        return
+    output = predictor.predict_json(row)
+    assert output["tokens"] and output["label"] in output["label_probs"]
+
+
+@PROPERTY
+@given(lines=st.lists(_lines.filter(lambda line: line.strip()), max_size=6))
+def test_skipping_never_raises_and_keeps_the_good_lines(predictor, lines):
+    predictor.skip_bad_lines = True
+    rows = [predictor.load_line(line) for line in lines]
+    outputs = [predictor.dump_line(output) for output in predictor.predict_batch_json(rows)] if rows else []
+    good = [row for row in rows if BAD_LINE not in row]
+    assert sum(bool(text) for text in outputs) == len(good)
+
+
+def test_a_10000_token_sentence(predictor):
+    output = predictor.predict_json({"tokens": ["word"] * 10_000})
+    assert len(output["tokens"]) == 10_000

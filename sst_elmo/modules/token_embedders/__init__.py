@@ -1,1 +1,2 @@
+from sst_elmo.modules.token_embedders.cached_elmo import CachedElmoTokenEmbedder
 from sst_elmo.modules.token_embedders.stateless_elmo import StatelessElmoTokenEmbedder
