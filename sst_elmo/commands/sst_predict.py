@@ -1,0 +1,117 @@
+"""
+The `sst-predict` subcommand: `allennlp predict` for JSONL input, with exact `file:line`
+errors, bad lines skipped on request, and an output file that appears only when complete.
+
+    allennlp sst-predict model.tar.gz input.jsonl --output-file predictions.jsonl [--skip-bad-lines]
+"""
+import argparse
+import gzip
+import json
+import os
+import sys
+import tempfile
+from typing import Iterator, Tuple
+
+from allennlp.commands.subcommand import Subcommand
+
+from sst_elmo.common.errors import InputError
+
+
+@Subcommand.register("sst-predict")
+class SstPredict(Subcommand):
+    """
+    Predicts every line of a JSONL file (plain or `.gz`) with a model archive.
+
+    Unlike `allennlp predict`, which drops blank lines before the predictor sees them and
+    writes predictions as it goes: every error names the exact `file:line`; without
+    `--skip-bad-lines` the whole input is checked first, so a bad line stops the command
+    before any output exists; with it, each bad line is reported to stderr and the good
+    lines are predicted. The output is written to a temporary file and renamed when done.
+    The archive's member paths are checked before it is extracted.
+
+    Registered as a `Subcommand` with name "sst-predict".
+    """
+
+    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        description = (
+            "Predict every line of a JSONL file with a model archive: exact file:line errors, "
+            "optional skipping of bad lines, and no partial output file."
+        )
+        subparser = parser.add_parser(self.name, description=description, help=description)
+        subparser.add_argument("archive_file", type=str, help="the model.tar.gz")
+        subparser.add_argument("input_file", type=str, help="JSONL input (.gz too)")
+        subparser.add_argument("--output-file", type=str, required=True, help="where to write the predictions")
+        subparser.add_argument("--skip-bad-lines", action="store_true", help="report bad lines and go on")
+        subparser.add_argument("--batch-size", type=int, default=32)
+        subparser.add_argument("--cuda-device", type=int, default=-1)
+        subparser.add_argument("--predictor", type=str, default=None, help="default: the archive's predictor")
+        subparser.add_argument("--predictor-args", type=str, default="", help="JSON constructor arguments")
+        subparser.add_argument("-o", "--overrides", type=str, default="", help="JSON config overrides")
+        subparser.add_argument("--weights-file", type=str, default=None, help="weights to use instead of best.th")
+        subparser.set_defaults(func=_predict_from_args)
+        return subparser
+
+
+def input_lines(path: str) -> Iterator[Tuple[int, str]]:
+    """`(line_number, line)` of each non-blank line; undecodable lines come as `InputError`s."""
+    opener = gzip.open if path.endswith(".gz") else open
+    line_number = 0
+    with opener(path, "rb") as handle:
+        try:
+            for line_number, raw in enumerate(handle, start=1):  # noqa: B007
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    yield line_number, InputError(f"not valid UTF-8 ({error.reason})", path, line_number)
+                    continue
+                if line.strip():
+                    yield line_number, line
+        except (OSError, EOFError) as error:
+            raise InputError(f"cannot read compressed data ({error})", path, line_number + 1) from None
+
+
+def _predict_from_args(args: argparse.Namespace) -> None:
+    from allennlp.common.util import lazy_groups_of
+    from allennlp.predictors import Predictor
+
+    from sst_elmo.common.archive_safety import safe_load_archive
+
+    archive = safe_load_archive(
+        args.archive_file, cuda_device=args.cuda_device, overrides=args.overrides, weights_file=args.weights_file
+    )
+    extra_args = json.loads(args.predictor_args) if args.predictor_args.strip() else {}
+    predictor = Predictor.from_archive(archive, args.predictor, extra_args=extra_args)
+    if not hasattr(predictor, "load_numbered_line"):
+        raise InputError(f"the predictor {type(predictor).__name__} has no load_numbered_line", args.archive_file)
+    predictor.skip_bad_lines = args.skip_bad_lines
+
+    def rows() -> Iterator[dict]:
+        for line_number, line in input_lines(args.input_file):
+            if isinstance(line, InputError):
+                if not args.skip_bad_lines:
+                    raise line
+                print(f"skipped {line}", file=sys.stderr)
+                predictor.bad_lines.append(str(line))
+                continue
+            yield predictor.load_numbered_line(line, args.input_file, line_number)
+
+    if not args.skip_bad_lines:
+        for _ in rows():  # check everything before any output exists
+            pass
+    directory = os.path.dirname(os.path.abspath(args.output_file))
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".partial")
+    written = 0
+    try:
+        with os.fdopen(handle, "w") as out:
+            for batch in lazy_groups_of(rows(), args.batch_size):
+                for output in predictor.predict_batch_json(batch):
+                    text = predictor.dump_line(output)
+                    written += bool(text)
+                    out.write(text)
+        os.replace(temporary, args.output_file)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    skipped = f" ({len(predictor.bad_lines)} bad lines skipped)" if predictor.bad_lines else ""
+    print(f"Wrote {written} predictions to {args.output_file}{skipped}.", file=sys.stderr)

@@ -1,0 +1,1 @@
+from sst_elmo.training.atomic_checkpointer import AtomicCheckpointer
