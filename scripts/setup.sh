@@ -43,7 +43,7 @@ MSG
 }
 
 stamp="$VENV/.sst_elmo-setup"
-want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1) $EXTRAS"
+want="$(cat pyproject.toml constraints.txt scripts/setup.sh | sha256sum | cut -d' ' -f1) $EXTRAS"
 if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     echo "setup: $VENV is up to date ($("$VENV/bin/python" --version))"
     exit 0
@@ -59,5 +59,11 @@ fi
 echo "setup: installing sst_elmo[$EXTRAS] with the pins in constraints.txt (first run: a few minutes)"
 "$VENV/bin/python" -m pip install --quiet --constraint constraints.txt --editable ".[$EXTRAS]"
 "$VENV/bin/python" -m pip check
+# Every `allennlp` command imports allennlp-models, whose NarrativeQA tool calls
+# nltk.download("punkt") and ("wordnet") at import time when `tokenizers/punkt` is missing:
+# a download attempt on every start. sst_elmo never uses punkt (Treebank tokenizer, no data),
+# so an empty `tokenizers/punkt` in the venv's own nltk_data (on NLTK's default search path)
+# stops those attempts. NarrativeQA evaluation itself would need the real data.
+mkdir -p "$VENV/nltk_data/tokenizers/punkt"
 echo "$want" > "$stamp"
 echo "setup: done. Activate with: source $VENV/bin/activate"
