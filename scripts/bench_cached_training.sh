@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Wall time of N training epochs of configs/sst5_elmo.jsonnet without and with the ELMo
+# activation cache, side by side, with the dev accuracy of both and the speed-up.
+#
+#   SST_ELMO_OPTIONS=.../options.json SST_ELMO_WEIGHTS=.../weights.hdf5 \
+#     SST_ELMO_DATA=../shared/data scripts/bench_cached_training.sh [EPOCHS] [OUT]
+#
+# 1. uncached: stateless_elmo (AllenNLP's elmo_token_embedder, state reset per batch; the
+#    biLM runs on every batch of every epoch);
+# 2. cached: a fresh, empty cache directory, then `allennlp elmo-cache` (the fill, timed) and
+#    training with SST_ELMO_CACHE=1 (cached_elmo).
+# Both runs use the config's seeds and settings; early stopping is turned off so both run
+# EPOCHS epochs, and the test set is not evaluated. Logs go to OUT/*.log; the table reads
+# OUT/*/metrics.json. A benchmark, not a test: it asserts nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+epochs="${1:-10}"
+out="${2:-runs/bench_cached_training}"
+config="${BENCH_CONFIG:-configs/sst5_elmo.jsonnet}"
+allennlp="${ALLENNLP:-.venv/bin/allennlp}"
+if [ -z "${SST_ELMO_OPTIONS:-}" ] || [ -z "${SST_ELMO_WEIGHTS:-}" ]; then
+    echo "set SST_ELMO_OPTIONS and SST_ELMO_WEIGHTS to the ELMo files to use" >&2
+    exit 2
+fi
+if [ -e "$out" ]; then
+    echo "$out exists; remove it or name another output directory" >&2
+    exit 2
+fi
+mkdir -p "$out"
+overrides="{\"trainer.num_epochs\": $epochs, \"trainer.patience\": $((epochs + 1)), \"evaluate_on_test\": false}"
+
+now() { date +%s.%N; }
+
+start=$(now)
+SST_ELMO_CACHE= "$allennlp" train "$config" -s "$out/uncached" -o "$overrides" >"$out/uncached.log" 2>&1
+uncached=$(echo "$(now) - $start" | bc)
+
+export SST_ELMO_CACHE_DIR="$out/cache"
+start=$(now)
+SST_ELMO_CACHE=1 "$allennlp" elmo-cache "$config" >"$out/fill.log" 2>&1
+fill=$(echo "$(now) - $start" | bc)
+start=$(now)
+SST_ELMO_CACHE=1 "$allennlp" train "$config" -s "$out/cached" -o "$overrides" >"$out/cached.log" 2>&1
+cached=$(echo "$(now) - $start" | bc)
+
+.venv/bin/python - "$out" "$epochs" "$uncached" "$fill" "$cached" <<'EOF'
+import json, sys
+out, epochs, uncached, fill, cached = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
+def accuracy(run):
+    return json.load(open(f"{out}/{run}/metrics.json"))["best_validation_accuracy"]
+print(f"{epochs} epochs of SST-5 ELMo training, wall-clock seconds (including start-up)")
+print(f"| run | fill | training | total | best dev accuracy |")
+print(f"|---|---|---|---|---|")
+print(f"| uncached (stateless_elmo) | - | {uncached:.0f} | {uncached:.0f} | {accuracy('uncached'):.4f} |")
+print(f"| cached_elmo, empty cache | {fill:.0f} | {cached:.0f} | {fill + cached:.0f} | {accuracy('cached'):.4f} |")
+print(f"speed-up, including the fill: {uncached / (fill + cached):.1f}x; training alone: {uncached / cached:.1f}x")
+print(f"dev accuracy difference: {abs(accuracy('uncached') - accuracy('cached')) * 100:.2f} points")
+EOF
