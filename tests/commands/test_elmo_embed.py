@@ -184,6 +184,14 @@ def test_vectors_equal_a_direct_bilm_computation(tmp_path, tiny_elmo):
         assert numpy.abs(vectors[key] - expected).max() <= 1e-6
 
 
+def test_fast_and_allennlp_bilm_give_the_same_vectors(tiny_elmo):
+    batch = [sentence.split() for sentence in SENTENCES[:6]]
+    fast = ElmoLayerEmbedder(*tiny_elmo).embed_batch(batch)
+    reference = ElmoLayerEmbedder(*tiny_elmo, fast=False).embed_batch(batch)
+    assert [array.shape for array in fast] == [array.shape for array in reference]
+    assert max(numpy.abs(a - b).max() for a, b in zip(fast, reference)) <= 1e-6
+
+
 def test_resuming_computes_only_the_missing_sentences(tmp_path, tiny_elmo, spy):
     source = write_lines(tmp_path / "sentences.txt", SENTENCES)
     fresh = tmp_path / "fresh.hdf5"
