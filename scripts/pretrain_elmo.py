@@ -11,7 +11,9 @@ Pre-trains the project's own ELMo and measures it, end to end (issue 3):
 4. `report`: training throughput (words/s) and the held-out results in RUN/report.json and
    RUN/report.md.
 
-Every stage is skipped when its output exists, so re-running resumes. The downstream SST
+Every stage is skipped when its output exists, so re-running resumes. `--best-so-far` skips
+training for a run that was stopped early (out of time): its best epoch so far is archived as
+AllenNLP would have, and the report says how many of the configured epochs ran. The downstream SST
 comparison (baseline vs this ELMo, several seeds) is `scripts/run_grid.py` with
 `configs/grids/own_elmo.json`; see the README.
 
@@ -47,6 +49,16 @@ def allennlp() -> str:
 def train(args: argparse.Namespace) -> None:
     if os.path.exists(os.path.join(args.run_dir, "model.tar.gz")):
         print(f"train: {args.run_dir}/model.tar.gz exists, skipped")
+        return
+    if args.best_so_far:
+        # A run stopped early (e.g. killed for lack of time): archive its best epoch so far,
+        # exactly as AllenNLP archives a finished run (best.th, config, vocabulary).
+        from allennlp.models.archival import archive_model
+
+        if not os.path.exists(os.path.join(args.run_dir, "best.th")):
+            sys.exit(f"pretrain_elmo.py: {args.run_dir} has no best.th to archive yet")
+        archive_model(args.run_dir)
+        print(f"train: archived the best epoch so far of the stopped run {args.run_dir}")
         return
     command = [allennlp(), "train", args.config, "-s", args.run_dir]
     if os.path.exists(os.path.join(args.run_dir, "config.json")):
@@ -151,10 +163,13 @@ def throughput(run_dir: str) -> dict:
     metrics = [json.load(open(path, encoding="utf-8")) for path in epochs]
     words = sum(epoch["training_words"] for epoch in metrics)
     seconds = _seconds(metrics[-1]["training_duration"])
-    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+    final_path = os.path.join(run_dir, "metrics.json")
+    with open(final_path if os.path.exists(final_path) else epochs[-1], encoding="utf-8") as handle:
         final = json.load(handle)
+    configured = json.load(open(os.path.join(run_dir, "config.json"), encoding="utf-8"))["trainer"]["num_epochs"]
     return {
         "epochs": len(metrics),
+        "configured_epochs": configured,
         "words": words,
         "training_seconds": seconds,
         "words_per_second": words / seconds,
@@ -172,7 +187,8 @@ def report(args: argparse.Namespace, heldout_results: Dict[str, dict]) -> None:
         json.dump(result, out, indent=2)
     training = result["training"]
     lines = [
-        f"Pre-training `{config}` ({training['epochs']} epochs, {training['words']:,.0f} words in "
+        f"Pre-training `{config}` ({training['epochs']} of {training['configured_epochs']} epochs, "
+        f"{training['words']:,.0f} words in "
         f"{training['training_seconds'] / 60:.1f} min, validation included): "
         f"**{training['words_per_second']:,.0f} words/s**; best validation perplexity "
         f"{training['best_validation_perplexity']:.1f} (epoch {training['best_epoch']}).",
@@ -195,6 +211,8 @@ def main() -> None:
     parser.add_argument("--run-dir", default="runs/pretrain/cpu_small")
     parser.add_argument("--data", default=os.environ.get("SST_ELMO_DATA") or "../shared/data",
                         help="the data directory (default: $SST_ELMO_DATA, else ../shared/data)")
+    parser.add_argument("--best-so-far", action="store_true",
+                        help="do not train: archive the best epoch of a stopped run and go on from there")
     parser.add_argument("--imdb-reviews", type=int, default=500,
                         help="how many IMDB train reviews to measure perplexity on")
     args = parser.parse_args()
