@@ -7,6 +7,7 @@ from allennlp.data import DatasetReader, Instance
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import numbered_lines
 from sst_elmo.dataset_readers.classification_reader import ClassificationReader
+from sst_elmo.dataset_readers.sharding import shard_rows
 
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 TEXT_KEYS = ("tokens", "sentence", "text")
@@ -41,7 +42,7 @@ class SentenceJsonlReader(ClassificationReader):
         self._strip_html_breaks = strip_html_breaks
 
     def _read(self, file_path: str) -> Iterable[Instance]:
-        for line_number, line in self.shard_iterable(numbered_lines(file_path)):
+        for line_number, line in shard_rows(numbered_lines(file_path)):
             row = parse_json_line(line, file_path, line_number)
             if not self.in_split(row.get("id", line_number)):
                 continue

@@ -6,6 +6,7 @@ from nltk.tree import Tree
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import numbered_lines
 from sst_elmo.dataset_readers.classification_reader import ClassificationReader
+from sst_elmo.dataset_readers.sharding import shard_rows
 
 # How the five SST sentiment labels map onto coarser label sets; `None` drops the phrase.
 GRANULARITIES = {
@@ -52,7 +53,7 @@ class SstTreesReader(ClassificationReader):
         self._use_subtrees = use_subtrees
 
     def _read(self, file_path: str) -> Iterable[Instance]:
-        for line_number, line in self.shard_iterable(numbered_lines(file_path)):
+        for line_number, line in shard_rows(numbered_lines(file_path)):
             tree = parse_tree(line, file_path, line_number)
             phrases = tree.subtrees() if self._use_subtrees else [tree]
             for phrase in phrases:

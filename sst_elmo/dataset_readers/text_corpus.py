@@ -8,6 +8,7 @@ from allennlp.data.token_indexers import SingleIdTokenIndexer
 from sst_elmo.common.file_utils import numbered_lines
 from sst_elmo.data.tokenizers import TreebankTokenizer, split_sentences
 from sst_elmo.dataset_readers.hash_split import HashSplit
+from sst_elmo.dataset_readers.sharding import shard_rows
 
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
@@ -97,7 +98,7 @@ class TextCorpusReader(DatasetReader):
                     yield chunk
 
     def _read(self, file_path: str) -> Iterable[Instance]:
-        for line_number, line in self.shard_iterable(numbered_lines(file_path)):
+        for line_number, line in shard_rows(numbered_lines(file_path)):
             if not self.in_split(line_number):
                 continue
             for words in self.sentences(line):

@@ -7,6 +7,7 @@ from allennlp.data import DatasetReader, Instance
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import csv_records
 from sst_elmo.dataset_readers.classification_reader import ClassificationReader
+from sst_elmo.dataset_readers.sharding import shard_rows
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
@@ -80,7 +81,7 @@ class TweetsCsvReader(ClassificationReader):
         header = next(records, (1, []))[1]
         self._check_header(file_path, header)
         has_labels = self._label_column in header
-        for line_number, fields in self.shard_iterable(records):
+        for line_number, fields in shard_rows(records):
             if len(fields) != len(header):
                 more_or_fewer = "more" if len(fields) > len(header) else "fewer"
                 raise InputError(f"{more_or_fewer} columns than the header", file_path, line_number)
