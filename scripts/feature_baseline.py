@@ -16,8 +16,8 @@ import os
 import sys
 
 import sst_elmo  # noqa: F401 - registers the readers; defaults for SST_ELMO_* variables
+from sst_elmo.common.file_utils import atomic_write
 from sst_elmo.experiments.feature_baseline import markdown, run_feature_baseline
-from sst_elmo.experiments.results import atomic_write_text
 
 
 def main(argv=None) -> int:
@@ -53,8 +53,8 @@ def main(argv=None) -> int:
         class_weight=args.class_weight, seed=args.seed, batch_size=args.batch_size,
     )
     table = markdown(result)
-    atomic_write_text(os.path.join(args.out, "feature_baseline.json"), json.dumps(result, indent=2))
-    atomic_write_text(os.path.join(args.out, "feature_baseline.md"), table)
+    atomic_write(os.path.join(args.out, "feature_baseline.json"), json.dumps(result, indent=2))
+    atomic_write(os.path.join(args.out, "feature_baseline.md"), table)
     print(table)
     return 0
 

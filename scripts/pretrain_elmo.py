@@ -99,9 +99,9 @@ def heldout_texts(args: argparse.Namespace) -> Dict[str, str]:
 
 
 def _write_lines(path: str, lines: List[str]) -> None:
-    with open(path + ".tmp", "w", encoding="utf-8") as out:
-        out.writelines(line + "\n" for line in lines)
-    os.replace(path + ".tmp", path)
+    from sst_elmo.common.file_utils import atomic_write
+
+    atomic_write(path, "".join(line + "\n" for line in lines))
 
 
 def heldout(args: argparse.Namespace) -> Dict[str, dict]:

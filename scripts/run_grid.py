@@ -17,9 +17,10 @@ import logging
 import os
 import sys
 
+from sst_elmo.common.file_utils import atomic_write
 from sst_elmo.experiments.grid import Grid, GridRunner
 from sst_elmo.experiments.report import write_report
-from sst_elmo.experiments.results import CSV_NAME, atomic_write_text, rows_to_csv
+from sst_elmo.experiments.results import CSV_NAME, rows_to_csv
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -74,7 +75,7 @@ def main(argv=None) -> int:
     records = runner.run_all()
     rows = runner.results()
     csv_path = os.path.join(runner.out_dir, CSV_NAME)
-    atomic_write_text(csv_path, rows_to_csv(rows))
+    atomic_write(csv_path, rows_to_csv(rows))
     print(f"{csv_path}: {len(rows)} runs, {sum(r['status'] == 'done' for r in rows)} done")
     if not args.no_report:
         written = write_report(rows, os.path.join(runner.out_dir, "report"), pair=grid.pair, metric=args.metric)

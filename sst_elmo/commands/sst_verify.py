@@ -6,7 +6,6 @@ it is used, and prints the sha256 of every file.
     allennlp sst-verify --options-file options.json --weight-file weights.hdf5
 """
 import argparse
-import hashlib
 import json
 import os
 import tarfile
@@ -16,6 +15,7 @@ from typing import Dict, List, Tuple
 from allennlp.commands.subcommand import Subcommand
 
 from sst_elmo.common.errors import InputError
+from sst_elmo.common.file_utils import stream_sha256
 
 REQUIRED_MEMBERS = ("config.json", "weights.th", "vocabulary")
 
@@ -53,13 +53,6 @@ def _verify_from_args(args: argparse.Namespace) -> None:
     print("\n".join(lines))
 
 
-def sha256_of(handle) -> str:
-    digest = hashlib.sha256()
-    for block in iter(lambda: handle.read(1 << 20), b""):
-        digest.update(block)
-    return digest.hexdigest()
-
-
 def verify_elmo(options_file: str, weight_file: str) -> List[str]:
     """Checks an ELMo pair with `check_elmo_files`; returns the report lines."""
     from sst_elmo.elmo.checks import check_elmo_files
@@ -72,7 +65,7 @@ def verify_elmo(options_file: str, weight_file: str) -> List[str]:
     ]
     for path in (options_file, weight_file):
         with open(path, "rb") as handle:
-            lines.append(f"{sha256_of(handle)}  {path}")
+            lines.append(f"{stream_sha256(handle)}  {path}")
     return lines
 
 
@@ -95,7 +88,7 @@ def verify_archive(archive_file: str) -> List[str]:
         parameters, model_name = _check_weights(archive_file, directory)
     lines = [f"OK archive: a {model_name} model, {len(names)} members, {parameters:,} weights"]
     with open(archive_file, "rb") as handle:
-        lines.append(f"{sha256_of(handle)}  {archive_file}")
+        lines.append(f"{stream_sha256(handle)}  {archive_file}")
     lines += [f"{digest}  {archive_file}:{name}" for name, digest in sorted(hashes.items())]
     return lines
 
@@ -107,7 +100,7 @@ def _extract(archive_file: str, directory: str) -> Dict[str, str]:
         for member in archive.getmembers():
             if member.isfile():
                 with archive.extractfile(member) as handle:  # type: ignore[union-attr]
-                    hashes[member.name] = sha256_of(handle)
+                    hashes[member.name] = stream_sha256(handle)
         if hasattr(tarfile, "data_filter"):
             archive.extractall(directory, filter="data")
         else:  # pragma: no cover - Pythons before 3.8.17 / 3.10.12

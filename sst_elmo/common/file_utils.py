@@ -3,7 +3,10 @@ Reading input files line by line: local or remote (AllenNLP's `cached_path`), pl
 """
 import csv
 import gzip
-from typing import Iterator, List, Tuple
+import hashlib
+import os
+import tempfile
+from typing import BinaryIO, Iterator, List, Tuple, Union
 
 from allennlp.common.file_utils import cached_path
 
@@ -55,3 +58,32 @@ def csv_records(path: str) -> Iterator[Tuple[int, List[str]]]:
                 yield first_line, fields
     except csv.Error as error:
         raise InputError(f"malformed CSV ({error})", path, records.line_num) from None
+
+
+def stream_sha256(handle: BinaryIO) -> str:
+    """The sha256 hex digest of what is left to read in a binary file object."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(block)
+    return digest.hexdigest()
+
+
+def file_sha256(path: str) -> str:
+    """The sha256 hex digest of a (local or cached remote) file's bytes."""
+    with open(cached_path(path), "rb") as handle:
+        return stream_sha256(handle)
+
+
+def atomic_write(path: str, data: Union[str, bytes]) -> None:
+    """Writes `path` through a temporary file beside it and `os.replace`: never half-written."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-" + os.path.basename(path))
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise

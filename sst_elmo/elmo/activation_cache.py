@@ -29,7 +29,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy
 
-from sst_elmo.elmo.embedding_writer import file_sha256
+from sst_elmo.common.file_utils import atomic_write, file_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class ElmoActivationCache:
         meta_path = os.path.join(self.directory, "meta.json")
         if not os.path.exists(meta_path):
             meta = dict(identity, options_file=str(options_file), weight_file=str(weight_file))
-            _atomic_write_bytes(meta_path, json.dumps(meta, indent=2).encode())
+            atomic_write(meta_path, json.dumps(meta, indent=2))
         self.hits = 0
         self.misses = 0
 
@@ -207,14 +207,3 @@ class ElmoActivationCache:
                 result.append(key)
             seen.add(key)
         return result
-
-
-def _atomic_write_bytes(path: str, data: bytes) -> None:
-    temp = f"{path}{_TEMP_MARKER}{os.getpid()}.{uuid.uuid4().hex}"
-    try:
-        with open(temp, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.remove(temp)

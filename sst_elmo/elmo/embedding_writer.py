@@ -14,7 +14,6 @@ and the file is renamed to `OUTPUT` only when complete. A rerun on the same inpu
 settings keeps the finished sentences of a `.partial` and computes only the missing ones.
 """
 import errno
-import hashlib
 import itertools
 import json
 import logging
@@ -26,13 +25,12 @@ import h5py
 import numpy
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.common.file_utils import cached_path
 from allennlp.common.tqdm import Tqdm
-from allennlp.modules.elmo import _ElmoBiLm, batch_to_ids
-from allennlp.nn.util import remove_sentence_boundaries
+from allennlp.modules.elmo import batch_to_ids
 
+from sst_elmo.common.file_utils import file_sha256
+from sst_elmo.elmo.cache_fill import BiLmRunner
 from sst_elmo.elmo.checks import check_elmo_files
-from sst_elmo.elmo.fast_bilm import FastElmoBiLm
 from sst_elmo.elmo.sentence_input import DEFAULT_COLUMN, FORMATS, Sentence, infer_format, read_sentences
 
 logger = logging.getLogger(__name__)
@@ -74,14 +72,6 @@ class EmbeddingReport:
     path: str
 
 
-def file_sha256(path: str) -> str:
-    """The sha256 hex digest of a (local or cached remote) file's bytes."""
-    digest = hashlib.sha256()
-    with open(cached_path(path), "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 class ElmoLayerEmbedder:
     """
@@ -105,14 +95,11 @@ class ElmoLayerEmbedder:
 
     def __init__(self, options_file: str, weight_file: str, cuda_device: int = -1, fast: bool = True) -> None:
         check_elmo_files(options_file, weight_file)
-        self._bilm = _ElmoBiLm(options_file, weight_file)
-        if fast:
-            self._bilm = FastElmoBiLm(self._bilm)
-        self._bilm.eval()
+        self._runner = BiLmRunner(options_file, weight_file, fast=fast)
         self._device = torch.device("cpu") if cuda_device < 0 else torch.device("cuda", cuda_device)
-        self._bilm.to(self._device)
-        self.num_layers: int = self._bilm.num_layers
-        self.dim: int = self._bilm.get_output_dim()
+        self._runner.bilm.to(self._device)
+        self.num_layers: int = self._runner.bilm.num_layers
+        self.dim: int = self._runner.bilm.get_output_dim()
 
     def embed_batch(self, batch: List[List[str]]) -> List[numpy.ndarray]:
         """
@@ -126,16 +113,12 @@ class ElmoLayerEmbedder:
         One float32 array per sentence, shape `(num_layers, n_tokens, dim)`.
         """
         # Shape: (batch_size, max_tokens, 50)
-        character_ids = batch_to_ids(batch).to(self._device)
-        if isinstance(self._bilm, _ElmoBiLm):
-            self._bilm._elmo_lstm.reset_states()  # FastElmoBiLm carries no state
-        with torch.no_grad():
-            output = self._bilm(character_ids)
-            # Each shape: (batch_size, max_tokens, dim), BOS/EOS removed.
-            layers = [remove_sentence_boundaries(layer, output["mask"])[0] for layer in output["activations"]]
-            # Shape: (batch_size, num_layers, max_tokens, dim)
-            activations = torch.stack(layers, dim=1).cpu().numpy()
-        return [activations[i, :, : len(tokens)] for i, tokens in enumerate(batch)]
+        character_ids = batch_to_ids(batch).numpy()
+        # Each shape: (num_layers, n_tokens + 2, dim), with BOS/EOS, from zero LSTM states.
+        activations = self._runner.compute(
+            [character_ids[i, : len(tokens)] for i, tokens in enumerate(batch)], self._device
+        )
+        return [layers[:, 1:-1] for layers in activations]
 
 
 def reduce_layers(activations: numpy.ndarray, output_mode: str) -> numpy.ndarray:

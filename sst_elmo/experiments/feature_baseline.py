@@ -23,9 +23,9 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.common.params import Params
 from allennlp.data import DatasetReader
 
-from sst_elmo.common.file_utils import csv_records
+from sst_elmo.common.file_utils import csv_records, file_sha256
 from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader
-from sst_elmo.elmo.embedding_writer import embed_file, file_sha256
+from sst_elmo.elmo.embedding_writer import embed_file
 from sst_elmo.experiments.grid import evaluate_config
 
 CLEANING_STEPS = ("strip_urls", "strip_punctuation", "lowercase", "strip_digits", "squeeze_whitespace")

@@ -26,8 +26,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.tqdm import Tqdm
 
+from sst_elmo.common.file_utils import atomic_write
 from sst_elmo.experiments.overrides import combine, merge, to_dotted
-from sst_elmo.experiments.results import atomic_write_text, run_row
+from sst_elmo.experiments.results import run_row
 
 logger = logging.getLogger(__name__)
 
@@ -358,7 +359,7 @@ class GridRunner:
             record["log_tail"] = _tail(run.log_path) if os.path.exists(run.log_path) else record.get("error", "")
             logger.warning(f"run {run.run_id} failed (return code {record['returncode']}); see {run.status_path}")
         os.makedirs(os.path.dirname(run.status_path), exist_ok=True)
-        atomic_write_text(run.status_path, json.dumps(record, indent=2))
+        atomic_write(run.status_path, json.dumps(record, indent=2))
         return record
 
     def run_all(self) -> List[Dict[str, Any]]:

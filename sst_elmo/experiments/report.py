@@ -115,8 +115,8 @@ def write_report(
     than one size), and per-epoch curves of each config. Returns `{what: path}`; a plot that
     has no data is left out (its reason is in the summary).
     """
+    from sst_elmo.common.file_utils import atomic_write
     from sst_elmo.experiments import plots
-    from sst_elmo.experiments.results import atomic_write_text
 
     if not rows:
         raise ValueError("no runs in the results")
@@ -160,5 +160,5 @@ def write_report(
     if notes:
         sections.append("\n" + "\n".join(f"- {note}" for note in notes) + "\n")
     written["summary"] = os.path.join(out_dir, "summary.md")
-    atomic_write_text(written["summary"], "\n".join(sections))
+    atomic_write(written["summary"], "\n".join(sections))
     return written

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import re
-import tempfile
 from typing import Any, Dict, List, Optional
 
 CSV_NAME = "results.csv"
@@ -18,21 +17,6 @@ FIXED_COLUMNS = [
 ]
 _METRIC = re.compile(r"^(best_validation|test)_")
 _DURATION = re.compile(r"^(?:(\d+) days?, )?(\d+):(\d+):(\d+(?:\.\d*)?)$")
-
-
-def atomic_write_text(path: str, text: str) -> None:
-    """Writes `path` through a temporary file and `os.replace`: never half-written."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-" + os.path.basename(path))
-    try:
-        with os.fdopen(handle, "w") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
 
 
 def duration_seconds(text: Optional[str]) -> Optional[float]:

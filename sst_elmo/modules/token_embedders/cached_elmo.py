@@ -1,17 +1,16 @@
-import json
 import logging
 from typing import List, Optional
 
 import numpy
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.common.file_utils import cached_path
 from allennlp.modules.scalar_mix import ScalarMix
 from allennlp.modules.token_embedders import TokenEmbedder
 from allennlp.nn.util import remove_sentence_boundaries
 
 from sst_elmo.elmo.activation_cache import STORAGE_DTYPES, ElmoActivationCache, sequence_key
 from sst_elmo.elmo.cache_fill import BiLmRunner
+from sst_elmo.elmo.checks import check_elmo_files
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +76,9 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
             raise ConfigurationError(
                 f"cached_elmo: storage_dtype must be one of {STORAGE_DTYPES}, not {storage_dtype!r}"
             )
-        with open(cached_path(options_file)) as handle:
-            options = json.load(handle)
-        try:
-            self._num_layers = int(options["lstm"]["n_layers"]) + 1
-            self._elmo_dim = 2 * int(options["lstm"]["projection_dim"])
-        except KeyError as error:
-            raise ConfigurationError(f"{options_file}: ELMo options lack lstm.{error.args[0]}") from None
+        options = check_elmo_files(options_file, weight_file)
+        self._num_layers = int(options["lstm"]["n_layers"]) + 1
+        self._elmo_dim = 2 * int(options["lstm"]["projection_dim"])
         self._cache = ElmoActivationCache(options_file, weight_file, cache_dir, storage_dtype)
         self._runner = BiLmRunner(options_file, weight_file, fast=fast_forward)
         self.scalar_mix = ScalarMix(
