@@ -71,6 +71,47 @@ def _bidirectional_lstm_scan(
     return outputs
 
 
+@torch.jit.script
+def _bidirectional_lstm_scan_differentiable(
+    projected: torch.Tensor,
+    state_weight: torch.Tensor,
+    state_bias: torch.Tensor,
+    projection_weight: torch.Tensor,
+    cell_clip: float,
+    proj_clip: float,
+) -> torch.Tensor:
+    """
+    The same recurrence as `_bidirectional_lstm_scan`, written for autograd (for training):
+    no in-place writes, and every row runs at every timestep. That is exact for the positions
+    that count: both directions read each sequence from its start (the backward one reversed
+    within its length), so the padding of a row comes after its last real position and never
+    reaches it. Returns (2, batch, time, hidden); positions past a row's length hold values
+    computed from padding, for the caller to mask.
+    """
+    directions, batch, time, four_cell = projected.shape
+    cell = four_cell // 4
+    hidden = projection_weight.shape[2]
+    state = projected.new_zeros((directions, batch, hidden))
+    memory = projected.new_zeros((directions, batch, cell))
+    outputs: List[torch.Tensor] = []
+    # One view per timestep: its gradient is assembled once, not a full-size tensor per step.
+    inputs = projected.unbind(2)
+    for t in range(time):
+        gates = torch.baddbmm(state_bias, state, state_weight) + inputs[t]
+        # Shape: (2, batch, cell) each.
+        input_forget = torch.sigmoid(gates[:, :, 0 : 2 * cell])
+        memory_init = torch.tanh(gates[:, :, 2 * cell : 3 * cell])
+        output_gate = torch.sigmoid(gates[:, :, 3 * cell : 4 * cell])
+        memory = input_forget[:, :, 0:cell] * memory_init + input_forget[:, :, cell:] * memory
+        if cell_clip > 0:
+            memory = torch.clamp(memory, -cell_clip, cell_clip)
+        state = torch.bmm(output_gate * torch.tanh(memory), projection_weight)
+        if proj_clip > 0:
+            state = torch.clamp(state, -proj_clip, proj_clip)
+        outputs.append(state)
+    return torch.stack(outputs, dim=2)
+
+
 def _reverse_within_lengths(tensor: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """tensor: (batch, time, dim); reverses positions [0, length) of each row, keeps the rest."""
     time = tensor.size(1)
@@ -85,8 +126,10 @@ class FastElmoBiLm(torch.nn.Module):
     The weights of an AllenNLP `_ElmoBiLm`, run faster and statelessly, with the same output:
     `{"activations": [layer_0, ..., layer_n], "mask": mask}`, each activation of shape
     `(batch_size, num_tokens + 2, 2 * projection_dim)` with BOS/EOS, the mask
-    `(batch_size, num_tokens + 2)`. Inference only (no gradients flow through the LSTM
-    scan's state updates into AllenNLP's training code paths; use it under `torch.no_grad()`).
+    `(batch_size, num_tokens + 2)`. Under `torch.no_grad()` it runs the inference scan
+    (rows leave when their sentence ends, in-place writes); with gradients enabled it runs a
+    differentiable scan over the same weights, which is how `elmo_bilm` trains (then set
+    `word_memo_size=0`: the memo assumes frozen weights).
 
     # Parameters
 
@@ -124,14 +167,19 @@ class FastElmoBiLm(torch.nn.Module):
             Ignored (accepted so that AllenNLP's `Elmo(module=...)` can call this module).
         """
         with torch.autocast(inputs.device.type, dtype=torch.bfloat16, enabled=self.autocast_bf16):
-            type_representation, mask = self._token_embedding(inputs)
-            lstm_outputs = self._lstm(type_representation, mask)
+            type_representation, mask = self.token_embedding(inputs)
+            lstm_outputs = self.contextualize(type_representation, mask)
         type_representation = type_representation.float()
         activations = [torch.cat([type_representation, type_representation], dim=-1) * mask.unsqueeze(-1)]
         activations.extend(layer.float() for layer in lstm_outputs)
         return {"activations": activations, "mask": mask}
 
-    def _token_embedding(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def token_embedding(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """
+        The character CNN + highway + projection of every token, with `<S>` and `</S>` added
+        (as `_ElmoCharacterEncoder`): `(batch_size, num_tokens + 2, projection_dim)` and the
+        mask `(batch_size, num_tokens + 2)`. The CNN runs once per distinct word.
+        """
         encoder = self.bilm._token_embedder
         mask = (inputs > 0).sum(dim=-1) > 0
         # Shape: (batch_size, num_tokens + 2, 50)
@@ -183,8 +231,16 @@ class FastElmoBiLm(torch.nn.Module):
         # Shape: (num_words, projection_dim)
         return encoder._projection(encoder._highways(torch.cat(convolved, dim=-1)))
 
-    def _lstm(self, inputs: torch.Tensor, mask: torch.Tensor) -> List[torch.Tensor]:
+    def contextualize(self, inputs: torch.Tensor, mask: torch.Tensor) -> List[torch.Tensor]:
+        """
+        The biLSTM over `inputs` `(batch_size, length, projection_dim)` (with `<S>`/`</S>`),
+        from zero states: one `(batch_size, length, 2 * projection_dim)` tensor per layer,
+        forward half first, zero past each sequence (as `ElmoLstm`).
+        """
         lstm = self.bilm._elmo_lstm
+        # With gradients (training), every row runs at every step of a scan without
+        # in-place writes; without, rows leave the scan when their sentence ends.
+        differentiable = torch.is_grad_enabled()
         lengths = mask.sum(dim=1)
         order = torch.argsort(lengths, descending=True)
         restore = torch.argsort(order)
@@ -204,38 +260,48 @@ class FastElmoBiLm(torch.nn.Module):
             forward_cell = getattr(lstm, f"forward_layer_{layer_index}")
             backward_cell = getattr(lstm, f"backward_layer_{layer_index}")
             cells = (forward_cell, backward_cell)
-            # Shape: (2, batch, time, 4 * cell). Written in place (no copies): only positions
-            # before each length are read, so the rest may hold anything.
             weights = [cell.input_linearity.weight.t().to(dtype) for cell in cells]
-            projected = current.new_empty(2, current.size(0), time, weights[0].size(1), dtype=dtype)
-            if int(valid.sum()) >= 0.8 * valid.numel():  # little padding: project every position
-                for direction, rows in enumerate((current, reversed_current)):
-                    torch.matmul(rows.to(dtype), weights[direction], out=projected[direction])
-            else:  # much padding: project the real positions only
-                for direction, rows in enumerate((current, reversed_current)):
-                    projected[direction][valid] = rows[valid].to(dtype) @ weights[direction]
-            state_weight = torch.stack([cell.state_linearity.weight.t() for cell in cells])
-            state_bias = torch.stack([cell.state_linearity.bias for cell in cells])[:, None]
+            state_weight = torch.stack([cell.state_linearity.weight.t() for cell in cells]).to(dtype)
+            state_bias = torch.stack([cell.state_linearity.bias for cell in cells])[:, None].to(dtype)
             projection_weight = torch.stack(
                 [forward_cell.state_projection.weight.t(), backward_cell.state_projection.weight.t()]
-            )
-            scanned = _bidirectional_lstm_scan(
-                projected,
-                state_weight.to(dtype),
-                state_bias.to(dtype),
-                projection_weight.to(dtype),
-                active,
-                float(forward_cell.memory_cell_clip_value or 0.0),
-                float(forward_cell.state_projection_clip_value or 0.0),
-            )
+            ).to(dtype)
+            cell_clip = float(forward_cell.memory_cell_clip_value or 0.0)
+            proj_clip = float(forward_cell.state_projection_clip_value or 0.0)
+            if differentiable:
+                # Shape: (2, batch, time, 4 * cell); one product per direction.
+                projected = torch.stack(
+                    [current.to(dtype) @ weights[0], reversed_current.to(dtype) @ weights[1]]
+                )
+                # The operands are cast already; TorchScript's autocast pass fails on bfloat16.
+                with torch.autocast("cpu", enabled=False):
+                    scanned = _bidirectional_lstm_scan_differentiable(
+                        projected, state_weight, state_bias, projection_weight, cell_clip, proj_clip
+                    )
+            else:
+                # Shape: (2, batch, time, 4 * cell). Written in place (no copies): only
+                # positions before each length are read, so the rest may hold anything.
+                projected = current.new_empty(2, current.size(0), time, weights[0].size(1), dtype=dtype)
+                if int(valid.sum()) >= 0.8 * valid.numel():  # little padding: project every position
+                    for direction, rows in enumerate((current, reversed_current)):
+                        torch.matmul(rows.to(dtype), weights[direction], out=projected[direction])
+                else:  # much padding: project the real positions only
+                    for direction, rows in enumerate((current, reversed_current)):
+                        projected[direction][valid] = rows[valid].to(dtype) @ weights[direction]
+                scanned = _bidirectional_lstm_scan(
+                    projected, state_weight, state_bias, projection_weight, active, cell_clip, proj_clip
+                )
             forward_output, backward_output = scanned[0], scanned[1]
             if layer_index != 0:
                 forward_output = forward_output + current
                 backward_output = backward_output + reversed_current
             current, reversed_current = forward_output, backward_output
             both = torch.cat([forward_output, _reverse_within_lengths(backward_output, sorted_lengths)], dim=-1)
+            if differentiable:
+                both = both * valid.unsqueeze(-1).to(both.dtype)
             # Back to the input order and length, zero past each sequence.
-            full = both.new_zeros(inputs.size(0), inputs.size(1), both.size(-1))
-            full[:, :time] = both[restore]
+            full = both[restore]
+            if time < inputs.size(1):
+                full = torch.nn.functional.pad(full, (0, 0, 0, inputs.size(1) - time))
             outputs.append(full)
         return outputs

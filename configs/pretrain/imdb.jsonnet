@@ -1,0 +1,32 @@
+// The project's own ELMo (the one shipped in models/): a 2-layer biLM, LSTM 512 -> 128, with a
+// 512-filter character CNN and 2 highway layers, pre-trained on IMDB's 50,000 unlabelled reviews
+// (SST_ELMO_DATA/imdb/unsup.txt.gz; never the labelled test reviews) on a 2-core CPU with the fast
+// path (`elmo_bilm`'s `fast`, the default). An epoch is one pass over the corpus (~11.7M words);
+// 4 passes. Batches of 128 sentences (as bilm-tf), sampled softmax (1024 samples) over a 40k-word
+// vocabulary, Adam. Checkpoints every 10 minutes: `allennlp train ... --recover` (or
+// scripts/pretrain_elmo.py, which recovers by itself) continues an interrupted run mid-epoch.
+local pretrain = import 'pretrain.libsonnet';
+
+local lstm_dim = 512;
+local projection_dim = 128;
+
+pretrain.experiment(
+  options={
+    lstm: { cell_clip: 3, use_skip_connections: true, n_layers: 2, proj_clip: 3,
+            projection_dim: projection_dim, dim: lstm_dim },
+    char_cnn: { embedding: { dim: 16 }, filters: [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256]],
+                n_highway: 2, n_characters: 262, max_characters_per_token: 50,
+                activation: 'relu' },
+  },
+  train_data_path=pretrain.imdb_unsup,
+  num_samples=1024,
+  min_count=3,
+  max_vocab_size=40000,
+  max_sentence_length=50,
+  batch_size=128,
+  max_instances_in_memory=12800,
+  max_validation_instances=2000,
+  optimizer={ type: 'adam', lr: 0.002 },
+  num_epochs=4,
+  save_every_num_seconds=600,
+)
