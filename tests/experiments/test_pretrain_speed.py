@@ -1,0 +1,23 @@
+from sst_elmo.elmo.hdf5_layout import TINY_OPTIONS
+from sst_elmo.experiments.pretrain_speed import compare, corpus_batches, count_words
+from tests.conftest import FIXTURES
+
+
+def test_fast_path_and_allennlp_train_alike_on_the_same_batches():
+    data = corpus_batches(str(FIXTURES / "corpus.txt"), num_batches=4, batch_size=4)
+    assert len(data["batches"]) == 4
+    assert all(count_words(batch) > 0 for batch in data["batches"])
+    results = compare(data["vocab"], data["batches"], TINY_OPTIONS, num_samples=10, compare_steps=4,
+                      sides=("allennlp", "fast", "fast_bf16"))
+    assert results["allennlp"]["max_loss_difference"] == 0.0
+    assert results["fast"]["max_loss_difference"] <= 1e-4
+    # bf16 computes something close, not the same.
+    assert 0.0 < results["fast_bf16"]["max_loss_difference"] < 0.1
+    assert all(result["words_per_second"] > 0 for result in results.values())
+
+
+def test_too_small_a_corpus_is_an_error():
+    import pytest
+
+    with pytest.raises(ValueError, match="fewer than"):
+        corpus_batches(str(FIXTURES / "corpus.txt"), num_batches=10_000, batch_size=8)
