@@ -13,6 +13,8 @@ import os
 
 from allennlp.commands.subcommand import Subcommand
 
+from sst_elmo.commands.cli import add_debug_flag
+
 logger = logging.getLogger(__name__)
 
 
@@ -39,6 +41,7 @@ class ElmoExport(Subcommand):
         subparser.add_argument(
             "--overwrite", action="store_true", help="replace an existing output directory"
         )
+        add_debug_flag(subparser)
         subparser.set_defaults(func=elmo_export_from_args)
         return subparser
 

@@ -1,16 +1,32 @@
 """
 Reading input files line by line: local or remote (AllenNLP's `cached_path`), plain or gzip.
 """
+import contextlib
 import csv
+import glob
 import gzip
 import hashlib
 import os
 import tempfile
-from typing import BinaryIO, Iterator, List, Tuple, Union
+from typing import IO, BinaryIO, Iterator, List, Tuple, Union
 
 from allennlp.common.file_utils import cached_path
 
 from sst_elmo.common.errors import InputError
+
+
+def local_input(path: str) -> str:
+    """
+    The local path of an input file: a URL is fetched (and cached) by AllenNLP's
+    `cached_path`; a missing path or a directory is an `InputError`, not a traceback.
+    """
+    path = str(path)
+    if "://" not in path:
+        if not os.path.exists(path):
+            raise InputError("no such file", path)
+        if os.path.isdir(path):
+            raise InputError("is a directory, not a file", path)
+    return str(cached_path(path))
 
 
 def decoded_lines(path: str) -> Iterator[str]:
@@ -21,7 +37,7 @@ def decoded_lines(path: str) -> Iterator[str]:
     Each line is decoded on its own, so invalid UTF-8 or corrupt gzip data raise an
     `InputError` with the exact line number.
     """
-    local = str(cached_path(path))
+    local = local_input(path)
     opener = gzip.open if local.endswith(".gz") else open
     line_number = 0
     with opener(local, "rb") as handle:
@@ -74,16 +90,50 @@ def file_sha256(path: str) -> str:
         return stream_sha256(handle)
 
 
-def atomic_write(path: str, data: Union[str, bytes]) -> None:
-    """Writes `path` through a temporary file beside it and `os.replace`: never half-written."""
+PARTIAL_SUFFIX = ".partial"
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_file(path: str, mode: str = "wb", sync: bool = False) -> Iterator[IO]:
+    """
+    A file object for writing `path` all or nothing: it writes `PATH.XXXX.partial` beside
+    `path` (with the permissions `open` would give, i.e. following the umask, not
+    `mkstemp`'s 0600), optionally syncs it, and renames it to `path` when the block ends
+    without an error. On an error or interrupt the partial file is removed; a `SIGKILL` can
+    leave one, which `remove_partials(path)` deletes.
+    """
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-" + os.path.basename(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".", suffix=PARTIAL_SUFFIX)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(temporary, 0o666 & ~current_umask())
+        with os.fdopen(handle, mode) as out:
+            yield out
+            if sync:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def remove_partials(path: str) -> List[str]:
+    """Deletes the `atomic_file` leftovers of `path` (from a killed run); returns their names."""
+    leftovers = glob.glob(glob.escape(os.path.abspath(path)) + ".*" + PARTIAL_SUFFIX)
+    for leftover in leftovers:
+        os.remove(leftover)
+    return leftovers
+
+
+def atomic_write(path: str, data: Union[str, bytes]) -> None:
+    """Writes `path` through `atomic_file`: never half-written."""
+    with atomic_file(path) as out:
+        out.write(data.encode("utf-8") if isinstance(data, str) else data)
