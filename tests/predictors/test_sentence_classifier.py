@@ -141,8 +141,10 @@ def test_sst_predict_fails_before_writing_anything(archive_path, tmp_path, monke
     assert str(error.value).startswith(f"{source}:52: no text")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "run"]
     source.write_bytes(b'{"sentence": "fine"}\n')
+    (tmp_path / "out.jsonl.k1ll3d.partial").write_text("left by a SIGKILL")
     run_cli(monkeypatch, "sst-predict", archive_path, str(source), "--output-file", str(out))
     assert len(out.read_text().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl", "run"]
 
 
 # Properties: any line either predicts or raises one InputError naming its line.
