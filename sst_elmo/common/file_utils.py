@@ -6,9 +6,11 @@ import csv
 import glob
 import gzip
 import hashlib
+import json
 import os
+import re
 import tempfile
-from typing import IO, BinaryIO, Iterator, List, Tuple, Union
+from typing import IO, Any, BinaryIO, Dict, Iterator, List, Tuple, Union
 
 from allennlp.common.file_utils import cached_path
 
@@ -137,3 +139,17 @@ def atomic_write(path: str, data: Union[str, bytes]) -> None:
     """Writes `path` through `atomic_file`: never half-written."""
     with atomic_file(path) as out:
         out.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+_EPOCH_FILE = re.compile(r"metrics_epoch_(\d+)\.json$")
+
+
+def epoch_metrics(serialization_dir: str) -> List[Dict[str, Any]]:
+    """The `metrics_epoch_*.json` files of a serialization directory, by epoch."""
+    found = []
+    for name in glob.glob(os.path.join(glob.escape(serialization_dir), "metrics_epoch_*.json")):
+        match = _EPOCH_FILE.search(name)
+        if match:
+            with open(name) as handle:
+                found.append((int(match.group(1)), json.load(handle)))
+    return [metrics for _, metrics in sorted(found, key=lambda item: item[0])]
