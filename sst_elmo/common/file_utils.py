@@ -37,7 +37,7 @@ def decoded_lines(path: str) -> Iterator[str]:
     AllenNLP's `cached_path`; a name ending in `.gz` is decompressed on the fly.
 
     Each line is decoded on its own, so invalid UTF-8 or corrupt gzip data raise an
-    `InputError` with the exact line number.
+    `InputError` with the exact line number. A UTF-8 byte order mark at the start is dropped.
     """
     local = local_input(path)
     opener = gzip.open if local.endswith(".gz") else open
@@ -45,7 +45,7 @@ def decoded_lines(path: str) -> Iterator[str]:
     with opener(local, "rb") as handle:
         try:
             for line_number, raw in enumerate(handle, start=1):  # noqa: B007
-                yield raw.decode("utf-8")
+                yield raw.decode("utf-8-sig" if line_number == 1 else "utf-8")
         except UnicodeDecodeError as error:
             raise InputError(f"not valid UTF-8 ({error.reason})", path, line_number) from None
         except (OSError, EOFError) as error:  # gzip.BadGzipFile is an OSError
@@ -61,10 +61,12 @@ def numbered_lines(path: str, skip_blank: bool = True) -> Iterator[Tuple[int, st
         yield line_number, line
 
 
-def csv_records(path: str) -> Iterator[Tuple[int, List[str]]]:
+def csv_records(path: str, multiline: bool = False) -> Iterator[Tuple[int, List[str]]]:
     """
     Yields `(line_number, fields)` for each non-blank CSV record (the header included),
-    numbered by the record's first line; a quoted field may span lines.
+    numbered by the record's first line. A quoted field that spans lines is an `InputError`
+    (most often an unterminated quote, which would swallow every following row) unless
+    `multiline`.
     """
     lines = decoded_lines(path)
     records = csv.reader(lines)
@@ -72,6 +74,11 @@ def csv_records(path: str) -> Iterator[Tuple[int, List[str]]]:
     try:
         for fields in records:
             first_line, last_line = last_line + 1, records.line_num
+            if last_line > first_line and not multiline:
+                raise InputError(
+                    f"a quoted field runs over lines {first_line}-{last_line} (an unterminated quote?)",
+                    path, first_line,
+                )
             if fields:
                 yield first_line, fields
     except csv.Error as error:
