@@ -2,27 +2,26 @@
 The fuzz run: at least 200 generated inputs per reader and for the predictor, with a fixed
 seed (`derandomize`). It takes a few minutes, so it runs only when asked:
 
-    SST_ELMO_FUZZ=1 scripts/test.sh tests/test_fuzz.py -p no:xdist --hypothesis-show-statistics
+    SST_ELMO_FUZZ=1 .venv/bin/python -m pytest tests/test_fuzz.py tests/dataset_readers/test_properties.py \
+        --hypothesis-show-statistics
 
-Properties: every input is read (or predicted) or stops with one `InputError` naming the file
-(and line); no other exception escapes (no traceback); and nothing is dropped silently: a file
-of N well-formed rows gives exactly N instances, and with `skip_bad_lines` every line is
-either predicted or reported.
+With SST_ELMO_FUZZ=1 the reader properties of `tests/dataset_readers/test_properties.py` (any
+bytes, lines, trees, JSON and CSV given to every reader are read or stop with one `InputError`
+naming the file and line) run 200 derandomized examples each too. This file adds: nothing is
+dropped silently (a file of N well-formed rows gives exactly N instances), and with
+`skip_bad_lines` every line given to the predictor is either predicted or reported.
 """
 import csv
 import io
 import json
 import os
-import re
-import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.dataset_readers import SentenceJsonlReader, SstTreesReader, TextCorpusReader, TweetsCsvReader
+from tests.dataset_readers.test_properties import read_or_fail_clearly
 
 pytestmark = [
     pytest.mark.fuzz,
@@ -32,36 +31,14 @@ FUZZ = settings(
     max_examples=int(os.environ.get("SST_ELMO_FUZZ_EXAMPLES", "200")), derandomize=True, deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-READERS = {
-    "sst_trees": (lambda: SstTreesReader(use_subtrees=True), ".txt"),
-    "tweets_csv": (lambda: TweetsCsvReader(labels=["0", "1"]), ".csv"),
-    "sentence_jsonl": (SentenceJsonlReader, ".jsonl"),
-    "text_corpus": (TextCorpusReader, ".txt"),
-}
 
 
 def read(name, content: bytes):
-    """The instances, or `None` after checking that the error is one `InputError` line naming the file."""
-    make_reader, suffix = READERS[name]
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / f"input{suffix}"
-        path.write_bytes(content)
-        try:
-            return list(make_reader().read(str(path)))
-        except InputError as error:
-            assert re.match(re.escape(str(path)) + r"(:\d+)?: \S", str(error)) and "\n" not in str(error)
-            return None
+    """`read_or_fail_clearly` of the property tests: the instances, or `None` after a checked `InputError`."""
+    return read_or_fail_clearly(name, content)
 
 
-anything = st.binary(max_size=300) | st.text(max_size=300).map(lambda text: text.encode("utf-8", "surrogatepass"))
 words = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=20)
-
-
-@pytest.mark.parametrize("name", sorted(READERS))
-@FUZZ
-@given(content=anything)
-def test_any_bytes_are_read_or_one_error(name, content):
-    read(name, content)
 
 
 @FUZZ
@@ -72,7 +49,7 @@ def test_tweets_no_row_is_lost(rows):
     writer.writerow(["id", "label", "tweet"])
     for i, (label, text) in enumerate(rows):  # the csv module cannot write NUL; lines break only quoted
         writer.writerow([f"id{i}", label, text.replace("\n", " ").replace("\r", " ").replace("\x00", "")])
-    instances = read("tweets_csv", out.getvalue().encode("utf-8"))
+    instances = read("tweets_csv_labels", out.getvalue().encode("utf-8"))
     assert instances is None or len(instances) == len(rows)
 
 
@@ -96,12 +73,7 @@ tree_words = st.text(st.characters(blacklist_characters="() \t\r\n\x0b\x0c\x1c\x
                      max_size=10))
 def test_trees_no_sentence_is_lost(rows):
     lines = [f"({label} " + " ".join(f"(2 {word})" for word in leaves) + ")" for label, leaves in rows]
-    make_reader = READERS["sst_trees"]
-    READERS["sst_trees"] = (SstTreesReader, ".txt")
-    try:
-        instances = read("sst_trees", "\n".join(lines).encode("utf-8"))
-    finally:
-        READERS["sst_trees"] = make_reader
+    instances = read("sst_trees_sentences", "\n".join(lines).encode("utf-8"))
     if instances is not None:
         assert [[t.text for t in i["tokens"]] for i in instances] == [leaves for _, leaves in rows]
 

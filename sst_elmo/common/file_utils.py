@@ -61,12 +61,12 @@ def numbered_lines(path: str, skip_blank: bool = True) -> Iterator[Tuple[int, st
         yield line_number, line
 
 
-def csv_records(path: str, multiline: bool = False) -> Iterator[Tuple[int, List[str]]]:
+def csv_records(path: str, multiline: bool = True) -> Iterator[Tuple[int, List[str]]]:
     """
     Yields `(line_number, fields)` for each non-blank CSV record (the header included),
-    numbered by the record's first line. A quoted field that spans lines is an `InputError`
-    (most often an unterminated quote, which would swallow every following row) unless
-    `multiline`.
+    numbered by the record's first line. A quoted field may span lines; with
+    `multiline=False` that is an `InputError` instead (most often it is an unterminated
+    quote, which swallows every following row).
     """
     lines = decoded_lines(path)
     records = csv.reader(lines)
