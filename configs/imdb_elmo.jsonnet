@@ -6,7 +6,7 @@ local elmo = import 'lib/elmo.libsonnet';
 local paths = import 'lib/paths.libsonnet';
 
 classifier.experiment(
-  reader={ type: 'sentence_jsonl', max_tokens: 400, split: 'train' },
+  reader={ type: 'sentence_jsonl', max_tokens: 400, split: 'train', labels: ['neg', 'pos'] },
   validation_reader={ split: 'validation' },
   train_data_path=paths.imdb('train.jsonl.gz'),
   validation_data_path=paths.imdb('train.jsonl.gz'),

@@ -9,7 +9,7 @@ local paths = import 'lib/paths.libsonnet';
 local positive_share = 0.26;  // share of label 1 in train.csv
 
 classifier.experiment(
-  reader={ type: 'tweets_csv', split: 'train', validation_fraction: 0.1 },
+  reader={ type: 'tweets_csv', split: 'train', validation_fraction: 0.1, labels: ['0', '1'] },
   validation_reader={ split: 'validation' },
   train_data_path=paths.tweets('train.csv'),
   validation_data_path=paths.tweets('train.csv'),

@@ -4,7 +4,9 @@
 #
 #   DEMO_CONFIG   the config to train (default: configs/sst5_elmo.jsonnet)
 #   DEMO_EPOCHS   override the number of epochs (default: the config's own)
-#   DEMO_OUT      the serialization directory (default: runs/demo; replaced on each run)
+#   DEMO_OUT      the output directory (default: runs/demo). It must not exist, be empty, or
+#                 be an earlier demo output (it holds .sst_elmo_demo), which is replaced; any
+#                 other directory is refused, never deleted. The model is trained in DEMO_OUT/model.
 #
 # Data and ELMo come from the SST_ELMO_* variables (README, "Running offline"). When they
 # are unset and ../shared is beside the project, its SST data and AllenNLP's tiny test biLM
@@ -15,6 +17,22 @@ cd "$(dirname "$0")/.."
 config=${DEMO_CONFIG:-configs/sst5_elmo.jsonnet}
 out=${DEMO_OUT:-runs/demo}
 shared=${SST_ELMO_SHARED:-../shared}
+marker=.sst_elmo_demo
+
+if [ -e "$out" ] && [ ! -d "$out" ]; then
+    echo "demo: DEMO_OUT=$out is a file, not a directory; choose another DEMO_OUT" >&2
+    exit 1
+elif [ -f "$out/$marker" ]; then
+    echo "demo: replacing the earlier demo output in $out"
+    rm -rf "$out"
+elif [ -d "$out" ] && [ -n "$(ls -A "$out")" ]; then
+    echo "demo: DEMO_OUT=$out is not empty and is not a demo output (no $marker in it);" \
+         "choose another DEMO_OUT, or empty it yourself" >&2
+    exit 1
+fi
+mkdir -p "$out"
+touch "$out/$marker"
+model="$out/model"
 
 if [ -z "${SST_ELMO_DATA:-}" ] && [ -d "$shared/data/sst" ]; then
     export SST_ELMO_DATA="$shared/data"
@@ -36,13 +54,12 @@ print(Params.from_file(sys.argv[1]).get('test_data_path', ''))" "$config")
 overrides='{}'
 if [ -n "${DEMO_EPOCHS:-}" ]; then overrides="{\"trainer.num_epochs\": $DEMO_EPOCHS}"; fi
 
-rm -rf "$out"
-echo "demo: 1/3 training $config into $out"
-.venv/bin/allennlp train "$config" -s "$out" -o "$overrides"
+echo "demo: 1/3 training $config into $model"
+.venv/bin/allennlp train "$config" -s "$model" -o "$overrides"
 
 if [ -n "$test_path" ]; then
     echo "demo: 2/3 evaluating on $test_path"
-    .venv/bin/allennlp evaluate "$out/model.tar.gz" "$test_path" --output-file "$out/evaluation.json"
+    .venv/bin/allennlp evaluate "$model/model.tar.gz" "$test_path" --output-file "$out/evaluation.json"
 fi
 
 echo "demo: 3/3 predicting"
@@ -51,12 +68,12 @@ cat > "$out/sentences.jsonl" <<'JSONL'
 {"sentence": "The plot is a tedious mess and the acting is worse."}
 {"tokens": ["It", "'s", "not", "bad", ",", "just", "forgettable", "."]}
 JSONL
-.venv/bin/allennlp predict "$out/model.tar.gz" "$out/sentences.jsonl" \
+.venv/bin/allennlp predict "$model/model.tar.gz" "$out/sentences.jsonl" \
     --output-file "$out/predictions.jsonl" --silent
 .venv/bin/python - "$out" <<'PY'
 import json, sys
 out = sys.argv[1]
-for name in ("metrics.json", "evaluation.json"):
+for name in ("model/metrics.json", "evaluation.json"):
     try:
         metrics = json.load(open(f"{out}/{name}"))
     except FileNotFoundError:
@@ -67,4 +84,4 @@ for line in open(f"{out}/predictions.jsonl"):
     row = json.loads(line)
     print(f"{row['label']}  p={row['label_probs'][row['label']]:.2f}  {' '.join(row['tokens'])}")
 PY
-echo "demo: done; the model is $out/model.tar.gz"
+echo "demo: done; the model is $model/model.tar.gz"

@@ -1,7 +1,10 @@
+import io
 import os
+import tarfile
 from pathlib import Path
 
 import pytest
+import torch
 
 from sst_elmo.elmo.hdf5_layout import write_random_elmo
 
@@ -35,3 +38,52 @@ def shared_dir():
     if not (SHARED / "README.md").exists():
         pytest.skip(f"needs the shared data directory at {SHARED} (absent)")
     return SHARED
+
+
+@pytest.fixture
+def model_archive(tmp_path, fixture_env):
+    """The run directory (config.json, vocabulary/, best.th, model.tar.gz) of an untrained
+    sst5_elmo classifier (tiny ELMo), made in-process."""
+    from allennlp.common import Params
+    from allennlp.data import DatasetReader, Vocabulary
+    from allennlp.models import Model
+    from allennlp.models.archival import archive_model
+
+    params = Params.from_file(str(CONFIGS / "sst5_elmo.jsonnet"))
+    run = tmp_path / "run"
+    run.mkdir()
+    params.to_file(str(run / "config.json"))
+    reader = DatasetReader.from_params(params.pop("dataset_reader"))
+    vocab = Vocabulary.from_instances(reader.read(str(FIXTURES / "data/sst/train.txt")))
+    vocab.save_to_files(str(run / "vocabulary"))
+    model = Model.from_params(vocab=vocab, params=params.pop("model"))
+    torch.save(model.state_dict(), run / "best.th")
+    archive_model(str(run))
+    return run
+
+
+def rearchive(run, replace, extra=(), name="changed.tar.gz"):
+    """
+    The archive of `run` with members replaced by `replace` ({name: local file or bytes}),
+    then the `TarInfo`s of `extra` ((TarInfo, bytes or None)) appended.
+    """
+    path = Path(run) / name
+    replace = dict(replace)
+    with tarfile.open(Path(run) / "model.tar.gz") as source, tarfile.open(path, "w:gz") as out:
+        members = [(m, source.extractfile(m).read() if m.isfile() else None) for m in source.getmembers()]
+        for member, data in members:
+            if member.name in replace:
+                data = replace.pop(member.name)
+                data = Path(data).read_bytes() if not isinstance(data, bytes) else data
+                member.size = len(data)
+            out.addfile(member, io.BytesIO(data) if data is not None else None)
+        for name_, data in replace.items():
+            data = Path(data).read_bytes() if not isinstance(data, bytes) else data
+            info = tarfile.TarInfo(name_)
+            info.size = len(data)
+            out.addfile(info, io.BytesIO(data))
+        for info, data in extra:
+            if data is not None:
+                info.size = len(data)
+            out.addfile(info, io.BytesIO(data) if data is not None else None)
+    return str(path)

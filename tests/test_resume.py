@@ -102,3 +102,26 @@ def test_best_weights_restored_from_the_best_checkpoint(tmp_path, best_epoch, re
         assert torch.equal(torch.load(tmp_path / "best.th")["w"], torch.full((2,), 2.0))
     else:
         assert state.trainer_state["best_model_filename"] is None
+
+
+def test_recovered_runs_write_a_complete_metrics_json(tmp_path, fixture_env):
+    """Killed at the end of training (before the test evaluation), and re-run when finished."""
+    env = dict(os.environ)
+    overrides = {"trainer.num_epochs": 2, "data_loader.batch_sampler.batch_size": 10}
+    clean = train(tmp_path / "clean", overrides, env=env)
+    assert clean.returncode == 0, clean.stderr[-2000:]
+    expected = set(json.loads((tmp_path / "clean/metrics.json").read_text()))
+    assert {"epoch", "training_duration", "training_loss", "validation_accuracy", "test_accuracy"} <= expected
+
+    run, marker = tmp_path / "run", tmp_path / "killed"
+    killer = {"type": "test_sigkill_once", "marker_file": str(marker), "at_end": True}
+    overrides["trainer.callbacks"] = [{"type": "complete_metrics"}, killer]
+    killed = train(run, overrides, env=env)
+    assert killed.returncode == -signal.SIGKILL and not (run / "metrics.json").exists(), killed.stderr[-2000:]
+    for attempt in ("after the kill", "again, on the finished run"):
+        recovered = train(run, overrides, "--recover", env=env)
+        assert recovered.returncode == 0, recovered.stderr[-2000:]
+        metrics = json.loads((run / "metrics.json").read_text())
+        assert set(metrics) == expected, (attempt, sorted(expected - set(metrics)))
+        last_epoch = json.loads((run / "metrics_epoch_1.json").read_text())
+        assert {k: metrics[k] for k in last_epoch} == last_epoch

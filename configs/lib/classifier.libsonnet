@@ -51,6 +51,7 @@
       validation_metric: validation_metric,
       grad_norm: grad_norm,
       checkpointer: { type: 'atomic', keep_most_recent_by_count: 1 },  // sst_elmo/training/atomic_checkpointer.py
+      callbacks: [{ type: 'complete_metrics' }],  // a recovered run's metrics.json is complete too
     },
   },
 }

@@ -16,6 +16,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.data import DatasetReader, Vocabulary
 from allennlp.data.fields import TextField
 
+from sst_elmo.commands.cli import add_debug_flag
 from sst_elmo.elmo.activation_cache import STORAGE_DTYPES, ElmoActivationCache
 from sst_elmo.elmo.cache_fill import DEFAULT_FILL_BATCH_SIZE, BiLmRunner, fill_cache
 
@@ -62,6 +63,7 @@ class ElmoCache(Subcommand):
             "--batch-size", type=int, default=DEFAULT_FILL_BATCH_SIZE, help="sentences per biLM batch"
         )
         subparser.add_argument("--cuda-device", type=int, default=-1, help="the GPU to use; -1 for the CPU")
+        add_debug_flag(subparser)
         subparser.set_defaults(func=_fill_from_args)
         return subparser
 

@@ -10,6 +10,7 @@ import logging
 
 from allennlp.commands.subcommand import Subcommand
 
+from sst_elmo.commands.cli import add_debug_flag
 from sst_elmo.elmo.embedding_writer import DEFAULT_BATCH_SIZE, DEFAULT_CHUNK_SIZE, OUTPUT_MODES, embed_file
 from sst_elmo.elmo.sentence_input import DEFAULT_COLUMN, FORMATS
 
@@ -81,6 +82,7 @@ class ElmoEmbed(Subcommand):
             help="sentences read, sorted by length and batched together",
         )
         subparser.add_argument("--cuda-device", type=int, default=-1, help="the GPU to use; -1 for the CPU")
+        add_debug_flag(subparser)
         subparser.set_defaults(func=_embed_from_args)
         return subparser
 

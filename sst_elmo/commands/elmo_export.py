@@ -13,6 +13,8 @@ import os
 
 from allennlp.commands.subcommand import Subcommand
 
+from sst_elmo.commands.cli import add_debug_flag
+
 logger = logging.getLogger(__name__)
 
 
@@ -39,13 +41,12 @@ class ElmoExport(Subcommand):
         subparser.add_argument(
             "--overwrite", action="store_true", help="replace an existing output directory"
         )
+        add_debug_flag(subparser)
         subparser.set_defaults(func=elmo_export_from_args)
         return subparser
 
 
 def elmo_export_from_args(args: argparse.Namespace) -> None:
-    from allennlp.common.checks import ConfigurationError
-
     from sst_elmo.common.archive_safety import safe_load_archive
     from sst_elmo.common.errors import InputError
     from sst_elmo.elmo.export import export_elmo
@@ -55,9 +56,7 @@ def elmo_export_from_args(args: argparse.Namespace) -> None:
         raise InputError("the output directory already exists (--overwrite replaces it)", args.output_dir)
     archive = safe_load_archive(args.archive_file, cuda_device=-1, weights_file=args.weights_file)
     if not isinstance(archive.model, ElmoBilm):
-        raise ConfigurationError(
-            f"{args.archive_file}: holds a {type(archive.model).__name__}, not an elmo_bilm model"
-        )
+        raise InputError(f"holds a {type(archive.model).__name__}, not an elmo_bilm model", args.archive_file)
     paths = export_elmo(archive.model, args.output_dir, overwrite=args.overwrite)
     for path in paths.values():
         logger.info("wrote %s", path)

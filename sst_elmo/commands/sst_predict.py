@@ -7,14 +7,14 @@ errors, bad lines skipped on request, and an output file that appears only when 
 import argparse
 import gzip
 import json
-import os
 import sys
-import tempfile
 from typing import Iterator, Tuple
 
 from allennlp.commands.subcommand import Subcommand
 
+from sst_elmo.commands.cli import add_debug_flag
 from sst_elmo.common.errors import InputError
+from sst_elmo.common.file_utils import atomic_file, local_input, remove_partials
 
 
 @Subcommand.register("sst-predict")
@@ -48,6 +48,7 @@ class SstPredict(Subcommand):
         subparser.add_argument("--predictor-args", type=str, default="", help="JSON constructor arguments")
         subparser.add_argument("-o", "--overrides", type=str, default="", help="JSON config overrides")
         subparser.add_argument("--weights-file", type=str, default=None, help="weights to use instead of best.th")
+        add_debug_flag(subparser)
         subparser.set_defaults(func=_predict_from_args)
         return subparser
 
@@ -56,7 +57,7 @@ def input_lines(path: str) -> Iterator[Tuple[int, str]]:
     """`(line_number, line)` of each non-blank line; undecodable lines come as `InputError`s."""
     opener = gzip.open if path.endswith(".gz") else open
     line_number = 0
-    with opener(path, "rb") as handle:
+    with opener(local_input(path), "rb") as handle:
         try:
             for line_number, raw in enumerate(handle, start=1):  # noqa: B007
                 try:
@@ -79,7 +80,12 @@ def _predict_from_args(args: argparse.Namespace) -> None:
     archive = safe_load_archive(
         args.archive_file, cuda_device=args.cuda_device, overrides=args.overrides, weights_file=args.weights_file
     )
-    extra_args = json.loads(args.predictor_args) if args.predictor_args.strip() else {}
+    try:
+        extra_args = json.loads(args.predictor_args) if args.predictor_args.strip() else {}
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"not valid JSON ({error.msg})", "--predictor-args", content=args.predictor_args
+        ) from None
     predictor = Predictor.from_archive(archive, args.predictor, extra_args=extra_args)
     if not hasattr(predictor, "load_numbered_line"):
         raise InputError(f"the predictor {type(predictor).__name__} has no load_numbered_line", args.archive_file)
@@ -98,20 +104,14 @@ def _predict_from_args(args: argparse.Namespace) -> None:
     if not args.skip_bad_lines:
         for _ in rows():  # check everything before any output exists
             pass
-    directory = os.path.dirname(os.path.abspath(args.output_file))
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".partial")
+    for leftover in remove_partials(args.output_file):
+        print(f"removed {leftover}, left by a killed run", file=sys.stderr)
     written = 0
-    try:
-        with os.fdopen(handle, "w") as out:
-            for batch in lazy_groups_of(rows(), args.batch_size):
-                for output in predictor.predict_batch_json(batch):
-                    text = predictor.dump_line(output)
-                    written += bool(text)
-                    out.write(text)
-        os.replace(temporary, args.output_file)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with atomic_file(args.output_file, "w") as out:
+        for batch in lazy_groups_of(rows(), args.batch_size):
+            for output in predictor.predict_batch_json(batch):
+                text = predictor.dump_line(output)
+                written += bool(text)
+                out.write(text)
     skipped = f" ({len(predictor.bad_lines)} bad lines skipped)" if predictor.bad_lines else ""
     print(f"Wrote {written} predictions to {args.output_file}{skipped}.", file=sys.stderr)

@@ -9,15 +9,27 @@ import argparse
 import json
 import os
 import tarfile
-import tempfile
-from typing import Dict, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from allennlp.commands.subcommand import Subcommand
 
+from sst_elmo.commands.cli import add_debug_flag
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import stream_sha256
 
 REQUIRED_MEMBERS = ("config.json", "weights.th", "vocabulary")
+# Model parts whose constructors only make torch modules: `sst-verify` builds a model from
+# these to compare its weight names and shapes with weights.th (initializers and pretrained
+# files are removed first, as `load_archive` does).
+BUILDABLE_TYPES = {
+    "lstm_classifier", "basic", "embedding", "empty",
+    "lstm", "gru", "rnn", "stacked_bidirectional_lstm", "augmented_lstm", "alternating_lstm",
+    "cnn", "boe", "bag_of_embeddings", "cnn-highway",
+    "linear", "relu", "relu6", "elu", "gelu", "prelu", "leaky_relu", "threshold", "hardtanh",
+    "sigmoid", "tanh", "log_sigmoid", "softplus", "softshrink", "softsign", "tanhshrink", "selu", "swish",
+}
+# ELMo embedders read their options and weight files when built: only local regular files.
+ELMO_TYPES = {"stateless_elmo", "elmo_token_embedder"}
 
 
 @Subcommand.register("sst-verify")
@@ -41,6 +53,7 @@ class SstVerify(Subcommand):
         subparser.add_argument("archive_file", nargs="?", default=None, help="a model.tar.gz to check")
         subparser.add_argument("--options-file", type=str, default=None, help="ELMo options (JSON)")
         subparser.add_argument("--weight-file", type=str, default=None, help="ELMo weights (HDF5)")
+        add_debug_flag(subparser)
         subparser.set_defaults(func=_verify_from_args)
         return subparser
 
@@ -70,61 +83,110 @@ def verify_elmo(options_file: str, weight_file: str) -> List[str]:
 
 
 def verify_archive(archive_file: str) -> List[str]:
-    """Checks a model archive without running its pickles; returns the report lines."""
-    from sst_elmo.common.archive_safety import check_archive
+    """
+    Checks a model archive without running any of its code; returns the report lines.
+
+    The member list goes through `check_archive`; every `type` in `config.json` must be a
+    registered name; `weights.th` is read by the restricted unpickler. The model is built to
+    compare weight names and shapes only when every `type` in it is in `BUILDABLE_TYPES`
+    (constructors that only make torch modules) or an ELMo embedder whose files are local
+    regular files that pass `check_elmo_files`; otherwise the report says the shapes were
+    not compared.
+    """
+    from sst_elmo.common.archive_safety import check_archive, extracted
+    from sst_elmo.common.config_check import check_config_types
 
     names = check_archive(archive_file)
     tops = {name.split("/", 1)[0] for name in names}
     missing = [member for member in REQUIRED_MEMBERS if member not in tops]
     if missing:
         raise InputError(f"missing archive member(s) {', '.join(missing)}", archive_file)
-    with tempfile.TemporaryDirectory(prefix="sst_verify_") as directory:
-        hashes = _extract(archive_file, directory)
+    hashes = _member_hashes(archive_file)
+    with extracted(archive_file) as directory:
         try:
             with open(os.path.join(directory, "config.json"), encoding="utf-8") as handle:
-                json.load(handle)
+                config = json.load(handle)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise InputError(f"config.json does not parse ({error})", archive_file) from None
-        parameters, model_name = _check_weights(archive_file, directory)
+        check_config_types(config, f"{archive_file}:config.json")
+        parameters, model_name, skipped = _check_weights(archive_file, directory, config)
     lines = [f"OK archive: a {model_name} model, {len(names)} members, {parameters:,} weights"]
+    if skipped:
+        lines.append(f"NOT CHECKED weight names and shapes: {skipped}")
     with open(archive_file, "rb") as handle:
         lines.append(f"{stream_sha256(handle)}  {archive_file}")
     lines += [f"{digest}  {archive_file}:{name}" for name, digest in sorted(hashes.items())]
     return lines
 
 
-def _extract(archive_file: str, directory: str) -> Dict[str, str]:
-    """Extracts the (already checked) archive; returns the sha256 of each regular member."""
+def _member_hashes(archive_file: str) -> Dict[str, str]:
+    """The sha256 of each regular member of the (already checked) archive, read without extracting."""
     hashes = {}
     with tarfile.open(archive_file, "r:*") as archive:
         for member in archive.getmembers():
             if member.isfile():
                 with archive.extractfile(member) as handle:  # type: ignore[union-attr]
                     hashes[member.name] = stream_sha256(handle)
-        if hasattr(tarfile, "data_filter"):
-            archive.extractall(directory, filter="data")
-        else:  # pragma: no cover - Pythons before 3.8.17 / 3.10.12
-            archive.extractall(directory)
     return hashes
 
 
-def _check_weights(archive_file: str, directory: str) -> Tuple[int, str]:
-    """Builds the model from the archive's config and compares its parameters to weights.th."""
+def _typed_sections(config: Any, where: str = "model") -> Iterator[Tuple[str, dict]]:
+    """`(dotted path, section)` of every dict with a `type` in a (nested) config."""
+    if isinstance(config, dict):
+        if "type" in config:
+            yield where, config
+        for key, value in config.items():
+            yield from _typed_sections(value, f"{where}.{key}")
+    elif isinstance(config, list):
+        for index, value in enumerate(config):
+            yield from _typed_sections(value, f"{where}[{index}]")
+
+
+def _unbuildable(model_config: dict) -> Optional[str]:
+    """Why building `model_config` could do more than make torch modules, or `None`."""
+    for path, section in _typed_sections(model_config):
+        value = section["type"]
+        if value in ELMO_TYPES:
+            files = [section.get("options_file"), section.get("weight_file")]
+            if not all(isinstance(f, str) and "://" not in f and os.path.isfile(f) for f in files):
+                return f"{path} is a {value!r}, whose ELMo files are not local files here ({files})"
+        elif value not in BUILDABLE_TYPES:
+            return f"building {path}, a {value!r}, is not known to be free of side effects"
+    return None
+
+
+def _check_weights(archive_file: str, directory: str, config: dict) -> Tuple[int, str, Optional[str]]:
+    """
+    Reads weights.th with the restricted unpickler and, when `_unbuildable` finds nothing,
+    builds the model from the config and compares its parameters with weights.th. Returns the
+    number of weights, the model's type and why the comparison was skipped (or `None`).
+    """
     from allennlp.common import Params
     from allennlp.data import Vocabulary
     from allennlp.models import Model
     from allennlp.models.model import remove_weights_related_keys_from_params
 
     from sst_elmo.common.safe_unpickle import load_state_dict_safely
+    from sst_elmo.elmo.checks import check_elmo_files
 
     weights = load_state_dict_safely(os.path.join(directory, "weights.th"), f"{archive_file}:weights.th")
-    params = Params.from_file(os.path.join(directory, "config.json"))
-    model_params = params.get("model")
-    remove_weights_related_keys_from_params(model_params)  # as load_archive does: no GloVe file needed
-    model_name = model_params.get("type", "?")
+    parameters = sum(value.numel() for value in weights.values())
+    model_config = config.get("model")
+    if not isinstance(model_config, dict):
+        raise InputError("config.json has no model section", archive_file)
+    model_name = model_config.get("type", "?")
+    params = Params(config).get("model")
+    remove_weights_related_keys_from_params(params)  # as load_archive does: no GloVe file needed
+    model_config = params.as_dict(quiet=True)
+    skipped = _unbuildable(model_config)
+    if skipped:
+        return parameters, model_name, skipped
+    for _, section in _typed_sections(model_config):
+        if section["type"] in ELMO_TYPES:
+            check_elmo_files(section["options_file"], section["weight_file"])
     try:
         vocab = Vocabulary.from_files(os.path.join(directory, "vocabulary"))
-        model = Model.from_params(vocab=vocab, params=model_params.duplicate())
+        model = Model.from_params(vocab=vocab, params=params.duplicate())
     except Exception as error:  # noqa: B902 - any failure to build is reported in one line
         message = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
         raise InputError(f"cannot build the model from config.json ({message})", archive_file) from None
@@ -140,4 +202,4 @@ def _check_weights(archive_file: str, directory: str) -> Tuple[int, str]:
                 f"weights.th: {name}: shape {found[name]} does not match the config's model {expected[name]}",
                 archive_file,
             )
-    return sum(value.numel() for value in weights.values()), model_name
+    return parameters, model_name, None

@@ -1,16 +1,34 @@
 """
 Reading input files line by line: local or remote (AllenNLP's `cached_path`), plain or gzip.
 """
+import contextlib
 import csv
+import glob
 import gzip
 import hashlib
+import json
 import os
+import re
 import tempfile
-from typing import BinaryIO, Iterator, List, Tuple, Union
+from typing import IO, Any, BinaryIO, Dict, Iterator, List, Tuple, Union
 
 from allennlp.common.file_utils import cached_path
 
 from sst_elmo.common.errors import InputError
+
+
+def local_input(path: str) -> str:
+    """
+    The local path of an input file: a URL is fetched (and cached) by AllenNLP's
+    `cached_path`; a missing path or a directory is an `InputError`, not a traceback.
+    """
+    path = str(path)
+    if "://" not in path:
+        if not os.path.exists(path):
+            raise InputError("no such file", path)
+        if os.path.isdir(path):
+            raise InputError("is a directory, not a file", path)
+    return str(cached_path(path))
 
 
 def decoded_lines(path: str) -> Iterator[str]:
@@ -19,15 +37,15 @@ def decoded_lines(path: str) -> Iterator[str]:
     AllenNLP's `cached_path`; a name ending in `.gz` is decompressed on the fly.
 
     Each line is decoded on its own, so invalid UTF-8 or corrupt gzip data raise an
-    `InputError` with the exact line number.
+    `InputError` with the exact line number. A UTF-8 byte order mark at the start is dropped.
     """
-    local = str(cached_path(path))
+    local = local_input(path)
     opener = gzip.open if local.endswith(".gz") else open
     line_number = 0
     with opener(local, "rb") as handle:
         try:
             for line_number, raw in enumerate(handle, start=1):  # noqa: B007
-                yield raw.decode("utf-8")
+                yield raw.decode("utf-8-sig" if line_number == 1 else "utf-8")
         except UnicodeDecodeError as error:
             raise InputError(f"not valid UTF-8 ({error.reason})", path, line_number) from None
         except (OSError, EOFError) as error:  # gzip.BadGzipFile is an OSError
@@ -43,10 +61,12 @@ def numbered_lines(path: str, skip_blank: bool = True) -> Iterator[Tuple[int, st
         yield line_number, line
 
 
-def csv_records(path: str) -> Iterator[Tuple[int, List[str]]]:
+def csv_records(path: str, multiline: bool = True) -> Iterator[Tuple[int, List[str]]]:
     """
     Yields `(line_number, fields)` for each non-blank CSV record (the header included),
-    numbered by the record's first line; a quoted field may span lines.
+    numbered by the record's first line. A quoted field may span lines; with
+    `multiline=False` that is an `InputError` instead (most often it is an unterminated
+    quote, which swallows every following row).
     """
     lines = decoded_lines(path)
     records = csv.reader(lines)
@@ -54,6 +74,11 @@ def csv_records(path: str) -> Iterator[Tuple[int, List[str]]]:
     try:
         for fields in records:
             first_line, last_line = last_line + 1, records.line_num
+            if last_line > first_line and not multiline:
+                raise InputError(
+                    f"a quoted field runs over lines {first_line}-{last_line} (an unterminated quote?)",
+                    path, first_line,
+                )
             if fields:
                 yield first_line, fields
     except csv.Error as error:
@@ -74,16 +99,64 @@ def file_sha256(path: str) -> str:
         return stream_sha256(handle)
 
 
-def atomic_write(path: str, data: Union[str, bytes]) -> None:
-    """Writes `path` through a temporary file beside it and `os.replace`: never half-written."""
+PARTIAL_SUFFIX = ".partial"
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_file(path: str, mode: str = "wb", sync: bool = False) -> Iterator[IO]:
+    """
+    A file object for writing `path` all or nothing: it writes `PATH.XXXX.partial` beside
+    `path` (with the permissions `open` would give, i.e. following the umask, not
+    `mkstemp`'s 0600), optionally syncs it, and renames it to `path` when the block ends
+    without an error. On an error or interrupt the partial file is removed; a `SIGKILL` can
+    leave one, which `remove_partials(path)` deletes.
+    """
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-" + os.path.basename(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".", suffix=PARTIAL_SUFFIX)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(temporary, 0o666 & ~current_umask())
+        with os.fdopen(handle, mode) as out:
+            yield out
+            if sync:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def remove_partials(path: str) -> List[str]:
+    """Deletes the `atomic_file` leftovers of `path` (from a killed run); returns their names."""
+    leftovers = glob.glob(glob.escape(os.path.abspath(path)) + ".*" + PARTIAL_SUFFIX)
+    for leftover in leftovers:
+        os.remove(leftover)
+    return leftovers
+
+
+def atomic_write(path: str, data: Union[str, bytes]) -> None:
+    """Writes `path` through `atomic_file`: never half-written."""
+    with atomic_file(path) as out:
+        out.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+_EPOCH_FILE = re.compile(r"metrics_epoch_(\d+)\.json$")
+
+
+def epoch_metrics(serialization_dir: str) -> List[Dict[str, Any]]:
+    """The `metrics_epoch_*.json` files of a serialization directory, by epoch."""
+    found = []
+    for name in glob.glob(os.path.join(glob.escape(serialization_dir), "metrics_epoch_*.json")):
+        match = _EPOCH_FILE.search(name)
+        if match:
+            with open(name) as handle:
+                found.append((int(match.group(1)), json.load(handle)))
+    return [metrics for _, metrics in sorted(found, key=lambda item: item[0])]

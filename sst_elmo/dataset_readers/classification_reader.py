@@ -1,4 +1,4 @@
-from typing import Dict, Iterable, List, Optional, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Union
 
 from allennlp.data import DatasetReader, Instance, Token, TokenIndexer, Tokenizer
 from allennlp.data.fields import LabelField, TextField
@@ -7,6 +7,7 @@ from allennlp.data.token_indexers import SingleIdTokenIndexer
 from sst_elmo.common.errors import InputError
 from sst_elmo.data.tokenizers import TreebankTokenizer
 from sst_elmo.dataset_readers.hash_split import HashSplit
+from sst_elmo.dataset_readers.sharding import require_instances
 
 
 class ClassificationReader(DatasetReader):
@@ -34,6 +35,11 @@ class ClassificationReader(DatasetReader):
         The share of rows that `split="validation"` reads.
     split_seed : `str`, optional (default = `"sst_elmo"`)
         Mixed into the hash; another seed gives another fixed split.
+    labels : `List[str]`, optional
+        The label set: any other label is an error naming the file and line.
+
+    Reading a file that yields no instance (empty, or no row in the `split`) is an error
+    naming the file, as is a token with a C0 control character (such as NUL) in it.
     """
 
     def __init__(
@@ -44,6 +50,7 @@ class ClassificationReader(DatasetReader):
         split: Optional[str] = None,
         validation_fraction: float = 0.1,
         split_seed: str = "sst_elmo",
+        labels: Optional[List[str]] = None,
         **kwargs,
     ) -> None:
         super().__init__(
@@ -53,6 +60,7 @@ class ClassificationReader(DatasetReader):
         self._tokenizer = tokenizer or TreebankTokenizer()
         self._max_tokens = max_tokens
         self._split = HashSplit(split, validation_fraction, split_seed)
+        self._labels = None if labels is None else [str(label) for label in labels]
 
     def in_split(self, key: Union[str, int]) -> bool:
         """Whether the row with this id (or line number) belongs to the configured split."""
@@ -77,6 +85,11 @@ class ClassificationReader(DatasetReader):
             words = words[: self._max_tokens]
         if not words:
             raise ValueError("the text has no tokens")
+        for word in words:
+            if any(char < " " for char in word):  # NUL and the other C0 controls; never in text
+                raise ValueError(f"the token {word!r} has a control character in it")
+        if label is not None and self._labels is not None and str(label) not in self._labels:
+            raise ValueError(f"label {str(label)!r} is not one of the configured labels {self._labels}")
         fields = {"tokens": TextField([Token(word) for word in words], self._token_indexers)}
         if label is not None:
             fields["label"] = LabelField(str(label))
@@ -93,6 +106,9 @@ class ClassificationReader(DatasetReader):
 
     def apply_token_indexers(self, instance: Instance) -> None:
         instance.fields["tokens"]._token_indexers = self._token_indexers  # type: ignore
+
+    def read(self, file_path) -> Iterator[Instance]:
+        return require_instances(super().read(file_path), file_path)
 
     def _read(self, file_path: str) -> Iterable[Instance]:
         raise NotImplementedError

@@ -22,8 +22,8 @@ class SentenceJsonlReader(ClassificationReader):
     - `"sentence"` or `"text"`: raw text, tokenized by the reader's tokenizer
       (PTB tokenization by default). IMDB-style `<br />` markup becomes a space.
 
-    and an optional `"label"` (a string or an integer). Rows keep their `"id"`, if any, to
-    key the seeded validation `split`.
+    (exactly one of them) and an optional `"label"` (a string or an integer, not `true` or
+    `false`). Rows keep their `"id"`, if any, to key the seeded validation `split`.
 
     Registered as a `DatasetReader` with name "sentence_jsonl".
 
@@ -48,7 +48,7 @@ class SentenceJsonlReader(ClassificationReader):
                 continue
             text = text_of(row, file_path, line_number, line)
             label = row.get(self._label_key)
-            if label is not None and not isinstance(label, (str, int)):
+            if isinstance(label, bool) or (label is not None and not isinstance(label, (str, int))):
                 raise InputError(
                     f"{self._label_key!r} must be a string or an integer", file_path, line_number, line
                 )
@@ -77,9 +77,12 @@ def text_of(
     row: dict, path: Optional[str] = None, line_number: Optional[int] = None, line: str = ""
 ) -> Union[str, List[str]]:
     """The `tokens` list, or the `sentence`/`text` string, of one input object, checked."""
-    key = next((key for key in TEXT_KEYS if key in row), None)
-    if key is None:
+    keys = [key for key in TEXT_KEYS if key in row]
+    if not keys:
         raise InputError(f"no text: expected one of the keys {TEXT_KEYS}", path, line_number, line)
+    if len(keys) > 1:
+        raise InputError(f"give only one of the keys {TEXT_KEYS}, not {keys}", path, line_number, line)
+    key = keys[0]
     value = row[key]
     if key == "tokens":
         if not isinstance(value, list) or not all(isinstance(token, str) for token in value):

@@ -5,6 +5,8 @@ import torch
 import torch.distributed as dist
 from allennlp.common.util import is_distributed
 
+from sst_elmo.common.errors import InputError
+
 _T = TypeVar("_T")
 
 
@@ -27,3 +29,16 @@ def shard_rows(rows: Iterable[_T]) -> Iterator[_T]:
     if worker is not None:
         sharded = itertools.islice(sharded, worker.id, None, worker.num_workers)
     return sharded
+
+
+def require_instances(instances: Iterable[_T], path) -> Iterator[_T]:
+    """
+    `instances`, and an `InputError` naming `path` at the end if there were none, unless this
+    process reads only a shard of the file (a distributed or data-loader worker may get none).
+    """
+    count = 0
+    for instance in instances:
+        count += 1
+        yield instance
+    if count == 0 and not is_distributed() and torch.utils.data.get_worker_info() is None:
+        raise InputError("no instances: the file is empty, or none of its rows is in the configured split", path)

@@ -63,13 +63,15 @@ class SstTreesReader(ClassificationReader):
 
     def text_to_instance(self, text, label: Optional[str] = None) -> Instance:  # type: ignore
         """
-        `text` is raw text, a list of tokens, or a PTB tree string such as `(3 (2 a) (3 b))`,
-        whose root label becomes the gold label.
+        `text` is raw text (tokenized; never read as a tree, even when it starts with `(`) or a
+        list of tokens. Trees come from tree files (`read`) or `tree_to_instance`.
         """
-        if isinstance(text, str) and text.lstrip().startswith("("):
-            tree = parse_tree(text)
-            text, label = tree.leaves(), self._label_map[int(tree.label())]
         return super().text_to_instance(text, label)
+
+    def tree_to_instance(self, tree: str) -> Instance:
+        """The instance of one PTB tree string such as `(3 (2 a) (3 b))`; its root label is the gold label."""
+        parsed = parse_tree(tree)
+        return super().text_to_instance(parsed.leaves(), self._label_map[int(parsed.label())])
 
 
 def parse_tree(line: str, path: Optional[str] = None, line_number: Optional[int] = None) -> Tree:

@@ -8,7 +8,7 @@ from allennlp.data.token_indexers import SingleIdTokenIndexer
 from sst_elmo.common.file_utils import numbered_lines
 from sst_elmo.data.tokenizers import TreebankTokenizer, split_sentences
 from sst_elmo.dataset_readers.hash_split import HashSplit
-from sst_elmo.dataset_readers.sharding import shard_rows
+from sst_elmo.dataset_readers.sharding import require_instances, shard_rows
 
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
@@ -96,6 +96,10 @@ class TextCorpusReader(DatasetReader):
                 chunk = words[start : start + step]
                 if len(chunk) >= self._min_sentence_length:
                     yield chunk
+
+    def read(self, file_path) -> Iterator[Instance]:
+        """`DatasetReader.read`; a file that yields no sentence is an `InputError` naming it."""
+        return require_instances(super().read(file_path), file_path)
 
     def _read(self, file_path: str) -> Iterable[Instance]:
         for line_number, line in shard_rows(numbered_lines(file_path)):

@@ -27,6 +27,9 @@ class TweetsCsvReader(ClassificationReader):
     NLTK WordNet's lemmatisers both need a model download, and ELMo's character input
     does not need lemmas.
 
+    A quoted field that runs over lines is an error naming its first line: in this data it is
+    an unterminated quote, which would otherwise swallow every following row.
+
     Registered as a `DatasetReader` with name "tweets_csv".
 
     # Parameters
@@ -77,7 +80,7 @@ class TweetsCsvReader(ClassificationReader):
         return text
 
     def _read(self, file_path: str) -> Iterable[Instance]:
-        records = csv_records(file_path)
+        records = csv_records(file_path, multiline=False)  # tweets are one line each
         header = next(records, (1, []))[1]
         self._check_header(file_path, header)
         has_labels = self._label_column in header

@@ -2,10 +2,7 @@
 PNG plots of a grid's results (matplotlib, Agg backend): the paired per-seed comparison of
 two configs, a metric against training-set size, and per-epoch training curves.
 """
-import glob
-import json
 import os
-import re
 from typing import Any, Dict, List, Optional
 
 import matplotlib
@@ -14,9 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from sst_elmo.common.file_utils import epoch_metrics  # noqa: E402
 from sst_elmo.experiments.report import groups, mean_sd, paired_differences  # noqa: E402
-
-_EPOCH_FILE = re.compile(r"metrics_epoch_(\d+)\.json$")
 
 
 def _save(figure, path: str) -> str:
@@ -86,17 +82,6 @@ def size_plot(rows: List[Dict[str, Any]], metric: str, path: str) -> str:
     axes.legend(fontsize=8)
     axes.grid(alpha=0.3)
     return _save(figure, path)
-
-
-def epoch_metrics(serialization_dir: str) -> List[Dict[str, Any]]:
-    """The `metrics_epoch_*.json` files of a serialization directory, by epoch."""
-    found = []
-    for name in glob.glob(os.path.join(serialization_dir, "metrics_epoch_*.json")):
-        match = _EPOCH_FILE.search(name)
-        if match:
-            with open(name) as handle:
-                found.append((int(match.group(1)), json.load(handle)))
-    return [metrics for _, metrics in sorted(found, key=lambda item: item[0])]
 
 
 def curves_plot(runs: Dict[str, str], path: str, metric: str = "accuracy", title: Optional[str] = None) -> str:

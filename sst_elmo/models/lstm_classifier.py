@@ -2,6 +2,7 @@ from typing import Dict, List, Optional
 
 import torch
 from allennlp.common import Lazy
+from allennlp.common.checks import ConfigurationError
 from allennlp.data import TextFieldTensors, Vocabulary
 from allennlp.models.model import Model
 from allennlp.modules import FeedForward, Seq2VecEncoder, TextFieldEmbedder
@@ -79,6 +80,11 @@ class LstmClassifier(Model):
             vocab.get_token_from_index(index, label_namespace)
             for index in range(vocab.get_vocab_size(label_namespace))
         ]
+        if not self._labels:
+            raise ConfigurationError(
+                f"the vocabulary has no labels (namespace {label_namespace!r}): the training data has none; "
+                "is it an unlabelled file?"
+            )
         self._classification_layer = torch.nn.Linear(classifier_input_dim, len(self._labels))
 
         weights = None

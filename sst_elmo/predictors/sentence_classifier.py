@@ -1,9 +1,10 @@
 import logging
 import sys
-from typing import List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from allennlp.common.util import JsonDict
 from allennlp.data import DatasetReader, Instance
+from allennlp.data.fields import MetadataField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 
@@ -13,6 +14,9 @@ from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, text_of
 logger = logging.getLogger(__name__)
 
 PREDICT_INPUT = "<predict input>"
+# Tokens kept per input when the reader sets no `max_tokens` (ELMo's cost grows with length).
+DEFAULT_MAX_TOKENS = 512
+TRUNCATED = "_sst_elmo_truncated"
 # What `load_line` returns for a skipped bad line; its output is written as nothing.
 BAD_LINE = "_sst_elmo_bad_line"
 
@@ -24,9 +28,11 @@ class SentenceClassifierPredictor(Predictor):
     outputs).
 
     Input, one JSON object per line: `{"tokens": ["a", "fine", "film"]}` (used as they are)
-    or `{"sentence": "A fine film."}` (tokenized like the training data). Output:
-    `{"label": ..., "label_probs": {label: probability}, "tokens": [...]}` plus the model's
-    `logits` and `probs`.
+    or `{"sentence": "A fine film."}` (raw text, tokenized like the training data; never read
+    as a tree, even when it starts with `(`). Output:
+    `{"label": ..., "label_probs": {label: probability}, "labels": [...], "logits": [...],
+    "probs": [...], "tokens": [...], "truncated": bool}`: `logits` and `probs` are in the order
+    of `labels`; `tokens` are the tokens the model saw, at most `max_tokens`.
 
     A line that is not a JSON object with one of those keys, or has no tokens, raises one
     `InputError` naming the line number and content. Under `allennlp predict` line numbers
@@ -40,13 +46,24 @@ class SentenceClassifierPredictor(Predictor):
     skip_bad_lines : `bool`, optional (default = `False`)
         Report each bad line to stderr as `file:line: error` and go on, writing nothing for
         it, instead of stopping. With `allennlp predict`: `--predictor-args '{"skip_bad_lines": true}'`.
+    max_tokens : `int`, optional (default = the reader's `max_tokens`, else `DEFAULT_MAX_TOKENS`)
+        Keep only the first `max_tokens` tokens of each input (`"truncated": true` in its output).
     """
 
     def __init__(
-        self, model: Model, dataset_reader: DatasetReader, frozen: bool = True, skip_bad_lines: bool = False
+        self,
+        model: Model,
+        dataset_reader: DatasetReader,
+        frozen: bool = True,
+        skip_bad_lines: bool = False,
+        max_tokens: Optional[int] = None,
     ) -> None:
         super().__init__(model, dataset_reader, frozen)
         self.skip_bad_lines = skip_bad_lines
+        self.max_tokens = max_tokens or getattr(dataset_reader, "_max_tokens", None) or DEFAULT_MAX_TOKENS
+        namespace = getattr(model, "_label_namespace", "labels")
+        by_index = model.vocab.get_index_to_token_vocabulary(namespace)
+        self.labels = [by_index[index] for index in range(len(by_index))]  # the order of logits and probs
         self.bad_lines: List[str] = []
         self._lines_read = 0
 
@@ -75,14 +92,40 @@ class SentenceClassifierPredictor(Predictor):
     def predict(self, sentence: str) -> JsonDict:
         return self.predict_json({"sentence": sentence})
 
+    @classmethod
+    def from_path(cls, archive_path: str, predictor_name: Optional[str] = None, cuda_device: int = -1,
+                  dataset_reader_to_load: str = "validation", frozen: bool = True, import_plugins: bool = True,
+                  overrides: Union[str, Dict[str, Any]] = "", **kwargs) -> Predictor:
+        """
+        `Predictor.from_path`, with the archive loaded by `safe_load_archive` (member paths and
+        config types checked, weights read by the restricted unpickler).
+        """
+        from sst_elmo.common.archive_safety import safe_load_archive
+
+        archive = safe_load_archive(archive_path, cuda_device=cuda_device, overrides=overrides)
+        return Predictor.from_archive(archive, predictor_name, dataset_reader_to_load, frozen, **kwargs)
+
     def _instance_at(
         self, json_dict: JsonDict, path: str, line_number: Optional[int] = None, content: Optional[str] = None
     ) -> Instance:
         text = text_of(json_dict, path, line_number, content or "")
+        if isinstance(text, list):
+            text = text[: self.max_tokens + 1]  # one more than kept, to mark the output truncated
         try:
-            return self._dataset_reader.text_to_instance(text)
+            instance = self._dataset_reader.text_to_instance(text)
+            tokens = [token.text for token in instance["tokens"]]  # type: ignore[attr-defined]
+            if len(tokens) > self.max_tokens:
+                instance = self._dataset_reader.text_to_instance(tokens[: self.max_tokens])
+                instance.fields[TRUNCATED] = MetadataField(True)  # taken out again before the model
+            return instance
         except ValueError as error:
             raise InputError(str(error), path, line_number, content or str(text)) from None
+
+    def _describe(self, output: JsonDict, instance: Instance, truncated: bool) -> JsonDict:
+        output["labels"] = list(self.labels)
+        output["tokens"] = [token.text for token in instance["tokens"]]  # type: ignore[attr-defined]
+        output["truncated"] = truncated
+        return output
 
     def _json_to_instance(self, json_dict: JsonDict) -> Instance:
         return self._instance_at(json_dict, PREDICT_INPUT)
@@ -101,12 +144,9 @@ class SentenceClassifierPredictor(Predictor):
         return "" if BAD_LINE in outputs else super().dump_line(outputs)
 
     def predict_instance(self, instance: Instance) -> JsonDict:
-        output = super().predict_instance(instance)
-        output["tokens"] = [token.text for token in instance["tokens"]]
-        return output
+        return self.predict_batch_instance([instance])[0]
 
     def predict_batch_instance(self, instances: List[Instance]) -> List[JsonDict]:
+        truncated = [instance.fields.pop(TRUNCATED, None) is not None for instance in instances]
         outputs = super().predict_batch_instance(instances)
-        for output, instance in zip(outputs, instances):
-            output["tokens"] = [token.text for token in instance["tokens"]]
-        return outputs
+        return [self._describe(*row) for row in zip(outputs, instances, truncated)]

@@ -1,1 +1,2 @@
 from sst_elmo.training.atomic_checkpointer import AtomicCheckpointer
+from sst_elmo.training.complete_metrics import CompleteMetricsCallback

@@ -2,33 +2,20 @@ import glob
 import logging
 import os
 import shutil
-import tempfile
 from typing import Any, Optional, Set, Tuple
 
 import torch
 from allennlp.training.checkpointer import Checkpointer
 from allennlp.training.trainer import Trainer, TrainerCheckpoint
 
+from sst_elmo.common.file_utils import PARTIAL_SUFFIX, atomic_file
+
 logger = logging.getLogger(__name__)
 
-PARTIAL_SUFFIX = ".partial"
-
-
 def atomic_torch_save(value: Any, path: str) -> None:
-    """`torch.save(value, path)` through a temporary file and `os.replace`: all or nothing."""
-    handle, temporary = tempfile.mkstemp(
-        dir=os.path.dirname(os.path.abspath(path)), prefix=os.path.basename(path) + ".", suffix=PARTIAL_SUFFIX
-    )
-    try:
-        with os.fdopen(handle, "wb") as out:
-            torch.save(value, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    """`torch.save(value, path)` through a synced temporary file and `os.replace`: all or nothing."""
+    with atomic_file(path, sync=True) as out:
+        torch.save(value, out)
 
 
 @Checkpointer.register("atomic")
@@ -104,10 +91,8 @@ class AtomicCheckpointer(Checkpointer):
         ):
             best = os.path.join(self._serialization_dir, "best.th")
             model_state_path = self._model_state_path(epochs_completed, 0)
-            handle, temporary = tempfile.mkstemp(dir=self._serialization_dir, suffix=PARTIAL_SUFFIX)
-            os.close(handle)
-            shutil.copyfile(model_state_path, temporary)
-            os.replace(temporary, best)
+            with atomic_file(best) as out, open(model_state_path, "rb") as source:
+                shutil.copyfileobj(source, out)
             training_state["best_model_filename"] = best
         return checkpoint
 

@@ -1,34 +1,13 @@
 import json
 import os
 import sys
-import tarfile
 
 import pytest
 import torch
 from allennlp.commands import main
-from allennlp.common import Params
-from allennlp.data import DatasetReader, Vocabulary
-from allennlp.models import Model
-from allennlp.models.archival import archive_model
 
 from sst_elmo.common.errors import InputError
-from tests.conftest import CONFIGS, FIXTURES
-
-
-@pytest.fixture
-def archive(tmp_path, fixture_env):
-    """A `model.tar.gz` of an untrained sst5_elmo classifier (tiny ELMo), made in-process."""
-    params = Params.from_file(str(CONFIGS / "sst5_elmo.jsonnet"))
-    run = tmp_path / "run"
-    run.mkdir()
-    params.to_file(str(run / "config.json"))
-    reader = DatasetReader.from_params(params.pop("dataset_reader"))
-    vocab = Vocabulary.from_instances(reader.read(str(FIXTURES / "data/sst/train.txt")))
-    vocab.save_to_files(str(run / "vocabulary"))
-    model = Model.from_params(vocab=vocab, params=params.pop("model"))
-    torch.save(model.state_dict(), run / "best.th")
-    archive_model(str(run))
-    return run
+from tests.conftest import rearchive
 
 
 def verify(monkeypatch, capsys, *args):
@@ -37,31 +16,18 @@ def verify(monkeypatch, capsys, *args):
     return capsys.readouterr().out.splitlines()
 
 
-def test_a_good_archive(archive, monkeypatch, capsys):
-    path = str(archive / "model.tar.gz")
+def test_a_good_archive(model_archive, monkeypatch, capsys):
+    path = str(model_archive / "model.tar.gz")
     lines = verify(monkeypatch, capsys, path)
     assert lines[0].startswith("OK archive: a lstm_classifier model")
+    assert not any(line.startswith("NOT CHECKED") for line in lines)
     digests = dict(reversed(line.split("  ", 1)) for line in lines[1:])
     assert {path, f"{path}:config.json", f"{path}:weights.th", f"{path}:vocabulary/labels.txt"} <= set(digests)
     assert all(len(digest) == 64 for digest in digests.values())
 
 
-def rearchive(run, replace):
-    """The archive of `run` with some members replaced by (name, local file)."""
-    path = run / "changed.tar.gz"
-    with tarfile.open(run / "model.tar.gz") as source, tarfile.open(path, "w:gz") as out:
-        for member in source.getmembers():
-            if member.name in replace:
-                out.add(replace.pop(member.name), arcname=member.name)
-            else:
-                out.addfile(member, source.extractfile(member) if member.isfile() else None)
-        for name, local in replace.items():
-            out.add(local, arcname=name)
-    return str(path)
-
-
-def test_bad_archives(archive, monkeypatch, capsys, tmp_path):
-    state = torch.load(archive / "best.th")
+def test_bad_archives(model_archive, monkeypatch, capsys, tmp_path):
+    state = torch.load(model_archive / "best.th")
     name = next(key for key in state if key.endswith("_output_layer.weight") or key.endswith("weight"))
     wrong = dict(state, **{name: torch.zeros(3, 3)})
     torch.save(wrong, tmp_path / "wrong.th")
@@ -83,7 +49,7 @@ def test_bad_archives(archive, monkeypatch, capsys, tmp_path):
         ({"../x": tmp_path / "x"}, "member '../x' would be written outside"),
     ]
     for replace, message in cases:
-        path = rearchive(archive, replace)
+        path = rearchive(model_archive, replace)
         with pytest.raises(InputError) as error:
             verify(monkeypatch, capsys, path)
         assert str(error.value).startswith(f"{path}") and message in str(error.value), str(error.value)
@@ -101,3 +67,67 @@ def test_elmo_pair(tiny_elmo, monkeypatch, capsys, tmp_path):
         verify(monkeypatch, capsys, "--options-file", str(tmp_path / "options.json"), "--weight-file", weights)
     with pytest.raises(InputError, match="give either an archive, or both"):
         verify(monkeypatch, capsys, "--options-file", options)
+
+
+def config_with(run, change):
+    config = json.loads((run / "config.json").read_text())
+    change(config)
+    return json.dumps(config).encode()
+
+
+@pytest.mark.parametrize(
+    "where, section, message",
+    [
+        ("dataset_reader", {"type": "subprocess.Popen", "args": ["touch", "{marker}"]}, "is a dotted path"),
+        ("model", {"type": "subprocess.Popen", "args": ["touch", "{marker}"]}, "is a dotted path"),
+        ("model", {"type": "from_archive", "archive_file": "{marker}"}, "loads another archive"),
+        ("validation_dataset_reader", {"type": "no_such_reader"}, "is not a registered name"),
+    ],
+)
+def test_config_types_are_checked_before_anything_is_built(
+    model_archive, monkeypatch, capsys, tmp_path, where, section, message
+):
+    """A crafted config.json runs nothing in sst-verify, sst-predict or the project's loaders."""
+    from sst_elmo.common.archive_safety import safe_load_archive
+    from sst_elmo.predictors.sentence_classifier import SentenceClassifierPredictor
+
+    marker = tmp_path / "pwned"
+    section = json.loads(json.dumps(section).replace("{marker}", str(marker)))
+    config = config_with(model_archive, lambda c: c.update({where: section}))
+    path = rearchive(model_archive, {"config.json": config})
+    (tmp_path / "in.jsonl").write_text('{"sentence": "fine"}\n')
+    predict = ["allennlp", "sst-predict", path, str(tmp_path / "in.jsonl"), "--output-file", str(tmp_path / "o")]
+    runs = [
+        lambda: verify(monkeypatch, capsys, path),
+        lambda: (monkeypatch.setattr(sys, "argv", predict), main()),
+        lambda: safe_load_archive(path),
+        lambda: SentenceClassifierPredictor.from_path(path),
+    ]
+    for run in runs:
+        with pytest.raises(InputError) as error:
+            run()
+        assert str(error.value).startswith(f"{path}:config.json: {where}.type: ") and message in str(error.value)
+    assert not marker.exists() and not (tmp_path / "o").exists()
+
+
+def test_models_that_would_do_work_are_not_built(model_archive, monkeypatch, capsys):
+    """ELMo files that are not local files, or a part not known to be pure: no model is built."""
+    from allennlp.models import Model
+
+    def no_building(*args, **kwargs):
+        raise AssertionError("a model was built")
+
+    def remote_elmo(config):
+        elmo = config["model"]["text_field_embedder"]["token_embedders"]["elmo"]
+        elmo["weight_file"] = "https://example.invalid/weights.hdf5"
+
+    def unknown_encoder(config):
+        config["model"]["encoder"] = {"type": "pytorch_transformer", "num_layers": 1}
+
+    monkeypatch.setattr(Model, "from_params", no_building)
+    for change, reason in [(remote_elmo, "whose ELMo files are not local files here"),
+                           (unknown_encoder, "a 'pytorch_transformer', is not known to be free of side effects")]:
+        path = rearchive(model_archive, {"config.json": config_with(model_archive, change)})
+        lines = verify(monkeypatch, capsys, path)
+        assert lines[0].startswith("OK archive: a lstm_classifier model")
+        assert lines[1].startswith("NOT CHECKED weight names and shapes: ") and reason in lines[1], lines[1]

@@ -48,10 +48,13 @@ class TestSstTreesReader:
         assert isinstance(indexers["elmo"], ELMoTokenCharactersIndexer)
         assert isinstance(indexers["tokens"], SingleIdTokenIndexer)
 
-    def test_text_to_instance_accepts_a_tree_raw_text_or_tokens(self):
+    def test_text_to_instance_takes_raw_text_or_tokens_and_trees_only_explicitly(self):
         reader = SstTreesReader()
-        tree = reader.text_to_instance("(4 (2 a) (4 gem))")
-        assert tree["label"].label == "4"
+        tree = reader.tree_to_instance("(4 (2 a) (4 gem))")
+        assert tree["label"].label == "4" and [t.text for t in tree["tokens"]] == ["a", "gem"]
+        raw = reader.text_to_instance("(Spoilers ahead) A gorgeous, witty film.")
+        assert "label" not in raw.fields
+        assert [t.text for t in raw["tokens"]][:4] == ["-LRB-", "Spoilers", "ahead", "-RRB-"]
         assert [t.text for t in reader.text_to_instance("It doesn't (quite) work.")["tokens"]] == [
             "It", "does", "n't", "-LRB-", "quite", "-RRB-", "work", ".",
         ]

@@ -141,8 +141,10 @@ def test_sst_predict_fails_before_writing_anything(archive_path, tmp_path, monke
     assert str(error.value).startswith(f"{source}:52: no text")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "run"]
     source.write_bytes(b'{"sentence": "fine"}\n')
+    (tmp_path / "out.jsonl.k1ll3d.partial").write_text("left by a SIGKILL")
     run_cli(monkeypatch, "sst-predict", archive_path, str(source), "--output-file", str(out))
     assert len(out.read_text().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl", "run"]
 
 
 # Properties: any line either predicts or raises one InputError naming its line.
@@ -180,6 +182,31 @@ def test_skipping_never_raises_and_keeps_the_good_lines(predictor, lines):
     assert sum(bool(text) for text in outputs) == len(good)
 
 
-def test_a_10000_token_sentence(predictor):
-    output = predictor.predict_json({"tokens": ["word"] * 10_000})
-    assert len(output["tokens"]) == 10_000
+def test_max_tokens_applies_at_prediction_time(predictor):
+    from sst_elmo.predictors.sentence_classifier import DEFAULT_MAX_TOKENS
+
+    assert predictor.max_tokens == DEFAULT_MAX_TOKENS  # the sst5_elmo reader sets none
+    for row in ({"tokens": ["word"] * 50_000}, {"sentence": "word " * 50_000}):
+        output = predictor.predict_json(row)
+        assert len(output["tokens"]) == DEFAULT_MAX_TOKENS and output["truncated"] is True
+    batch = predictor.predict_batch_json([{"tokens": ["a"] * 600}, {"sentence": "short"}])
+    assert [(len(o["tokens"]), o["truncated"]) for o in batch] == [(DEFAULT_MAX_TOKENS, True), (1, False)]
+    predictor.max_tokens = 3
+    assert predictor.predict_json({"sentence": "one two three"})["truncated"] is False
+
+
+def test_raw_text_starting_with_a_bracket_is_text_not_a_tree(predictor):
+    output = predictor.predict_json({"sentence": "(Spoilers ahead) A gorgeous, witty film."})
+    assert output["tokens"][:4] == ["-LRB-", "Spoilers", "ahead", "-RRB-"]
+    assert predictor.load_numbered_line('{"sentence": "(3 (2 looks) (3 like a tree))"}', "in.jsonl", 1)
+
+
+def test_outputs_name_the_label_of_each_number(predictor):
+    """`probs` and `logits` are in vocabulary order; `labels` gives that order."""
+    output = predictor.predict_json({"sentence": "A fine film."})
+    vocabulary = predictor._model.vocab.get_index_to_token_vocabulary("labels")
+    assert output["labels"] == [vocabulary[i] for i in range(len(vocabulary))]
+    assert output["labels"] != sorted(output["labels"])  # the fixture's vocabulary is not in label order
+    assert len(output["probs"]) == len(output["logits"]) == len(output["labels"])
+    by_label = dict(zip(output["labels"], output["probs"]))
+    assert by_label == pytest.approx(output["label_probs"])

@@ -1,0 +1,60 @@
+"""
+Checking a config (an archive's `config.json`) before anything is built from it.
+
+AllenNLP's `from_params` resolves a `type` that is not a registered name but a dotted path
+(`"subprocess.Popen"`) by importing the module and calling the object, so a crafted config
+runs code as soon as it is built. `check_config_types` walks the whole config first and
+accepts only registered names.
+"""
+from typing import Any, Iterator, Set, Tuple
+
+from sst_elmo.common.errors import InputError
+
+# Registered names whose constructors load further archives (and so unpickle them freely).
+REFUSED_TYPES = {"from_archive"}
+
+
+def config_types(config: Any, where: str = "") -> Iterator[Tuple[str, Any]]:
+    """`(dotted key path, value)` of every `type` key in a (nested) config."""
+    if isinstance(config, dict):
+        for key, value in config.items():
+            path = f"{where}.{key}" if where else str(key)
+            if key == "type":
+                yield path, value
+            else:
+                yield from config_types(value, path)
+    elif isinstance(config, list):
+        for index, value in enumerate(config):
+            yield from config_types(value, f"{where}[{index}]")
+
+
+def registered_names() -> Set[str]:
+    """Every name registered with any AllenNLP `Registrable`, plugins (allennlp-models) included."""
+    from allennlp.common.plugins import import_plugins
+    from allennlp.common.registrable import Registrable
+
+    import_plugins()
+    return {name for names in Registrable._registry.values() for name in names}
+
+
+def check_config_types(config: Any, name: str) -> None:
+    """
+    Raises an `InputError` at `name` (the config file) if any `type` in `config` is not a
+    string, is a dotted path, is not a registered name, or is one of `REFUSED_TYPES`.
+    Imports and builds nothing.
+    """
+    known = None
+    for path, value in config_types(config):
+        if not isinstance(value, str):
+            raise InputError(f"{path}: type must be a string, not {value!r}", name)
+        if "." in value:
+            raise InputError(
+                f"{path}: type {value!r} is a dotted path, which would import and call code; "
+                "only registered names are accepted",
+                name,
+            )
+        if value in REFUSED_TYPES:
+            raise InputError(f"{path}: type {value!r} loads another archive; refused", name)
+        known = registered_names() if known is None else known
+        if value not in known:
+            raise InputError(f"{path}: type {value!r} is not a registered name", name)
