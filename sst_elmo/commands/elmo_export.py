@@ -41,6 +41,14 @@ class ElmoExport(Subcommand):
         subparser.add_argument(
             "--overwrite", action="store_true", help="replace an existing output directory"
         )
+        subparser.add_argument(
+            "--float16", action="store_true",
+            help="store the weights in half precision (half the size; Elmo loads them unchanged)",
+        )
+        subparser.add_argument(
+            "--no-softmax", dest="softmax", action="store_false",
+            help="leave out softmax.hdf5 (only continued pre-training on the same vocabulary reads it)",
+        )
         add_debug_flag(subparser)
         subparser.set_defaults(func=elmo_export_from_args)
         return subparser
@@ -57,7 +65,9 @@ def elmo_export_from_args(args: argparse.Namespace) -> None:
     archive = safe_load_archive(args.archive_file, cuda_device=-1, weights_file=args.weights_file)
     if not isinstance(archive.model, ElmoBilm):
         raise InputError(f"holds a {type(archive.model).__name__}, not an elmo_bilm model", args.archive_file)
-    paths = export_elmo(archive.model, args.output_dir, overwrite=args.overwrite)
+    paths = export_elmo(
+        archive.model, args.output_dir, overwrite=args.overwrite, float16=args.float16, softmax=args.softmax
+    )
     for path in paths.values():
         logger.info("wrote %s", path)
     print(f"Wrote {', '.join(sorted(paths))} to {args.output_dir}")

@@ -127,11 +127,22 @@ def read_weights(path: str) -> Dict[str, numpy.ndarray]:
     return arrays
 
 
-def export_elmo(model: ElmoBilm, output_dir: str, overwrite: bool = False) -> Dict[str, str]:
+def export_elmo(
+    model: ElmoBilm,
+    output_dir: str,
+    overwrite: bool = False,
+    float16: bool = False,
+    softmax: bool = True,
+) -> Dict[str, str]:
     """
     Writes `options.json`, `weights.hdf5` (readable by `allennlp.modules.elmo.Elmo`),
     `vocab.txt` (bilm-tf style: `<S>`, `</S>`, `<UNK>`, then the words) and `softmax.hdf5`
     (`softmax/W`, `softmax/b`, one row per `vocab.txt` line) to `output_dir`.
+
+    `float16` stores every dataset in half precision (half the size): AllenNLP's loaders copy
+    them into its float32 parameters unchanged, and ELMo vectors move by about 1e-3. `softmax`
+    `False` leaves out `softmax.hdf5`, which only continued pre-training of the same vocabulary
+    would read (`elmo_bilm` starts a new softmax over its own vocabulary).
 
     The files are written to a temporary directory beside `output_dir` that is then renamed,
     so `output_dir` is never left half-written. An existing `output_dir` is an error unless
@@ -151,22 +162,24 @@ def export_elmo(model: ElmoBilm, output_dir: str, overwrite: bool = False) -> Di
         options = dict(model.options, n_tokens_vocab=len(tokens), bidirectional=True)
         with open(os.path.join(temporary, OPTIONS_NAME), "w", encoding="utf-8") as out:
             json.dump(options, out, indent=2)
-        write_weights(bilm_weights(model), os.path.join(temporary, WEIGHTS_NAME))
+        dtype = numpy.float16 if float16 else numpy.float32
+        weights = {key: value.astype(dtype) for key, value in bilm_weights(model).items()}
+        write_weights(weights, os.path.join(temporary, WEIGHTS_NAME))
         with open(os.path.join(temporary, VOCAB_NAME), "w", encoding="utf-8") as out:
             out.writelines(f"{token}\n" for token in tokens)
-        softmax = softmax_weights(model)
-        if softmax["softmax/W"].shape[0] != len(tokens):
-            raise ValueError("the softmax does not match the vocabulary")
-        write_weights(softmax, os.path.join(temporary, SOFTMAX_NAME))
+        if softmax:
+            softmax_arrays = softmax_weights(model)
+            if softmax_arrays["softmax/W"].shape[0] != len(tokens):
+                raise ValueError("the softmax does not match the vocabulary")
+            softmax_arrays = {key: value.astype(dtype) for key, value in softmax_arrays.items()}
+            write_weights(softmax_arrays, os.path.join(temporary, SOFTMAX_NAME))
         _make_readable(temporary)
         _replace_directory(temporary, output_dir)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    return {
-        name: os.path.join(output_dir, name)
-        for name in (OPTIONS_NAME, WEIGHTS_NAME, VOCAB_NAME, SOFTMAX_NAME)
-    }
+    names = (OPTIONS_NAME, WEIGHTS_NAME, VOCAB_NAME) + ((SOFTMAX_NAME,) if softmax else ())
+    return {name: os.path.join(output_dir, name) for name in names}
 
 
 def _make_readable(directory: str) -> None:

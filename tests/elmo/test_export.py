@@ -48,7 +48,7 @@ def assert_same_datasets(exported, original, options):
             assert numpy.array_equal(exported[key], value), key
 
 
-def assert_elmo_reproduces(model, output_dir, sentences=SENTENCES):
+def assert_elmo_reproduces(model, output_dir, sentences=SENTENCES, tolerance=1e-5):
     """AllenNLP's Elmo, loaded from the export, gives the model's layer activations."""
     options, weights = (os.path.join(output_dir, n) for n in ("options.json", "weights.hdf5"))
     elmo = Elmo(options, weights, num_output_representations=1, dropout=0)
@@ -61,7 +61,7 @@ def assert_elmo_reproduces(model, output_dir, sentences=SENTENCES):
     assert len(actual["activations"]) == len(expected["activations"]) == 3
     for layer, (mine, theirs) in enumerate(zip(expected["activations"], actual["activations"])):
         difference = float((mine - theirs).abs().max())
-        assert difference <= 1e-5, f"layer {layer} differs by {difference}"
+        assert difference <= tolerance, f"layer {layer} differs by {difference}"
         assert float(mine.abs().max()) > 1e-3  # not trivially zero
 
 
@@ -153,3 +153,24 @@ def test_a_failed_export_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         export_elmo(model, str(tmp_path / "out"))
     assert os.listdir(tmp_path) == []
+
+
+def test_float16_export_is_half_the_size_and_loads_unchanged(tmp_path):
+    import h5py
+
+    _, instances, vocab, model = tiny_setup(seed=6)
+    train_steps(model, instances, vocab)
+    full = export_elmo(model, str(tmp_path / "fp32"))
+    half = export_elmo(model, str(tmp_path / "fp16"), float16=True, softmax=False)
+    assert "softmax.hdf5" not in half and not os.path.exists(tmp_path / "fp16" / "softmax.hdf5")
+    with h5py.File(half["weights.hdf5"], "r") as handle:
+        dtypes = set()
+        handle.visititems(lambda name, item: dtypes.add(item.dtype) if isinstance(item, h5py.Dataset) else None)
+    assert dtypes == {numpy.dtype("float16")}
+    half_bytes = sum(value.nbytes for value in read_weights(half["weights.hdf5"]).values())
+    full_bytes = sum(value.nbytes for value in read_weights(full["weights.hdf5"]).values())
+    assert 2 * half_bytes == full_bytes
+    # AllenNLP's own Elmo reads the half-precision file as it is (into float32 parameters).
+    assert_elmo_reproduces(model, str(tmp_path / "fp16"), tolerance=1e-2)
+    elmo = Elmo(half["options.json"], half["weights.hdf5"], num_output_representations=1)
+    assert {p.dtype for p in elmo.parameters()} == {torch.float32}
