@@ -108,18 +108,41 @@ def current_umask() -> int:
     return mask
 
 
-@contextlib.contextmanager
-def atomic_file(path: str, mode: str = "wb", sync: bool = False) -> Iterator[IO]:
+def publish(temporary: str, path: str, sync: bool = False) -> None:
     """
-    A file object for writing `path` all or nothing: it writes `PATH.XXXX.partial` beside
-    `path` (with the permissions `open` would give, i.e. following the umask, not
-    `mkstemp`'s 0600), optionally syncs it, and renames it to `path` when the block ends
-    without an error. On an error or interrupt the partial file is removed; a `SIGKILL` can
-    leave one, which `remove_partials(path)` deletes.
+    Renames the finished file `temporary` to `path` with `os.replace` (atomic within a file
+    system), after flushing its bytes to disk when `sync`, so that a crash just after the
+    rename cannot leave an empty or truncated file under `path`.
+    """
+    if sync:
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str, mode: str = "wb", sync: bool = False, suffix: str = PARTIAL_SUFFIX) -> Iterator[IO]:
+    """
+    A file object for writing `path` all or nothing, the one way the project writes files: it
+    writes `PATH.XXXX.partial` beside `path` (with the permissions `open` would give, i.e.
+    following the umask, not `mkstemp`'s 0600), optionally syncs it, and renames it to `path`
+    (`publish`) when the block ends without an error. On an error or interrupt the partial file
+    is removed; a `SIGKILL` can leave one, which `remove_partials(path)` deletes.
+
+    # Parameters
+
+    path : `str`
+        The file to write; its directory is created if needed.
+    mode : `str`, optional (default = `"wb"`)
+        `"w"` for text; `"w+b"` for writers that also read and seek (`h5py.File`).
+    sync : `bool`, optional (default = `False`)
+        `fsync` the file before the rename (checkpoints, exports).
+    suffix : `str`, optional (default = `".partial"`)
+        Ends the temporary file's name, so that leftovers can be recognised by pattern.
     """
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".", suffix=PARTIAL_SUFFIX)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".", suffix=suffix)
     try:
         os.chmod(temporary, 0o666 & ~current_umask())
         with os.fdopen(handle, mode) as out:
@@ -127,7 +150,7 @@ def atomic_file(path: str, mode: str = "wb", sync: bool = False) -> Iterator[IO]
             if sync:
                 out.flush()
                 os.fsync(out.fileno())
-        os.replace(temporary, path)
+        publish(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)

@@ -28,7 +28,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.common.tqdm import Tqdm
 from allennlp.modules.elmo import batch_to_ids
 
-from sst_elmo.common.file_utils import file_sha256
+from sst_elmo.common.file_utils import file_sha256, publish
 from sst_elmo.elmo.cache_fill import BiLmRunner
 from sst_elmo.elmo.checks import check_elmo_files
 from sst_elmo.elmo.sentence_input import DEFAULT_COLUMN, FORMATS, Sentence, infer_format, read_sentences
@@ -255,8 +255,7 @@ def embed_file(
         out.close()
     if not complete:
         return EmbeddingReport(total, reused, computed, False, partial_path)
-    _fsync(partial_path)
-    os.replace(partial_path, output_path)
+    publish(partial_path, output_path, sync=True)
     return EmbeddingReport(total, reused, computed, True, output_path)
 
 
@@ -349,7 +348,3 @@ def _resumable(out: h5py.File, settings: dict) -> Optional[Set[int]]:
 def _attribute(value):
     return "" if value is None else value
 
-
-def _fsync(path: str) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())

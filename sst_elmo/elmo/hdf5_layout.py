@@ -12,11 +12,12 @@ Every ELMo `weights.hdf5` holds, for an `options.json` with `char_cnn` and `lstm
 """
 import json
 import os
-import tempfile
 from typing import Dict, Tuple
 
 import h5py
 import numpy
+
+from sst_elmo.common.file_utils import atomic_file, atomic_write
 
 # A biLM small enough for unit tests: 3 filters, 1 highway layer, LSTM 16 -> 8, 2 layers.
 TINY_OPTIONS = {
@@ -79,25 +80,14 @@ def random_weights(options: dict, seed: int = 0, scale: float = 0.3) -> Dict[str
 
 def write_weights(arrays: Dict[str, numpy.ndarray], path: str) -> None:
     """Writes the datasets to `path` atomically: a killed run leaves no half-written file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".hdf5.partial")
-    os.close(handle)
-    try:
-        with h5py.File(temporary, "w") as out:
-            for key, value in arrays.items():
-                out.create_dataset(key, data=value)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with atomic_file(path, "w+b", sync=True) as handle, h5py.File(handle, "w") as out:
+        for key, value in arrays.items():
+            out.create_dataset(key, data=value)
 
 
 def write_options(options: dict, path: str) -> None:
-    temporary = f"{path}.partial"
-    with open(temporary, "w") as out:
-        json.dump(options, out, indent=2)
-    os.replace(temporary, path)
+    """Writes an ELMo `options.json` atomically."""
+    atomic_write(path, json.dumps(options, indent=2))
 
 
 def write_random_elmo(directory: str, options: dict = TINY_OPTIONS, seed: int = 0) -> Tuple[str, str]:

@@ -33,3 +33,23 @@ def test_a_missing_file_or_a_directory_is_one_line(tmp_path):
         list(decoded_lines(str(tmp_path / "nope.txt")))
     with pytest.raises(InputError, match="is a directory, not a file"):
         list(decoded_lines(str(tmp_path)))
+
+
+def test_atomic_file_keeps_the_old_file_when_the_write_fails(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_file(str(target), "w", suffix=".tmp") as out:
+        out.write("half")
+        assert [name for name in os.listdir(tmp_path) if name.startswith("out.txt.") and name.endswith(".tmp")]
+        raise RuntimeError("failed mid-write")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_atomic_file_takes_writers_that_read_and_seek(tmp_path):
+    import h5py
+    import numpy
+
+    with atomic_file(str(tmp_path / "w.hdf5"), "w+b", sync=True) as handle, h5py.File(handle, "w") as out:
+        out.create_dataset("a", data=numpy.arange(3))
+    with h5py.File(tmp_path / "w.hdf5", "r") as back:
+        assert back["a"][...].tolist() == [0, 1, 2]
