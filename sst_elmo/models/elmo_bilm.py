@@ -15,7 +15,7 @@ from allennlp.modules.elmo import _ElmoBiLm
 from allennlp.modules.sampled_softmax_loss import SampledSoftmaxLoss
 from allennlp.nn.util import add_sentence_boundary_token_ids, dist_reduce_sum
 
-from sst_elmo.common.errors import InputError
+from sst_elmo.elmo.checks import check_options, check_weights
 from sst_elmo.elmo.fast_bilm import FastElmoBiLm
 from sst_elmo.elmo.hdf5_layout import random_weights, write_options, write_weights
 
@@ -329,26 +329,6 @@ class ElmoBilm(Model):
         }
 
 
-def check_options(options: Dict[str, Any], where: Optional[str] = None) -> None:
-    """Raises an `InputError` naming the missing or unsupported ELMo option."""
-    required = {
-        "char_cnn": ("embedding", "filters", "n_highway", "n_characters",
-                     "max_characters_per_token", "activation"),
-        "lstm": ("dim", "projection_dim", "n_layers", "cell_clip", "proj_clip"),
-    }
-    for section, keys in required.items():
-        if not isinstance(options.get(section), dict):
-            raise InputError(f"ELMo options need a {section!r} section", where or "<options>")
-        for key in keys:
-            if key not in options[section]:
-                raise InputError(f"ELMo options lack {section}.{key}", where or "<options>")
-    if not options["lstm"].get("use_skip_connections"):
-        raise InputError("lstm.use_skip_connections must be true (AllenNLP's ElmoLstm always "
-                         "adds them)", where or "<options>")
-    if options["char_cnn"]["activation"] not in ("relu", "tanh"):
-        raise InputError("char_cnn.activation must be 'relu' or 'tanh'", where or "<options>")
-
-
 def initial_weights(options: Dict[str, Any], seed: int) -> Dict[str, numpy.ndarray]:
     """
     Random bilm-tf weights for a biLM to pre-train: `random_weights`' standard-normal draws,
@@ -374,8 +354,6 @@ def build_bilm(options: Dict[str, Any], weight_file: Optional[str] = None) -> _E
     An `_ElmoBiLm` for `options`, loaded by AllenNLP from `weight_file`, or from random
     `initial_weights` written to a temporary file.
     """
-    from sst_elmo.elmo.checks import check_weights
-
     with tempfile.TemporaryDirectory(prefix="elmo_bilm_") as directory:
         options_path = os.path.join(directory, "options.json")
         write_options(options, options_path)

@@ -167,7 +167,7 @@ class TestElmoBilm(ModelTestCase):
             ElmoBilm(vocab, options=no_skip)
         path = tmp_path / "options.json"
         path.write_text(json.dumps({"lstm": TINY_OPTIONS["lstm"]}))
-        with pytest.raises(InputError, match=r"options\.json: ELMo options need a 'char_cnn'"):
+        with pytest.raises(InputError, match=r"options\.json: missing key 'char_cnn'"):
             ElmoBilm(vocab, options_file=str(path))
         with pytest.raises(ConfigurationError, match="exactly one"):
             ElmoBilm(vocab)
