@@ -12,8 +12,6 @@ own `in_split`, so the two models are scored on the same tweets.
 import inspect
 import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -27,6 +25,7 @@ from sst_elmo.common.file_utils import csv_records, file_sha256
 from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader
 from sst_elmo.elmo.embedding_writer import embed_file
 from sst_elmo.experiments.grid import evaluate_config
+from sst_elmo.experiments.launch import run_logged, train_command
 
 CLEANING_STEPS = ("strip_urls", "strip_punctuation", "lowercase", "strip_digits", "squeeze_whitespace")
 LSTM_METRICS = {
@@ -180,12 +179,8 @@ def train_lstm(config: str, serialization_dir: str, overrides: Mapping[str, Any]
     """Trains the config with `allennlp train` (log in `serialization_dir.log`) unless it has `metrics.json`."""
     if os.path.exists(os.path.join(serialization_dir, "metrics.json")):
         return
-    command = [sys.executable, "-m", "allennlp", "train", config, "-s", serialization_dir,
-               "--include-package", "sst_elmo", "--file-friendly-logging", "-o", json.dumps(dict(overrides))]
-    if os.path.exists(serialization_dir):
-        command.append("--force")
-    with open(serialization_dir.rstrip("/") + ".log", "w") as log:
-        returncode = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=dict(env)).returncode
+    command = train_command(config, serialization_dir, overrides, force=os.path.exists(serialization_dir))
+    returncode = run_logged(command, serialization_dir.rstrip("/") + ".log", env)
     if returncode != 0:
         raise RuntimeError(f"allennlp train failed ({returncode}); see {serialization_dir.rstrip('/')}.log")
 

@@ -1,6 +1,7 @@
 """
-The grid's results table: one CSV row per run, from the runs' `metrics.json` and status
-records, and reading it back for reports.
+Reading what `allennlp train` writes (durations; `metrics_epoch_N.json` files are read by
+`sst_elmo.common.file_utils.epoch_metrics`), and the grid's results table: one CSV row per
+run, from the runs' metrics and status records, and reading it back for reports.
 """
 import csv
 import io
