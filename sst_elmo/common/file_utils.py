@@ -10,7 +10,7 @@ import json
 import os
 import re
 import tempfile
-from typing import IO, Any, BinaryIO, Dict, Iterator, List, Tuple, Union
+from typing import IO, Any, BinaryIO, Dict, Iterator, List, Sequence, Tuple, Union
 
 from allennlp.common.file_utils import cached_path
 
@@ -83,6 +83,32 @@ def csv_records(path: str, multiline: bool = True) -> Iterator[Tuple[int, List[s
                 yield first_line, fields
     except csv.Error as error:
         raise InputError(f"malformed CSV ({error})", path, records.line_num) from None
+
+
+def csv_with_header(
+    path: str, required_columns: Sequence[str] = (), multiline: bool = True
+) -> Tuple[List[str], Iterator[Tuple[int, Dict[str, str]]]]:
+    """
+    Reads the header of the CSV file at `path` at once and returns it with an iterator over
+    the records that follow, each as `(line_number, {column: value})` (numbered as in
+    `csv_records`). Raises an `InputError` naming the header's line when a `required_columns`
+    is missing (an empty file has an empty header), and, while iterating, naming the record's
+    line when it has more or fewer fields than the header. `multiline` as in `csv_records`.
+    """
+    records = csv_records(path, multiline)
+    header_line, header = next(records, (1, []))
+    for column in required_columns:
+        if column not in header:
+            raise InputError(f"no {column!r} column in the header {','.join(header)!r}", path, header_line)
+
+    def rows() -> Iterator[Tuple[int, Dict[str, str]]]:
+        for line_number, fields in records:
+            if len(fields) != len(header):
+                more_or_fewer = "more" if len(fields) > len(header) else "fewer"
+                raise InputError(f"{more_or_fewer} columns than the header", path, line_number)
+            yield line_number, dict(zip(header, fields))
+
+    return header, rows()
 
 
 def stream_sha256(handle: BinaryIO) -> str:

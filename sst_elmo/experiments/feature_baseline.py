@@ -21,13 +21,12 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.common.params import Params
 from allennlp.data import DatasetReader
 
-from sst_elmo.common.file_utils import csv_records, file_sha256
-from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader
+from sst_elmo.common.file_utils import csv_with_header, file_sha256
+from sst_elmo.dataset_readers.tweets_csv import CLEANING_STEPS, TweetsCsvReader
 from sst_elmo.elmo.embedding_writer import embed_file
 from sst_elmo.experiments.grid import evaluate_config
 from sst_elmo.experiments.launch import run_logged, train_command
 
-CLEANING_STEPS = ("strip_urls", "strip_punctuation", "lowercase", "strip_digits", "squeeze_whitespace")
 LSTM_METRICS = {
     "positive_f1": "best_validation_positive_f1",
     "positive_precision": "best_validation_positive_precision",
@@ -97,11 +96,9 @@ def split_setup(config: Mapping[str, Any]) -> SplitSetup:
 
 def labelled_rows(setup: SplitSetup) -> List[TweetRow]:
     """Every row of the file with its label and split, keyed as the readers key them."""
-    records = csv_records(setup.path)
-    header = next(records)[1]
+    _, records = csv_with_header(setup.path, required_columns=[setup.text_column, setup.label_column])
     rows = []
-    for line_number, fields in records:
-        row = dict(zip(header, fields))
+    for line_number, row in records:
         key = row.get(setup.id_column) or line_number
         validation = setup.validation_reader.in_split(key)
         if validation == setup.train_reader.in_split(key):
