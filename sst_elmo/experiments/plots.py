@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from sst_elmo.common.file_utils import atomic_file, epoch_metrics  # noqa: E402
-from sst_elmo.experiments.report import groups, mean_sd, paired_differences  # noqa: E402
+from sst_elmo.experiments.statistics import groups, mean_sd, paired_differences  # noqa: E402
 
 
 def _save(figure, path: str) -> str:
