@@ -12,6 +12,7 @@ import logging
 import os
 
 from allennlp.commands.subcommand import Subcommand
+from overrides import overrides
 
 from sst_elmo.commands.cli import add_debug_flag
 
@@ -26,6 +27,7 @@ class ElmoExport(Subcommand):
     Registered as a `Subcommand` with name "elmo-export".
     """
 
+    @overrides
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description = (
             "Write the biLM of a trained elmo_bilm archive as ELMo files (options.json, "

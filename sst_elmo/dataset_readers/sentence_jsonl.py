@@ -3,6 +3,7 @@ import re
 from typing import Iterable, List, Optional, Union
 
 from allennlp.data import DatasetReader, Instance
+from overrides import overrides
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import numbered_lines
@@ -41,6 +42,7 @@ class SentenceJsonlReader(ClassificationReader):
         self._label_key = label_key
         self._strip_html_breaks = strip_html_breaks
 
+    @overrides
     def _read(self, file_path: str) -> Iterable[Instance]:
         for line_number, line in shard_rows(numbered_lines(file_path)):
             row = parse_json_line(line, file_path, line_number)
@@ -54,6 +56,7 @@ class SentenceJsonlReader(ClassificationReader):
                 )
             yield self.instance_at(file_path, line_number, line, text, label)
 
+    @overrides
     def text_to_instance(  # type: ignore
         self, text: Union[str, List[str]], label: Optional[Union[str, int]] = None
     ) -> Instance:

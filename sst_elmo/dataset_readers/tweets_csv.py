@@ -3,6 +3,7 @@ import string
 from typing import Iterable
 
 from allennlp.data import DatasetReader, Instance
+from overrides import overrides
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import csv_with_header
@@ -95,6 +96,7 @@ class TweetsCsvReader(ClassificationReader):
         """Applies the enabled cleaning steps to one tweet (`clean_tweet`)."""
         return clean_tweet(text, **self._steps)
 
+    @overrides
     def _read(self, file_path: str) -> Iterable[Instance]:
         # Tweets are one line each: a quoted field over several lines is an error.
         header, rows = csv_with_header(file_path, required_columns=[self._text_column], multiline=False)
@@ -108,6 +110,7 @@ class TweetsCsvReader(ClassificationReader):
             text = row[self._text_column]
             yield self.instance_at(file_path, line_number, text, text, label)
 
+    @overrides
     def text_to_instance(self, text, label=None) -> Instance:  # type: ignore
         """Raw tweets are cleaned like the training data; token lists are used as they are."""
         if isinstance(text, str):

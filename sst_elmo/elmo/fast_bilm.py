@@ -27,6 +27,7 @@ from typing import Dict, List, Optional, Tuple
 import torch
 from allennlp.modules.elmo import _ElmoBiLm
 from allennlp.nn.util import add_sentence_boundary_token_ids
+from overrides import overrides
 
 
 @torch.jit.script
@@ -155,6 +156,7 @@ class FastElmoBiLm(torch.nn.Module):
     def get_output_dim(self) -> int:
         return self.bilm.get_output_dim()
 
+    @overrides(check_signature=False)
     def forward(  # type: ignore
         self, inputs: torch.Tensor, word_inputs: Optional[torch.Tensor] = None
     ) -> Dict[str, object]:

@@ -14,6 +14,7 @@ from allennlp.models.model import Model
 from allennlp.modules.elmo import _ElmoBiLm
 from allennlp.modules.sampled_softmax_loss import SampledSoftmaxLoss
 from allennlp.nn.util import add_sentence_boundary_token_ids, dist_reduce_sum
+from overrides import overrides
 
 from sst_elmo.elmo.checks import check_options, check_weights
 from sst_elmo.elmo.fast_bilm import FastElmoBiLm
@@ -237,6 +238,7 @@ class ElmoBilm(Model):
         activations.extend(layer for layer in lstm_outputs)
         return {"activations": activations, "mask": mask}
 
+    @overrides(check_signature=False)
     def forward(self, tokens: TextFieldTensors) -> Dict[str, torch.Tensor]:  # type: ignore
         """
         # Parameters
@@ -307,6 +309,7 @@ class ElmoBilm(Model):
         log_probs = torch.nn.functional.log_softmax(self._softmax(embeddings), dim=-1)
         return torch.nn.functional.nll_loss(log_probs, targets.long(), reduction="sum")
 
+    @overrides
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
         """
         `forward_perplexity`, `backward_perplexity` (exp of the mean per-token negative log

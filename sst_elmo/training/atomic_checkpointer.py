@@ -7,6 +7,7 @@ from typing import Any, Optional, Set, Tuple
 import torch
 from allennlp.training.checkpointer import Checkpointer
 from allennlp.training.trainer import Trainer, TrainerCheckpoint
+from overrides import overrides
 
 from sst_elmo.common.file_utils import PARTIAL_SUFFIX, atomic_file
 
@@ -53,6 +54,7 @@ class AtomicCheckpointer(Checkpointer):
                 logger.info("Removing %s, left by a killed run.", leftover)
                 os.remove(leftover)
 
+    @overrides
     def save_checkpoint(self, trainer: Trainer) -> None:
         if self._serialization_dir is None:
             return
@@ -70,6 +72,7 @@ class AtomicCheckpointer(Checkpointer):
         # The base class then only prunes old checkpoints (both files exist, so it saves nothing).
         super().save_checkpoint(_Saved(state))
 
+    @overrides
     def _find_all_checkpoints(self) -> Set[Tuple[int, int]]:
         return {
             point
@@ -77,6 +80,7 @@ class AtomicCheckpointer(Checkpointer):
             if os.path.isfile(self._training_state_path(*point))
         }
 
+    @overrides
     def load_checkpoint(self) -> Optional[TrainerCheckpoint]:
         checkpoint = super().load_checkpoint()
         if checkpoint is None or not self._is_primary or self.state_is_sharded:

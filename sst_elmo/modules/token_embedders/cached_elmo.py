@@ -7,6 +7,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.modules.scalar_mix import ScalarMix
 from allennlp.modules.token_embedders import TokenEmbedder
 from allennlp.nn.util import remove_sentence_boundaries
+from overrides import overrides
 
 from sst_elmo.elmo.activation_cache import STORAGE_DTYPES, ElmoActivationCache, sequence_key
 from sst_elmo.elmo.cache_fill import BiLmRunner
@@ -100,9 +101,11 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
     def cache(self) -> ElmoActivationCache:
         return self._cache
 
+    @overrides
     def get_output_dim(self) -> int:
         return self.output_dim
 
+    @overrides(check_signature=False)
     def forward(self, elmo_tokens: torch.Tensor) -> torch.Tensor:  # type: ignore
         """
         # Parameters

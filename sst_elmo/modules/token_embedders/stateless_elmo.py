@@ -2,6 +2,7 @@ from typing import Optional
 
 import torch
 from allennlp.modules.token_embedders import ElmoTokenEmbedder, TokenEmbedder
+from overrides import overrides
 
 from sst_elmo.elmo.checks import check_elmo_files
 
@@ -27,6 +28,7 @@ class StatelessElmoTokenEmbedder(ElmoTokenEmbedder):
         check_elmo_files(options_file, weight_file)
         super().__init__(options_file=options_file, weight_file=weight_file, **kwargs)
 
+    @overrides
     def forward(  # type: ignore
         self, elmo_tokens: torch.Tensor, word_inputs: Optional[torch.Tensor] = None
     ) -> torch.Tensor:
