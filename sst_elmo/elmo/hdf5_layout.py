@@ -12,7 +12,7 @@ Every ELMo `weights.hdf5` holds, for an `options.json` with `char_cnn` and `lstm
 """
 import json
 import os
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 import h5py
 import numpy
@@ -67,6 +67,15 @@ def layout_shapes(options: dict) -> Dict[str, Tuple[int, ...]]:
             shapes[f"{cell}/B"] = (4 * cell_dim,)
             shapes[f"{cell}/W_P_0"] = (cell_dim, projection_dim)
     return shapes
+
+
+def top_layer_mix(options: dict) -> List[float]:
+    """
+    Fixed scalar-mix parameters that select the top layer of a biLM with these options: one
+    weight for the character layer and each of the `lstm.n_layers` LSTM layers, all but the
+    last so negative that their softmax weight is 0.
+    """
+    return [-9e10] * int(options["lstm"]["n_layers"]) + [1.0]
 
 
 def random_weights(options: dict, seed: int = 0, scale: float = 0.3) -> Dict[str, numpy.ndarray]:

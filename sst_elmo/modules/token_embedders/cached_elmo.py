@@ -12,6 +12,7 @@ from overrides import overrides
 from sst_elmo.elmo.activation_cache import STORAGE_DTYPES, ElmoActivationCache, sequence_key
 from sst_elmo.elmo.cache_fill import BiLmRunner
 from sst_elmo.elmo.checks import check_elmo_files
+from sst_elmo.elmo.hdf5_layout import top_layer_mix
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,9 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
     projection_dim : `int`, optional
         Project the ELMo vectors to this dimension with a trainable linear layer.
     scalar_mix_parameters : `List[float]`, optional
-        Fixed, unnormalised mixing weights (e.g. `[-9e10, -9e10, 1]` for the top layer only).
+        Fixed, unnormalised mixing weights, one for each layer (character layer first).
+    top_layer_only : `bool`, optional (default = `False`)
+        Use the top biLM layer alone (fixed mixing weights for the biLM's own number of layers).
     cache_dir : `str`, optional
         The cache root; default `$SST_ELMO_CACHE_DIR`, else `~/.cache/sst_elmo/elmo`.
     storage_dtype : `str`, optional (default = `"float32"`)
@@ -68,6 +71,7 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
         dropout: float = 0.5,
         projection_dim: Optional[int] = None,
         scalar_mix_parameters: Optional[List[float]] = None,
+        top_layer_only: bool = False,
         cache_dir: Optional[str] = None,
         storage_dtype: str = "float32",
         fast_forward: bool = True,
@@ -78,6 +82,10 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
                 f"cached_elmo: storage_dtype must be one of {STORAGE_DTYPES}, not {storage_dtype!r}"
             )
         options = check_elmo_files(options_file, weight_file)
+        if top_layer_only:
+            if scalar_mix_parameters is not None:
+                raise ConfigurationError("cached_elmo: give top_layer_only or scalar_mix_parameters, not both")
+            scalar_mix_parameters = top_layer_mix(options)
         self._num_layers = int(options["lstm"]["n_layers"]) + 1
         self._elmo_dim = 2 * int(options["lstm"]["projection_dim"])
         self._cache = ElmoActivationCache(options_file, weight_file, cache_dir, storage_dtype)
