@@ -89,7 +89,7 @@ class ElmoLayerEmbedder:
         The GPU to run on; `-1` for the CPU.
     fast : `bool`, optional (default = `True`)
         Run the biLM's weights with `FastElmoBiLm` (the same numbers as AllenNLP's `_ElmoBiLm`
-        within 1e-4, several times faster; see the README's "Cheap ELMo"); `False` runs
+        within 1e-4, several times faster; see docs/speed.md); `False` runs
         AllenNLP's `_ElmoBiLm` itself.
     """
 

@@ -16,7 +16,7 @@ per timestep, per layer and direction. This module
   their state products are one batched matmul), keeping the memory-cell and projection
   clipping and the skip connections exactly;
 - starts every batch from zero LSTM states (AllenNLP's ELMo is stateful by default; see
-  "ELMo state" in the README).
+  "ELMo state" in docs/reliability.md).
 
 It holds the `_ElmoBiLm` it was given and reads its parameters at every call, so it never
 copies or changes AllenNLP's modules. Optional `autocast_bf16` runs the matrix products in
