@@ -110,7 +110,7 @@ def fill_from_config(
             embedder.get("storage_dtype", "float32"),
         )
         runner = BiLmRunner(
-            embedder["options_file"], embedder["weight_file"], fast=embedder.get("fast_forward", True)
+            embedder["options_file"], embedder["weight_file"], fast_forward=embedder.get("fast_forward", True)
         )
         for key in data_keys:
             path = params.get(key, None)

@@ -52,12 +52,12 @@ def elmo_export_from_args(args: argparse.Namespace) -> None:
     from sst_elmo.common.archive_safety import safe_load_archive
     from sst_elmo.common.errors import InputError
     from sst_elmo.elmo.export import export_elmo
-    from sst_elmo.models.elmo_bilm import ElmoBilm
+    from sst_elmo.models.elmo_bilm import ElmoBiLm
 
     if os.path.exists(args.output_dir) and not args.overwrite:
         raise InputError("the output directory already exists (--overwrite replaces it)", args.output_dir)
     archive = safe_load_archive(args.archive_file, cuda_device=-1, weights_file=args.weights_file)
-    if not isinstance(archive.model, ElmoBilm):
+    if not isinstance(archive.model, ElmoBiLm):
         raise InputError(f"holds a {type(archive.model).__name__}, not an elmo_bilm model", args.archive_file)
     paths = export_elmo(archive.model, args.output_dir, overwrite=args.overwrite)
     for path in paths.values():

@@ -48,7 +48,7 @@ class SentenceJsonlReader(ClassificationReader):
             row = parse_json_line(line, file_path, line_number)
             if not self.in_split(row.get("id", line_number)):
                 continue
-            text = text_of(row, file_path, line_number, line)
+            text = row_text(row, file_path, line_number, line)
             label = row.get(self._label_key)
             if isinstance(label, bool) or (label is not None and not isinstance(label, (str, int))):
                 raise InputError(
@@ -76,7 +76,7 @@ def parse_json_line(line: str, path: Optional[str] = None, line_number: Optional
     return row
 
 
-def text_of(
+def row_text(
     row: dict, path: Optional[str] = None, line_number: Optional[int] = None, line: str = ""
 ) -> Union[str, List[str]]:
     """The `tokens` list, or the `sentence`/`text` string, of one input object, checked."""

@@ -87,15 +87,17 @@ class ElmoLayerEmbedder:
         ELMo HDF5 weight file.
     cuda_device : `int`, optional (default = `-1`)
         The GPU to run on; `-1` for the CPU.
-    fast : `bool`, optional (default = `True`)
+    fast_forward : `bool`, optional (default = `True`)
         Run the biLM's weights with `FastElmoBiLm` (the same numbers as AllenNLP's `_ElmoBiLm`
         within 1e-4, several times faster; see docs/speed.md); `False` runs
         AllenNLP's `_ElmoBiLm` itself.
     """
 
-    def __init__(self, options_file: str, weight_file: str, cuda_device: int = -1, fast: bool = True) -> None:
+    def __init__(
+        self, options_file: str, weight_file: str, cuda_device: int = -1, fast_forward: bool = True
+    ) -> None:
         check_elmo_files(options_file, weight_file)
-        self._runner = BiLmRunner(options_file, weight_file, fast=fast)
+        self._runner = BiLmRunner(options_file, weight_file, fast_forward=fast_forward)
         self._device = torch.device("cpu") if cuda_device < 0 else torch.device("cuda", cuda_device)
         self._runner.bilm.to(self._device)
         self.num_layers: int = self._runner.bilm.num_layers

@@ -11,7 +11,7 @@ from allennlp.common.checks import ConfigurationError
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import csv_with_header, numbered_lines
 from sst_elmo.data.tokenizers import TreebankTokenizer
-from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, text_of
+from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, row_text
 from sst_elmo.dataset_readers.tweets_csv import clean_tweet
 
 FORMATS = ("text", "jsonl", "csv")
@@ -102,7 +102,7 @@ def read_sentences(
             yield sentence(line_number, text, tokenize(text), line)
     elif input_format == "jsonl":
         for line_number, line in numbered_lines(path):
-            value = text_of(parse_json_line(line, path, line_number), path, line_number, line)
+            value = row_text(parse_json_line(line, path, line_number), path, line_number, line)
             if isinstance(value, list):
                 yield sentence(line_number, " ".join(value), list(value), line)
             else:

@@ -31,7 +31,7 @@ BILM_TF_SPECIAL_TOKENS = ("<S>", "</S>", "<UNK>")
 
 
 @Model.register("elmo_bilm")
-class ElmoBilm(Model):
+class ElmoBiLm(Model):
     """
     Pre-trains (or continues pre-training) an ELMo bidirectional language model built from
     AllenNLP's own ELMo blocks, so that what it learns can be written in the bilm-tf weight
@@ -335,7 +335,7 @@ class ElmoBilm(Model):
 def initial_weights(options: Dict[str, Any], seed: int) -> Dict[str, numpy.ndarray]:
     """
     Random bilm-tf weights for a biLM to pre-train: `random_weights`' standard-normal draws,
-    scaled per dataset (see `ElmoBilm`).
+    scaled per dataset (see `ElmoBiLm`).
     """
     arrays = random_weights(options, seed=seed, scale=1.0)
     for key, value in arrays.items():
@@ -374,12 +374,12 @@ def load_elmo_bilm(
     weight_file: str,
     vocab: Optional[Vocabulary] = None,
     **kwargs: Union[int, float, str, bool, None],
-) -> ElmoBilm:
+) -> ElmoBiLm:
     """
     Imports a bilm-tf `options.json` + `weights.hdf5` pair (a published ELMo or an export)
-    into an `ElmoBilm`, e.g. to continue pre-training it. The softmax, which bilm-tf weight
+    into an `ElmoBiLm`, e.g. to continue pre-training it. The softmax, which bilm-tf weight
     files do not hold, starts at random over `vocab` (empty by default).
     """
-    return ElmoBilm(
+    return ElmoBiLm(
         vocab or Vocabulary(), options_file=options_file, weight_file=weight_file, **kwargs
     )

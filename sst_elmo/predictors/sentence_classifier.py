@@ -10,7 +10,7 @@ from allennlp.predictors.predictor import Predictor
 from overrides import overrides
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, text_of
+from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, row_text
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class SentenceClassifierPredictor(Predictor):
         """
         try:
             row = parse_json_line(line, path, line_number)
-            text_of(row, path, line_number, line)
+            row_text(row, path, line_number, line)
             self._instance_at(row, path, line_number, line)
         except InputError as error:
             if not self.skip_bad_lines:
@@ -111,7 +111,7 @@ class SentenceClassifierPredictor(Predictor):
     def _instance_at(
         self, json_dict: JsonDict, path: str, line_number: Optional[int] = None, content: Optional[str] = None
     ) -> Instance:
-        text = text_of(json_dict, path, line_number, content or "")
+        text = row_text(json_dict, path, line_number, content or "")
         if isinstance(text, list):
             text = text[: self.max_tokens + 1]  # one more than kept, to mark the output truncated
         try:

@@ -70,7 +70,7 @@ class AtomicCheckpointer(Checkpointer):
         if not os.path.isfile(model_state_path):
             atomic_torch_save(state.model_state, model_state_path)
         # The base class then only prunes old checkpoints (both files exist, so it saves nothing).
-        super().save_checkpoint(_Saved(state))
+        super().save_checkpoint(_StateOnlyTrainer(state))
 
     @overrides
     def _find_all_checkpoints(self) -> Set[Tuple[int, int]]:
@@ -101,7 +101,7 @@ class AtomicCheckpointer(Checkpointer):
         return checkpoint
 
 
-class _Saved:
+class _StateOnlyTrainer:
     """Stands in for the trainer in the base class's `save_checkpoint`, which then only prunes."""
 
     def __init__(self, state: TrainerCheckpoint) -> None:

@@ -151,7 +151,7 @@ def test_top_layer_only_follows_the_depth_of_the_bilm(tmp_path, n_layers):
     reference, cached = pair(elmo, tmp_path / "cache", top_layer_only=True)
     ids = batch_to_ids(SENTENCES)
     # Shape: (num_layers, num_tokens + 2, dim) for each sentence; the top layer without BOS/EOS.
-    top = [layers[-1, 1:-1] for layers in BiLmRunner(*elmo, fast=False).compute(
+    top = [layers[-1, 1:-1] for layers in BiLmRunner(*elmo, fast_forward=False).compute(
         [ids[i, : len(sentence)].numpy() for i, sentence in enumerate(SENTENCES)])]
     with torch.no_grad():
         for embedder in (reference, cached):

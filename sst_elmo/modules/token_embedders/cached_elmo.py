@@ -89,7 +89,7 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
         self._num_layers = int(options["lstm"]["n_layers"]) + 1
         self._elmo_dim = 2 * int(options["lstm"]["projection_dim"])
         self._cache = ElmoActivationCache(options_file, weight_file, cache_dir, storage_dtype)
-        self._runner = BiLmRunner(options_file, weight_file, fast=fast_forward)
+        self._runner = BiLmRunner(options_file, weight_file, fast_forward=fast_forward)
         self.scalar_mix = ScalarMix(
             self._num_layers,
             do_layer_norm=do_layer_norm,
@@ -103,7 +103,7 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
         else:
             self._projection = None
             self.output_dim = self._elmo_dim
-        self._phase: Optional[bool] = None
+        self._was_training: Optional[bool] = None
 
     @property
     def cache(self) -> ElmoActivationCache:
@@ -129,7 +129,7 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
             raise ConfigurationError(
                 f"cached_elmo expects (batch, tokens, 50) character ids, got {tuple(elmo_tokens.shape)}"
             )
-        self._log_on_phase_change()
+        self._log_when_mode_changes()
         batch_size, num_tokens = elmo_tokens.shape[:2]
         # Shape: (batch_size, num_tokens, 50)
         ids = elmo_tokens.detach().cpu().numpy()
@@ -167,8 +167,8 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
             representation = self._projection(representation)
         return representation
 
-    def _log_on_phase_change(self) -> None:
-        if self._phase is not None and self._phase != self.training:
-            self._cache.log_summary("during training" if self._phase else "during evaluation")
+    def _log_when_mode_changes(self) -> None:
+        if self._was_training is not None and self._was_training != self.training:
+            self._cache.log_summary("during training" if self._was_training else "during evaluation")
             self._cache.reset_stats()
-        self._phase = self.training
+        self._was_training = self.training
