@@ -198,6 +198,13 @@ def atomic_write(path: str, data: Union[str, bytes]) -> None:
 
 
 _EPOCH_FILE = re.compile(r"metrics_epoch_(\d+)\.json$")
+METRICS_NAME = "metrics.json"
+
+
+def final_metrics(serialization_dir: str) -> Dict[str, Any]:
+    """The `metrics.json` that `allennlp train` writes at the end of a run."""
+    with open(os.path.join(serialization_dir, METRICS_NAME), encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def epoch_metrics(serialization_dir: str) -> List[Dict[str, Any]]:

@@ -5,15 +5,15 @@ tables are made here).
     python -m sst_elmo.experiments.benchmarks cached-training OUT EPOCHS UNCACHED FILL CACHED
 """
 import argparse
-import json
 import os
 import sys
 from typing import List, Optional
 
+from sst_elmo.common.file_utils import final_metrics
+
 
 def best_validation_accuracy(serialization_dir: str) -> float:
-    with open(os.path.join(serialization_dir, "metrics.json"), encoding="utf-8") as handle:
-        return json.load(handle)["best_validation_accuracy"]
+    return final_metrics(serialization_dir)["best_validation_accuracy"]
 
 
 def cached_training_table(

@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any, Dict, List, Optional, TextIO
 
-from sst_elmo.common.file_utils import epoch_metrics
+from sst_elmo.common.file_utils import epoch_metrics, final_metrics
 from sst_elmo.experiments.launch import allennlp_command, train_command
 
 DEFAULT_CONFIG = "configs/sst5_elmo.jsonnet"
@@ -85,8 +85,7 @@ def run_demo(config: str, out: str, epochs: Optional[int] = None, say=print) -> 
     if status != 0:
         say(f"demo: training failed (status {status}); see {log_path}")
         return 1
-    with open(os.path.join(model, "metrics.json"), encoding="utf-8") as handle:
-        metrics = json.load(handle)
+    metrics = final_metrics(model)
     say(f"demo:   best epoch {metrics.get('best_epoch', 0) + 1}: validation {shown(metrics, 'best_validation_')}")
 
     def run(step: str, *arguments: str) -> bool:

@@ -10,7 +10,6 @@ The split and the columns are read from the config's readers (`split`,
 own `in_split`, so the two models are scored on the same tweets.
 """
 import inspect
-import json
 import os
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
@@ -21,7 +20,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.common.params import Params
 from allennlp.data import DatasetReader
 
-from sst_elmo.common.file_utils import csv_with_header, file_sha256
+from sst_elmo.common.file_utils import METRICS_NAME, csv_with_header, file_sha256, final_metrics
 from sst_elmo.dataset_readers.tweets_csv import CLEANING_STEPS, TweetsCsvReader
 from sst_elmo.elmo.embedding_writer import embed_file
 from sst_elmo.experiments.grid import evaluate_config
@@ -161,11 +160,10 @@ def fit_and_score(
 
 def lstm_metrics(serialization_dir: str) -> Dict[str, Any]:
     """The best-epoch validation metrics of an `lstm_classifier` run's `metrics.json`."""
-    path = os.path.join(serialization_dir, "metrics.json")
-    with open(path) as handle:
-        metrics = json.load(handle)
+    metrics = final_metrics(serialization_dir)
     missing = [key for key in LSTM_METRICS.values() if key not in metrics]
     if missing:
+        path = os.path.join(serialization_dir, METRICS_NAME)
         raise ConfigurationError(f"{path}: no {', '.join(missing)} (is positive_label set in the config?)")
     return {"model": "lstm_classifier (configs)", "serialization_dir": serialization_dir,
             "best_epoch": metrics.get("best_epoch"),

@@ -22,7 +22,7 @@ import os
 import sys
 from typing import Any, Dict, List, Optional
 
-from sst_elmo.common.file_utils import atomic_write, epoch_metrics
+from sst_elmo.common.file_utils import METRICS_NAME, atomic_write, epoch_metrics, final_metrics
 from sst_elmo.experiments.launch import allennlp_command, run_logged, train_command
 from sst_elmo.experiments.results import duration_seconds
 
@@ -155,11 +155,8 @@ def throughput(run_dir: str) -> Dict[str, Any]:
     seconds = duration_seconds(epochs[-1]["training_duration"])
     if not seconds:
         raise StageFailed(f"{run_dir}: unreadable training_duration {epochs[-1]['training_duration']!r}")
-    final_path = os.path.join(run_dir, "metrics.json")
-    final = epochs[-1]
-    if os.path.exists(final_path):
-        with open(final_path, encoding="utf-8") as handle:
-            final = json.load(handle)
+    # A stopped run has no metrics.json; its last epoch file has the best epoch so far.
+    final = final_metrics(run_dir) if os.path.exists(os.path.join(run_dir, METRICS_NAME)) else epochs[-1]
     with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as handle:
         configured = json.load(handle)["trainer"]["num_epochs"]
     return {
