@@ -50,19 +50,4 @@ start=$(now)
 SST_ELMO_CACHE=1 "$allennlp" train "$config" -s "$out/cached" -o "$overrides" >"$out/cached.log" 2>&1
 cached=$(echo "$(now) - $start" | bc)
 
-.venv/bin/python - "$out" "$epochs" "$uncached" "$fill" "$cached" <<'EOF'
-import json, os, sys
-out, epochs, uncached, fill, cached = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
-def accuracy(run):
-    return json.load(open(f"{out}/{run}/metrics.json"))["best_validation_accuracy"]
-limit = os.environ.get("BENCH_MAX_TRAIN")
-sentences = f"the first {limit} training sentences" if limit else "all training sentences"
-print(f"{epochs} epochs of {os.environ.get('BENCH_CONFIG', 'configs/sst5_elmo.jsonnet')} on {sentences}, "
-      "wall-clock seconds (including start-up)")
-print(f"| run | fill | training | total | best dev accuracy |")
-print(f"|---|---|---|---|---|")
-print(f"| uncached (stateless_elmo) | - | {uncached:.0f} | {uncached:.0f} | {accuracy('uncached'):.4f} |")
-print(f"| cached_elmo, empty cache | {fill:.0f} | {cached:.0f} | {fill + cached:.0f} | {accuracy('cached'):.4f} |")
-print(f"speed-up, including the fill: {uncached / (fill + cached):.1f}x; training alone: {uncached / cached:.1f}x")
-print(f"dev accuracy difference: {abs(accuracy('uncached') - accuracy('cached')) * 100:.2f} points")
-EOF
+.venv/bin/python -m sst_elmo.experiments.benchmarks cached-training "$out" "$epochs" "$uncached" "$fill" "$cached"

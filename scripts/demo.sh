@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end: train a classifier from a config, evaluate it on the test set,
-# and predict the sentiment of a few sentences, all through the `allennlp` CLI.
+# and predict the sentiment of a few sentences, all through the `allennlp` CLI
+# (sst_elmo/experiments/demo.py). Prints progress, the metrics and where the outputs are; the
+# full output of every command goes to DEMO_OUT/demo.log.
 #
 #   DEMO_CONFIG   the config to train (default: configs/sst5_elmo.jsonnet)
 #   DEMO_EPOCHS   override the number of epochs (default: the config's own)
@@ -32,7 +34,6 @@ elif [ -d "$out" ] && [ -n "$(ls -A "$out")" ]; then
 fi
 mkdir -p "$out"
 touch "$out/$marker"
-model="$out/model"
 
 if [ -z "${SST_ELMO_DATA:-}" ] && [ -d "$shared/data/sst" ]; then
     export SST_ELMO_DATA="$shared/data"
@@ -46,42 +47,4 @@ fi
 if [ -z "${SST_ELMO_GLOVE_FILE:-}" ] && [ -f "$shared/data/glove/glove.6B.50d.top2445.txt" ]; then
     export SST_ELMO_GLOVE=6B.50d SST_ELMO_GLOVE_FILE="$shared/data/glove/glove.6B.50d.top2445.txt"
 fi
-test_path=$(.venv/bin/python -c "
-import sst_elmo, sys
-from allennlp.common import Params
-print(Params.from_file(sys.argv[1]).get('test_data_path', ''))" "$config")
-
-overrides='{}'
-if [ -n "${DEMO_EPOCHS:-}" ]; then overrides="{\"trainer.num_epochs\": $DEMO_EPOCHS}"; fi
-
-echo "demo: 1/3 training $config into $model"
-.venv/bin/allennlp train "$config" -s "$model" -o "$overrides"
-
-if [ -n "$test_path" ]; then
-    echo "demo: 2/3 evaluating on $test_path"
-    .venv/bin/allennlp evaluate "$model/model.tar.gz" "$test_path" --output-file "$out/evaluation.json"
-fi
-
-echo "demo: 3/3 predicting"
-cat > "$out/sentences.jsonl" <<'JSONL'
-{"sentence": "A gorgeous, witty and moving film."}
-{"sentence": "The plot is a tedious mess and the acting is worse."}
-{"tokens": ["It", "'s", "not", "bad", ",", "just", "forgettable", "."]}
-JSONL
-.venv/bin/allennlp predict "$model/model.tar.gz" "$out/sentences.jsonl" \
-    --output-file "$out/predictions.jsonl" --silent
-.venv/bin/python - "$out" <<'PY'
-import json, sys
-out = sys.argv[1]
-for name in ("model/metrics.json", "evaluation.json"):
-    try:
-        metrics = json.load(open(f"{out}/{name}"))
-    except FileNotFoundError:
-        continue
-    keys = [k for k in metrics if k.endswith("accuracy") or k.endswith("macro_f1")]
-    print(f"{name}: " + ", ".join(f"{k}={metrics[k]:.4f}" for k in keys))
-for line in open(f"{out}/predictions.jsonl"):
-    row = json.loads(line)
-    print(f"{row['label']}  p={row['label_probs'][row['label']]:.2f}  {' '.join(row['tokens'])}")
-PY
-echo "demo: done; the model is $model/model.tar.gz"
+exec .venv/bin/python -m sst_elmo.experiments.demo --config "$config" --out "$out" ${DEMO_EPOCHS:+--epochs "$DEMO_EPOCHS"}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The project's own ELMo against the no-ELMo baseline on SST-5 and SST-2 (issue 3, step 5):
+# The project's own ELMo against the no-ELMo baseline on SST-5 and SST-2:
 # 3 seeds per config, every config through `allennlp train` via scripts/run_grid.py, with the
-# frozen ELMo read from the activation cache (same numbers as running the biLM, see README).
+# frozen ELMo read from the activation cache (same numbers as running the biLM, see docs/speed.md).
 #
 #   scripts/own_elmo_sst.sh [ELMO_DIR] [OUT]
 #

@@ -16,7 +16,7 @@ import time
 import torch
 from allennlp.data import Vocabulary
 
-from sst_elmo.models.elmo_bilm import ElmoBilm
+from sst_elmo.models.elmo_bilm import ElmoBiLm
 
 NARROW_CNN = [[1, 32], [2, 32], [3, 64], [4, 128]]
 WIDE_CNN = NARROW_CNN + [[5, 256]]
@@ -41,7 +41,7 @@ SHAPES = {
 
 def measure(shape: dict, vocab: Vocabulary, args: argparse.Namespace) -> float:
     """Seconds per training step, averaged over `args.steps` after two warm-up steps."""
-    model = ElmoBilm(vocab, options=shape, num_samples=args.num_samples)
+    model = ElmoBiLm(vocab, options=shape, num_samples=args.num_samples)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     # Shape: (batch_size, num_tokens, 50); words of 8 characters.
     characters = torch.randint(1, 260, (args.batch_size, args.tokens, 50))

@@ -3,12 +3,13 @@
     python scripts/results_table.py runs/first_results/*/
 """
 import argparse
-import json
 from pathlib import Path
+
+from sst_elmo.common.file_utils import final_metrics
 
 
 def row(run: Path) -> str:
-    metrics = json.loads((run / "metrics.json").read_text())
+    metrics = final_metrics(str(run))
     epochs = metrics["epoch"] + 1  # the last epoch trained, 0-based
     duration = metrics.get("training_duration", "?").split(".")[0]
     return (

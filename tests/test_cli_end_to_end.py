@@ -36,6 +36,9 @@ def test_train_evaluate_predict(tmp_path, cli_env):
     metrics = json.loads((run / "metrics.json").read_text())
     assert {"best_validation_accuracy", "test_accuracy", "test_macro_f1"} <= set(metrics)
     assert (run / "model.tar.gz").exists()
+    # TensorBoard event files, written by the configs' tensorboard callback.
+    for split in ("train", "validation"):
+        assert [path.stat().st_size > 0 for path in (run / "log" / split).glob("events.out.tfevents.*")] == [True]
 
     evaluation = tmp_path / "evaluation.json"
     allennlp("evaluate", str(run / "model.tar.gz"), str(FIXTURES / "data/sst/test.txt"),

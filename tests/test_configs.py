@@ -65,7 +65,7 @@ def test_elmo_by_name_and_by_local_files():
 def test_switches():
     tweets = evaluate("tweets_elmo.jsonnet")
     embedder = tweets["model"]["text_field_embedder"]["token_embedders"]["elmo"]
-    assert embedder["scalar_mix_parameters"] == [-9e10, -9e10, 1]  # top layer only
+    assert embedder["top_layer_only"] is True and "scalar_mix_parameters" not in embedder  # any depth
     assert embedder["type"] == "stateless_elmo" and embedder["requires_grad"] is False
     assert tweets["trainer"]["validation_metric"] == "+positive_f1"
     assert tweets["validation_dataset_reader"]["split"] == "validation"
@@ -74,3 +74,16 @@ def test_switches():
     assert sst2["validation_dataset_reader"]["use_subtrees"] is False
     tokens = sst2["model"]["text_field_embedder"]["token_embedders"]["tokens"]
     assert (tokens["embedding_dim"], tokens["pretrained_file"]) == (50, "/g.txt")
+
+
+def test_every_training_config_writes_tensorboard_logs():
+    for config in sorted(CONFIGS.glob("*.jsonnet")) + sorted((CONFIGS / "pretrain").glob("*.jsonnet")):
+        evaluated = evaluate(str(config.relative_to(CONFIGS)), SST_ELMO_OPTIONS="/o", SST_ELMO_WEIGHTS="/w")
+        assert {"type": "tensorboard"} in evaluated["trainer"]["callbacks"], config
+
+
+def test_the_top_layer_mix_needs_an_embedder_that_knows_the_depth():
+    snippet = "(import 'configs/lib/elmo.libsonnet').representation(mix='top', stateful=true).embedders"
+    variables = {name: "" for name in CONFIG_VARIABLES}
+    with pytest.raises(RuntimeError, match="mix='top' needs stateless_elmo or cached_elmo"):
+        _jsonnet.evaluate_snippet("snippet", snippet, ext_vars=variables, jpathdir=[str(CONFIGS.parent)])

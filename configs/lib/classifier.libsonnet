@@ -51,7 +51,9 @@
       validation_metric: validation_metric,
       grad_norm: grad_norm,
       checkpointer: { type: 'atomic', keep_most_recent_by_count: 1 },  // sst_elmo/training/atomic_checkpointer.py
-      callbacks: [{ type: 'complete_metrics' }],  // a recovered run's metrics.json is complete too
+      // complete_metrics: a recovered run's metrics.json is complete too; tensorboard: event
+      // files in SERIALIZATION_DIR/log/ (open with `tensorboard --logdir`).
+      callbacks: [{ type: 'complete_metrics' }, { type: 'tensorboard' }],
     },
   },
 }

@@ -1,21 +1,21 @@
-// The published ELMo models (public URLs and output dimensions, defined only here) and the
-// ELMo input representation: AllenNLP's elmo_characters indexer + elmo_token_embedder.
+// The published ELMo models (public URLs, defined only here) and the ELMo input
+// representation: AllenNLP's elmo_characters indexer + an ELMo token embedder.
 //
 // Choose a published ELMo with SST_ELMO_ELMO=small|medium|original|original-5.5B (default
 // small), or use local files (your own export, or a downloaded copy) with both
 // SST_ELMO_OPTIONS=/path/options.json and SST_ELMO_WEIGHTS=/path/weights.hdf5.
 local base = 'https://allennlp.s3.amazonaws.com/models/elmo/';
-local hosted(name, output_dim) = {
+local hosted(name) = {
   options_file: base + name + '/elmo_' + name + '_options.json',
   weight_file: base + name + '/elmo_' + name + '_weights.hdf5',
-  output_dim: output_dim,
 };
 
+// Output dimensions (256, 512, 1024, 1024) need not be given: models read them from the embedder.
 local published = {
-  small: hosted('2x1024_128_2048cnn_1xhighway', 256),
-  medium: hosted('2x2048_256_2048cnn_1xhighway', 512),
-  original: hosted('2x4096_512_2048cnn_2xhighway', 1024),
-  'original-5.5B': hosted('2x4096_512_2048cnn_2xhighway_5.5B', 1024),
+  small: hosted('2x1024_128_2048cnn_1xhighway'),
+  medium: hosted('2x2048_256_2048cnn_1xhighway'),
+  original: hosted('2x4096_512_2048cnn_2xhighway'),
+  'original-5.5B': hosted('2x4096_512_2048cnn_2xhighway_5.5B'),
 };
 
 local name = if std.extVar('SST_ELMO_ELMO') == '' then 'small' else std.extVar('SST_ELMO_ELMO');
@@ -43,7 +43,7 @@ local files =
 
   // Token indexers and embedders for ELMo, to merge with other representations (`+`).
   //   mix: 'all' learns a scalar mix of all biLM layers (the paper); 'top' uses only the top
-  //        layer (the feature-extraction tutorial's setting).
+  //        layer (the feature-extraction tutorial's setting), whatever the biLM's depth.
   //   fine_tune: false keeps the biLM frozen (only the mix and what follows train).
   //   stateful: false (default) resets the biLM state for every batch, so a sentence's vectors
   //        depend only on the sentence (sst_elmo's stateless_elmo); true is AllenNLP's
@@ -62,10 +62,11 @@ local files =
         dropout: dropout,
         [if !cache then 'requires_grad']: fine_tune,
         [if cache && cache_dir != '' then 'cache_dir']: cache_dir,
-        [if mix == 'top' then 'scalar_mix_parameters']: [-9e10, -9e10, 1],
+        [if mix == 'top' then 'top_layer_only']: true,
       },
     },
     assert std.member(['all', 'top'], mix) : "mix must be 'all' or 'top'",
+    assert !(stateful && mix == 'top') : "mix='top' needs stateless_elmo or cached_elmo: AllenNLP's elmo_token_embedder (stateful=true) only takes mixing weights for a known number of layers",
     assert !(cache && fine_tune) : 'the ELMo cache (cache=true or SST_ELMO_CACHE=1) needs a frozen biLM: it cannot be used with fine_tune=true',
     assert !(cache && stateful) : 'the ELMo cache (cache=true or SST_ELMO_CACHE=1) stores stateless vectors: it cannot be used with stateful=true',
   },

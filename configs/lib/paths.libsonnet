@@ -11,6 +11,6 @@ local under_root(relative, default) = if data_root == '' then default else data_
                           'https://allennlp.s3.amazonaws.com/datasets/sst/' + split + '.txt'),
   // The tweets contest data has no public download URL: put it in ./data/tweets or set SST_ELMO_DATA.
   tweets(file):: under_root('tweets/' + file, 'data/tweets/' + file),
-  // IMDB reviews as JSONL ({"id", "text", "label"}), see README "Data".
+  // IMDB reviews as JSONL ({"id", "text", "label"}), see README "Data and citations".
   imdb(file):: under_root('imdb/' + file, 'data/imdb/' + file),
 }

@@ -9,13 +9,7 @@
 local pretrain = import 'pretrain.libsonnet';
 
 pretrain.experiment(
-  options={
-    lstm: { cell_clip: 3, use_skip_connections: true, n_layers: 2, proj_clip: 3,
-            projection_dim: 128, dim: 512 },
-    char_cnn: { embedding: { dim: 16 }, filters: [[1, 32], [2, 32], [3, 64], [4, 128]],
-                n_highway: 1, n_characters: 262, max_characters_per_token: 50,
-                activation: 'relu' },
-  },
+  options=pretrain.options(dim=512, projection_dim=128, filters=[[1, 32], [2, 32], [3, 64], [4, 128]]),
   train_data_path=pretrain.imdb_unsup,
   num_samples=1024,
   min_count=3,

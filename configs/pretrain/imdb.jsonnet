@@ -11,13 +11,12 @@ local lstm_dim = 512;
 local projection_dim = 128;
 
 pretrain.experiment(
-  options={
-    lstm: { cell_clip: 3, use_skip_connections: true, n_layers: 2, proj_clip: 3,
-            projection_dim: projection_dim, dim: lstm_dim },
-    char_cnn: { embedding: { dim: 16 }, filters: [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256]],
-                n_highway: 2, n_characters: 262, max_characters_per_token: 50,
-                activation: 'relu' },
-  },
+  options=pretrain.options(
+    dim=lstm_dim,
+    projection_dim=projection_dim,
+    filters=[[1, 32], [2, 32], [3, 64], [4, 128], [5, 256]],
+    n_highway=2,
+  ),
   train_data_path=pretrain.imdb_unsup,
   num_samples=1024,
   min_count=3,

@@ -8,8 +8,40 @@ local paths = import '../lib/paths.libsonnet';
   // IMDB's 50,000 unlabelled reviews: SST_ELMO_DATA/imdb/unsup.txt.gz (default data/imdb/).
   imdb_unsup:: paths.imdb('unsup.txt.gz'),
 
+  // The content of an ELMo options.json ({char_cnn, lstm}) for a biLM shape: LSTM `dim` cells
+  // projected to `projection_dim`, and a character CNN with `filters` ([[width, number], ...]).
+  // The other keys have the published ELMo models' values unless given.
+  options(
+    dim,
+    projection_dim,
+    filters,
+    n_layers=2,
+    n_highway=1,
+    char_dim=16,
+    cell_clip=3,
+    proj_clip=3,
+    activation='relu',
+  ):: {
+    lstm: {
+      dim: dim,
+      projection_dim: projection_dim,
+      n_layers: n_layers,
+      cell_clip: cell_clip,
+      proj_clip: proj_clip,
+      use_skip_connections: true,
+    },
+    char_cnn: {
+      embedding: { dim: char_dim },
+      filters: filters,
+      n_highway: n_highway,
+      n_characters: 262,
+      max_characters_per_token: 50,
+      activation: activation,
+    },
+  },
+
   experiment(
-    options,                    // ELMo options.json content: {char_cnn, lstm}
+    options,                    // ELMo options.json content: {char_cnn, lstm}; see options(...)
     train_data_path,
     validation_data_path=null,  // null: the same file, with a held-out split of its documents
     validation_fraction=0.01,   // share of documents held out when validation_data_path is null
@@ -82,6 +114,8 @@ local paths = import '../lib/paths.libsonnet';
         keep_most_recent_by_count: 2,
         [if save_every_num_seconds != null then 'save_every_num_seconds']: save_every_num_seconds,
       },
+      // TensorBoard event files in SERIALIZATION_DIR/log/ (open with `tensorboard --logdir`).
+      callbacks: [{ type: 'tensorboard' }],
     },
   },
 }

@@ -6,14 +6,11 @@
 local pretrain = import 'pretrain.libsonnet';
 
 pretrain.experiment(
-  options={
-    lstm: { use_skip_connections: true, projection_dim: 128, cell_clip: 3, proj_clip: 3,
-            dim: 1024, n_layers: 2 },
-    char_cnn: { activation: 'relu',
-                filters: [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256], [6, 512], [7, 1024]],
-                n_highway: 1, embedding: { dim: 16 }, n_characters: 262,
-                max_characters_per_token: 50 },
-  },
+  options=pretrain.options(
+    dim=1024,
+    projection_dim=128,
+    filters=[[1, 32], [2, 32], [3, 64], [4, 128], [5, 256], [6, 512], [7, 1024]],
+  ),
   train_data_path=pretrain.imdb_unsup,
   num_samples=8192,
   min_count=3,

@@ -3,12 +3,7 @@
 local pretrain = import 'pretrain.libsonnet';
 
 pretrain.experiment(
-  options={
-    lstm: { cell_clip: 3, use_skip_connections: true, n_layers: 2, proj_clip: 3,
-            projection_dim: 8, dim: 16 },
-    char_cnn: { embedding: { dim: 4 }, filters: [[1, 4], [2, 8], [3, 16]], n_highway: 1,
-                n_characters: 262, max_characters_per_token: 50, activation: 'relu' },
-  },
+  options=pretrain.options(dim=16, projection_dim=8, filters=[[1, 4], [2, 8], [3, 16]], char_dim=4),
   train_data_path='tests/fixtures/corpus.txt',
   validation_data_path='tests/fixtures/corpus.txt',
   min_count=1,

@@ -15,6 +15,7 @@ from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import DatasetReader, Vocabulary
 from allennlp.data.fields import TextField
+from overrides import overrides
 
 from sst_elmo.commands.cli import add_debug_flag
 from sst_elmo.elmo.activation_cache import STORAGE_DTYPES, ElmoActivationCache
@@ -41,6 +42,7 @@ class ElmoCache(Subcommand):
     Registered as a `Subcommand` with name "elmo-cache".
     """
 
+    @overrides
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description = (
             "Fill the ELMo activation cache (cached_elmo) for the train, validation and "
@@ -108,7 +110,7 @@ def fill_from_config(
             embedder.get("storage_dtype", "float32"),
         )
         runner = BiLmRunner(
-            embedder["options_file"], embedder["weight_file"], fast=embedder.get("fast_forward", True)
+            embedder["options_file"], embedder["weight_file"], fast_forward=embedder.get("fast_forward", True)
         )
         for key in data_keys:
             path = params.get(key, None)

@@ -9,6 +9,7 @@ import argparse
 import logging
 
 from allennlp.commands.subcommand import Subcommand
+from overrides import overrides
 
 from sst_elmo.commands.cli import add_debug_flag
 from sst_elmo.elmo.embedding_writer import DEFAULT_BATCH_SIZE, DEFAULT_CHUNK_SIZE, OUTPUT_MODES, embed_file
@@ -32,6 +33,7 @@ class ElmoEmbed(Subcommand):
     Registered as a `Subcommand` with name "elmo-embed".
     """
 
+    @overrides
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description = (
             "Write the ELMo vectors of every sentence of a file (one sentence per line, "

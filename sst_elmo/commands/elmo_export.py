@@ -12,6 +12,7 @@ import logging
 import os
 
 from allennlp.commands.subcommand import Subcommand
+from overrides import overrides
 
 from sst_elmo.commands.cli import add_debug_flag
 
@@ -26,6 +27,7 @@ class ElmoExport(Subcommand):
     Registered as a `Subcommand` with name "elmo-export".
     """
 
+    @overrides
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description = (
             "Write the biLM of a trained elmo_bilm archive as ELMo files (options.json, "
@@ -58,12 +60,12 @@ def elmo_export_from_args(args: argparse.Namespace) -> None:
     from sst_elmo.common.archive_safety import safe_load_archive
     from sst_elmo.common.errors import InputError
     from sst_elmo.elmo.export import export_elmo
-    from sst_elmo.models.elmo_bilm import ElmoBilm
+    from sst_elmo.models.elmo_bilm import ElmoBiLm
 
     if os.path.exists(args.output_dir) and not args.overwrite:
         raise InputError("the output directory already exists (--overwrite replaces it)", args.output_dir)
     archive = safe_load_archive(args.archive_file, cuda_device=-1, weights_file=args.weights_file)
-    if not isinstance(archive.model, ElmoBilm):
+    if not isinstance(archive.model, ElmoBiLm):
         raise InputError(f"holds a {type(archive.model).__name__}, not an elmo_bilm model", args.archive_file)
     paths = export_elmo(
         archive.model, args.output_dir, overwrite=args.overwrite, float16=args.float16, softmax=args.softmax

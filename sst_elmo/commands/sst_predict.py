@@ -11,6 +11,7 @@ import sys
 from typing import Iterator, Tuple
 
 from allennlp.commands.subcommand import Subcommand
+from overrides import overrides
 
 from sst_elmo.commands.cli import add_debug_flag
 from sst_elmo.common.errors import InputError
@@ -32,6 +33,7 @@ class SstPredict(Subcommand):
     Registered as a `Subcommand` with name "sst-predict".
     """
 
+    @overrides
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description = (
             "Predict every line of a JSONL file with a model archive: exact file:line errors, "

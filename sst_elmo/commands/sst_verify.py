@@ -12,6 +12,7 @@ import tarfile
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from allennlp.commands.subcommand import Subcommand
+from overrides import overrides
 
 from sst_elmo.commands.cli import add_debug_flag
 from sst_elmo.common.errors import InputError
@@ -44,6 +45,7 @@ class SstVerify(Subcommand):
     Registered as a `Subcommand` with name "sst-verify".
     """
 
+    @overrides
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description = (
             "Check a model.tar.gz (member paths, config, weights and their shapes) or an ELMo "

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import tempfile
-from typing import IO, Any, BinaryIO, Dict, Iterator, List, Tuple, Union
+from typing import IO, Any, BinaryIO, Dict, Iterator, List, Sequence, Tuple, Union
 
 from allennlp.common.file_utils import cached_path
 
@@ -85,6 +85,32 @@ def csv_records(path: str, multiline: bool = True) -> Iterator[Tuple[int, List[s
         raise InputError(f"malformed CSV ({error})", path, records.line_num) from None
 
 
+def csv_with_header(
+    path: str, required_columns: Sequence[str] = (), multiline: bool = True
+) -> Tuple[List[str], Iterator[Tuple[int, Dict[str, str]]]]:
+    """
+    Reads the header of the CSV file at `path` at once and returns it with an iterator over
+    the records that follow, each as `(line_number, {column: value})` (numbered as in
+    `csv_records`). Raises an `InputError` naming the header's line when a `required_columns`
+    is missing (an empty file has an empty header), and, while iterating, naming the record's
+    line when it has more or fewer fields than the header. `multiline` as in `csv_records`.
+    """
+    records = csv_records(path, multiline)
+    header_line, header = next(records, (1, []))
+    for column in required_columns:
+        if column not in header:
+            raise InputError(f"no {column!r} column in the header {','.join(header)!r}", path, header_line)
+
+    def rows() -> Iterator[Tuple[int, Dict[str, str]]]:
+        for line_number, fields in records:
+            if len(fields) != len(header):
+                more_or_fewer = "more" if len(fields) > len(header) else "fewer"
+                raise InputError(f"{more_or_fewer} columns than the header", path, line_number)
+            yield line_number, dict(zip(header, fields))
+
+    return header, rows()
+
+
 def stream_sha256(handle: BinaryIO) -> str:
     """The sha256 hex digest of what is left to read in a binary file object."""
     digest = hashlib.sha256()
@@ -108,18 +134,41 @@ def current_umask() -> int:
     return mask
 
 
-@contextlib.contextmanager
-def atomic_file(path: str, mode: str = "wb", sync: bool = False) -> Iterator[IO]:
+def publish(temporary: str, path: str, sync: bool = False) -> None:
     """
-    A file object for writing `path` all or nothing: it writes `PATH.XXXX.partial` beside
-    `path` (with the permissions `open` would give, i.e. following the umask, not
-    `mkstemp`'s 0600), optionally syncs it, and renames it to `path` when the block ends
-    without an error. On an error or interrupt the partial file is removed; a `SIGKILL` can
-    leave one, which `remove_partials(path)` deletes.
+    Renames the finished file `temporary` to `path` with `os.replace` (atomic within a file
+    system), after flushing its bytes to disk when `sync`, so that a crash just after the
+    rename cannot leave an empty or truncated file under `path`.
+    """
+    if sync:
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str, mode: str = "wb", sync: bool = False, suffix: str = PARTIAL_SUFFIX) -> Iterator[IO]:
+    """
+    A file object for writing `path` all or nothing, the one way the project writes files: it
+    writes `PATH.XXXX.partial` beside `path` (with the permissions `open` would give, i.e.
+    following the umask, not `mkstemp`'s 0600), optionally syncs it, and renames it to `path`
+    (`publish`) when the block ends without an error. On an error or interrupt the partial file
+    is removed; a `SIGKILL` can leave one, which `remove_partials(path)` deletes.
+
+    # Parameters
+
+    path : `str`
+        The file to write; its directory is created if needed.
+    mode : `str`, optional (default = `"wb"`)
+        `"w"` for text; `"w+b"` for writers that also read and seek (`h5py.File`).
+    sync : `bool`, optional (default = `False`)
+        `fsync` the file before the rename (checkpoints, exports).
+    suffix : `str`, optional (default = `".partial"`)
+        Ends the temporary file's name, so that leftovers can be recognised by pattern.
     """
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".", suffix=PARTIAL_SUFFIX)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".", suffix=suffix)
     try:
         os.chmod(temporary, 0o666 & ~current_umask())
         with os.fdopen(handle, mode) as out:
@@ -127,7 +176,7 @@ def atomic_file(path: str, mode: str = "wb", sync: bool = False) -> Iterator[IO]
             if sync:
                 out.flush()
                 os.fsync(out.fileno())
-        os.replace(temporary, path)
+        publish(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -149,6 +198,13 @@ def atomic_write(path: str, data: Union[str, bytes]) -> None:
 
 
 _EPOCH_FILE = re.compile(r"metrics_epoch_(\d+)\.json$")
+METRICS_NAME = "metrics.json"
+
+
+def final_metrics(serialization_dir: str) -> Dict[str, Any]:
+    """The `metrics.json` that `allennlp train` writes at the end of a run."""
+    with open(os.path.join(serialization_dir, METRICS_NAME), encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def epoch_metrics(serialization_dir: str) -> List[Dict[str, Any]]:

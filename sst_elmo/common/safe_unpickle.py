@@ -11,6 +11,7 @@ import types
 from typing import Optional
 
 import torch
+from overrides import overrides
 
 from sst_elmo.common.errors import InputError
 
@@ -24,6 +25,7 @@ _ALLOWED = {
 
 
 class _StateDictUnpickler(pickle.Unpickler):
+    @overrides(check_signature=False)  # pickle.Unpickler.find_class is a C method
     def find_class(self, module: str, name: str):
         is_dtype = module == "torch" and isinstance(getattr(torch, name, None), torch.dtype)
         if (module, name) in _ALLOWED or is_dtype:

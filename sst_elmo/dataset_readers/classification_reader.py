@@ -3,6 +3,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Union
 from allennlp.data import DatasetReader, Instance, Token, TokenIndexer, Tokenizer
 from allennlp.data.fields import LabelField, TextField
 from allennlp.data.token_indexers import SingleIdTokenIndexer
+from overrides import overrides
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.data.tokenizers import TreebankTokenizer
@@ -69,6 +70,7 @@ class ClassificationReader(DatasetReader):
     def tokenize(self, text: str) -> List[str]:
         return [token.text for token in self._tokenizer.tokenize(text)]
 
+    @overrides(check_signature=False)
     def text_to_instance(  # type: ignore
         self, text: Union[str, List[str]], label: Optional[Union[str, int]] = None
     ) -> Instance:
@@ -104,11 +106,14 @@ class ClassificationReader(DatasetReader):
         except ValueError as error:
             raise InputError(str(error), path, line_number, content) from None
 
+    @overrides
     def apply_token_indexers(self, instance: Instance) -> None:
         instance.fields["tokens"]._token_indexers = self._token_indexers  # type: ignore
 
+    @overrides
     def read(self, file_path) -> Iterator[Instance]:
         return require_instances(super().read(file_path), file_path)
 
+    @overrides
     def _read(self, file_path: str) -> Iterable[Instance]:
         raise NotImplementedError

@@ -3,6 +3,7 @@ import re
 from typing import Iterable, List, Optional, Union
 
 from allennlp.data import DatasetReader, Instance
+from overrides import overrides
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import numbered_lines
@@ -41,12 +42,13 @@ class SentenceJsonlReader(ClassificationReader):
         self._label_key = label_key
         self._strip_html_breaks = strip_html_breaks
 
+    @overrides
     def _read(self, file_path: str) -> Iterable[Instance]:
         for line_number, line in shard_rows(numbered_lines(file_path)):
             row = parse_json_line(line, file_path, line_number)
             if not self.in_split(row.get("id", line_number)):
                 continue
-            text = text_of(row, file_path, line_number, line)
+            text = row_text(row, file_path, line_number, line)
             label = row.get(self._label_key)
             if isinstance(label, bool) or (label is not None and not isinstance(label, (str, int))):
                 raise InputError(
@@ -54,6 +56,7 @@ class SentenceJsonlReader(ClassificationReader):
                 )
             yield self.instance_at(file_path, line_number, line, text, label)
 
+    @overrides
     def text_to_instance(  # type: ignore
         self, text: Union[str, List[str]], label: Optional[Union[str, int]] = None
     ) -> Instance:
@@ -73,7 +76,7 @@ def parse_json_line(line: str, path: Optional[str] = None, line_number: Optional
     return row
 
 
-def text_of(
+def row_text(
     row: dict, path: Optional[str] = None, line_number: Optional[int] = None, line: str = ""
 ) -> Union[str, List[str]]:
     """The `tokens` list, or the `sentence`/`text` string, of one input object, checked."""

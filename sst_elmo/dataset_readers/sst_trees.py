@@ -1,7 +1,8 @@
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 
 from allennlp.data import DatasetReader, Instance
 from nltk.tree import Tree
+from overrides import overrides
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import numbered_lines
@@ -52,6 +53,7 @@ class SstTreesReader(ClassificationReader):
         self._label_map = GRANULARITIES[granularity]
         self._use_subtrees = use_subtrees
 
+    @overrides
     def _read(self, file_path: str) -> Iterable[Instance]:
         for line_number, line in shard_rows(numbered_lines(file_path)):
             tree = parse_tree(line, file_path, line_number)
@@ -61,7 +63,8 @@ class SstTreesReader(ClassificationReader):
                 if label is not None:
                     yield self.instance_at(file_path, line_number, line, phrase.leaves(), label)
 
-    def text_to_instance(self, text, label: Optional[str] = None) -> Instance:  # type: ignore
+    @overrides
+    def text_to_instance(self, text, label: Optional[Union[str, int]] = None) -> Instance:  # type: ignore
         """
         `text` is raw text (tokenized; never read as a tree, even when it starts with `(`) or a
         list of tokens. Trees come from tree files (`read`) or `tree_to_instance`.

@@ -4,6 +4,7 @@ from typing import Dict, Iterable, Iterator, List, Optional
 from allennlp.data import DatasetReader, Instance, Token, TokenIndexer, Tokenizer
 from allennlp.data.fields import TextField
 from allennlp.data.token_indexers import SingleIdTokenIndexer
+from overrides import overrides
 
 from sst_elmo.common.file_utils import numbered_lines
 from sst_elmo.data.tokenizers import TreebankTokenizer, split_sentences
@@ -97,10 +98,12 @@ class TextCorpusReader(DatasetReader):
                 if len(chunk) >= self._min_sentence_length:
                     yield chunk
 
+    @overrides
     def read(self, file_path) -> Iterator[Instance]:
         """`DatasetReader.read`; a file that yields no sentence is an `InputError` naming it."""
         return require_instances(super().read(file_path), file_path)
 
+    @overrides
     def _read(self, file_path: str) -> Iterable[Instance]:
         for line_number, line in shard_rows(numbered_lines(file_path)):
             if not self.in_split(line_number):
@@ -108,6 +111,7 @@ class TextCorpusReader(DatasetReader):
             for words in self.sentences(line):
                 yield self.text_to_instance(words)
 
+    @overrides(check_signature=False)
     def text_to_instance(self, tokens: List[str]) -> Instance:  # type: ignore
         """
         # Parameters
@@ -119,5 +123,6 @@ class TextCorpusReader(DatasetReader):
             raise ValueError("the sentence has no tokens")
         return Instance({"tokens": TextField([Token(word) for word in tokens], self._token_indexers)})
 
+    @overrides
     def apply_token_indexers(self, instance: Instance) -> None:
         instance.fields["tokens"]._token_indexers = self._token_indexers  # type: ignore

@@ -1,17 +1,40 @@
 import re
 import string
-from typing import Iterable, List
+from typing import Iterable
 
 from allennlp.data import DatasetReader, Instance
+from overrides import overrides
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.common.file_utils import csv_records
+from sst_elmo.common.file_utils import csv_with_header
 from sst_elmo.dataset_readers.classification_reader import ClassificationReader
 from sst_elmo.dataset_readers.sharding import shard_rows
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 _DIGITS = re.compile(r"[0-9]")
+# The cleaning steps of the ELMo feature-extraction tutorial, in the order they are applied.
+CLEANING_STEPS = {
+    "strip_urls": lambda text: _URL.sub(" ", text),
+    "strip_punctuation": lambda text: text.translate(_PUNCTUATION),
+    "lowercase": str.lower,
+    "strip_digits": lambda text: _DIGITS.sub(" ", text),
+    "squeeze_whitespace": lambda text: " ".join(text.split()),
+}
+
+
+def clean_tweet(text: str, **steps: bool) -> str:
+    """
+    One tweet cleaned with the `CLEANING_STEPS`, each on unless turned off by name
+    (`clean_tweet(text, lowercase=False)`): what `tweets_csv` and `elmo-embed --clean-tweets` apply.
+    """
+    unknown = set(steps) - set(CLEANING_STEPS)
+    if unknown:
+        raise ValueError(f"unknown cleaning steps {sorted(unknown)}; the steps are {list(CLEANING_STEPS)}")
+    for name, step in CLEANING_STEPS.items():
+        if steps.get(name, True):
+            text = step(text)
+    return text
 
 
 @DatasetReader.register("tweets_csv")
@@ -61,34 +84,24 @@ class TweetsCsvReader(ClassificationReader):
         self._text_column = text_column
         self._label_column = label_column
         self._id_column = id_column
-        self._steps = [
-            step
-            for enabled, step in [
-                (strip_urls, lambda text: _URL.sub(" ", text)),
-                (strip_punctuation, lambda text: text.translate(_PUNCTUATION)),
-                (lowercase, str.lower),
-                (strip_digits, lambda text: _DIGITS.sub(" ", text)),
-                (squeeze_whitespace, lambda text: " ".join(text.split())),
-            ]
-            if enabled
-        ]
+        self._steps = {
+            "strip_urls": strip_urls,
+            "strip_punctuation": strip_punctuation,
+            "lowercase": lowercase,
+            "strip_digits": strip_digits,
+            "squeeze_whitespace": squeeze_whitespace,
+        }
 
     def clean(self, text: str) -> str:
-        """Applies the enabled cleaning steps to one tweet."""
-        for step in self._steps:
-            text = step(text)
-        return text
+        """Applies the enabled cleaning steps to one tweet (`clean_tweet`)."""
+        return clean_tweet(text, **self._steps)
 
+    @overrides
     def _read(self, file_path: str) -> Iterable[Instance]:
-        records = csv_records(file_path, multiline=False)  # tweets are one line each
-        header = next(records, (1, []))[1]
-        self._check_header(file_path, header)
+        # Tweets are one line each: a quoted field over several lines is an error.
+        header, rows = csv_with_header(file_path, required_columns=[self._text_column], multiline=False)
         has_labels = self._label_column in header
-        for line_number, fields in shard_rows(records):
-            if len(fields) != len(header):
-                more_or_fewer = "more" if len(fields) > len(header) else "fewer"
-                raise InputError(f"{more_or_fewer} columns than the header", file_path, line_number)
-            row = dict(zip(header, fields))
+        for line_number, row in shard_rows(rows):
             if not self.in_split(row.get(self._id_column) or line_number):
                 continue
             label = row[self._label_column].strip() if has_labels else None
@@ -97,12 +110,7 @@ class TweetsCsvReader(ClassificationReader):
             text = row[self._text_column]
             yield self.instance_at(file_path, line_number, text, text, label)
 
-    def _check_header(self, path: str, header: List[str]) -> None:
-        if self._text_column not in header:
-            raise InputError(
-                f"no {self._text_column!r} column in the header {','.join(header)!r}", path, 1
-            )
-
+    @overrides
     def text_to_instance(self, text, label=None) -> Instance:  # type: ignore
         """Raw tweets are cleaned like the training data; token lists are used as they are."""
         if isinstance(text, str):

@@ -23,13 +23,12 @@ import hashlib
 import json
 import logging
 import os
-import uuid
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 import numpy
 
-from sst_elmo.common.file_utils import atomic_write, file_sha256
+from sst_elmo.common.file_utils import atomic_file, atomic_write, file_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -160,16 +159,9 @@ class ElmoActivationCache:
 
     def put(self, key: str, activations: numpy.ndarray) -> None:
         """Stores `activations`, shape `(num_layers, num_tokens + 2, dim)`, atomically."""
-        path = self.path(key)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temp = f"{path}{_TEMP_MARKER}{os.getpid()}.{uuid.uuid4().hex}"
-        try:
-            with open(temp, "wb") as handle:
-                numpy.save(handle, numpy.ascontiguousarray(activations, dtype=self.storage_dtype))
-            os.replace(temp, path)
-        finally:
-            if os.path.exists(temp):
-                os.remove(temp)
+        # Not synced: an entry lost in a crash is only recomputed.
+        with atomic_file(self.path(key), suffix=_TEMP_MARKER) as handle:
+            numpy.save(handle, numpy.ascontiguousarray(activations, dtype=self.storage_dtype))
 
     def stats(self) -> CacheStats:
         return CacheStats(self.hits, self.misses)

@@ -29,22 +29,22 @@ class BiLmRunner:
 
     options_file : `str`
     weight_file : `str`
-    fast : `bool`, optional (default = `True`)
+    fast_forward : `bool`, optional (default = `True`)
         Run the biLM with `sst_elmo.elmo.fast_bilm.FastElmoBiLm` (same numbers as AllenNLP's
         `_ElmoBiLm` within 1e-4, faster); `False` runs `_ElmoBiLm` itself.
     """
 
-    def __init__(self, options_file: str, weight_file: str, fast: bool = True) -> None:
+    def __init__(self, options_file: str, weight_file: str, fast_forward: bool = True) -> None:
         self.options_file = options_file
         self.weight_file = weight_file
-        self.fast = fast
+        self.fast_forward = fast_forward
         self._bilm: Optional[torch.nn.Module] = None
 
     @property
     def bilm(self) -> torch.nn.Module:
         if self._bilm is None:
             bilm = _ElmoBiLm(self.options_file, self.weight_file, requires_grad=False)
-            if self.fast:
+            if self.fast_forward:
                 from sst_elmo.elmo.fast_bilm import FastElmoBiLm
 
                 bilm = FastElmoBiLm(bilm)

@@ -47,7 +47,11 @@ def read_options(options_file: str) -> Dict[str, Any]:
 
 
 def check_options(options: Any, options_file: Optional[str] = None) -> None:
-    """Raises an `ElmoFileError` naming the first missing or malformed key of `options`."""
+    """
+    Raises an `ElmoFileError` naming `options_file` (the place the options came from) and the
+    first missing or malformed key of `options`: the one check of ELMo options, for files
+    (`read_options`) and for the inline options of a biLM to pre-train (`elmo_bilm`).
+    """
     if not isinstance(options, dict):
         raise ElmoFileError("expected a JSON object with 'lstm' and 'char_cnn'", options_file)
     for section, keys in _REQUIRED_OPTIONS.items():
@@ -72,6 +76,10 @@ def check_options(options: Any, options_file: Optional[str] = None) -> None:
         raise ElmoFileError("'char_cnn.filters' must be a list of [width, number] pairs", options_file)
     if cnn["activation"] not in ("tanh", "relu"):
         raise ElmoFileError("'char_cnn.activation' must be 'tanh' or 'relu'", options_file)
+    if not lstm.get("use_skip_connections"):
+        raise ElmoFileError(
+            "'lstm.use_skip_connections' must be true (AllenNLP's ElmoLstm always adds them)", options_file
+        )
 
 
 def _is_int(value: Any) -> bool:

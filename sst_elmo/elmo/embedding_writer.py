@@ -28,7 +28,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.common.tqdm import Tqdm
 from allennlp.modules.elmo import batch_to_ids
 
-from sst_elmo.common.file_utils import file_sha256
+from sst_elmo.common.file_utils import file_sha256, publish
 from sst_elmo.elmo.cache_fill import BiLmRunner
 from sst_elmo.elmo.checks import check_elmo_files
 from sst_elmo.elmo.sentence_input import DEFAULT_COLUMN, FORMATS, Sentence, infer_format, read_sentences
@@ -87,15 +87,17 @@ class ElmoLayerEmbedder:
         ELMo HDF5 weight file.
     cuda_device : `int`, optional (default = `-1`)
         The GPU to run on; `-1` for the CPU.
-    fast : `bool`, optional (default = `True`)
+    fast_forward : `bool`, optional (default = `True`)
         Run the biLM's weights with `FastElmoBiLm` (the same numbers as AllenNLP's `_ElmoBiLm`
-        within 1e-4, several times faster; see the README's "Cheap ELMo"); `False` runs
+        within 1e-4, several times faster; see docs/speed.md); `False` runs
         AllenNLP's `_ElmoBiLm` itself.
     """
 
-    def __init__(self, options_file: str, weight_file: str, cuda_device: int = -1, fast: bool = True) -> None:
+    def __init__(
+        self, options_file: str, weight_file: str, cuda_device: int = -1, fast_forward: bool = True
+    ) -> None:
         check_elmo_files(options_file, weight_file)
-        self._runner = BiLmRunner(options_file, weight_file, fast=fast)
+        self._runner = BiLmRunner(options_file, weight_file, fast_forward=fast_forward)
         self._device = torch.device("cpu") if cuda_device < 0 else torch.device("cuda", cuda_device)
         self._runner.bilm.to(self._device)
         self.num_layers: int = self._runner.bilm.num_layers
@@ -255,8 +257,7 @@ def embed_file(
         out.close()
     if not complete:
         return EmbeddingReport(total, reused, computed, False, partial_path)
-    _fsync(partial_path)
-    os.replace(partial_path, output_path)
+    publish(partial_path, output_path, sync=True)
     return EmbeddingReport(total, reused, computed, True, output_path)
 
 
@@ -349,7 +350,3 @@ def _resumable(out: h5py.File, settings: dict) -> Optional[Set[int]]:
 def _attribute(value):
     return "" if value is None else value
 
-
-def _fsync(path: str) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())

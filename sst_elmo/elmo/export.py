@@ -1,6 +1,7 @@
 """
-Writing a trained `elmo_bilm` in the bilm-tf file layout that AllenNLP's `Elmo` reads, and
-reading such files back into an `elmo_bilm`.
+Writing a trained biLM (an `elmo_bilm` model, or any `ExportableBiLm`) in the bilm-tf file
+layout that AllenNLP's `Elmo` reads (`sst_elmo.models.elmo_bilm.load_elmo_bilm` reads such
+files back into an `elmo_bilm`).
 
 `bilm_weights` inverts AllenNLP's loaders exactly (`_ElmoCharacterEncoder._load_char_embedding`,
 `_load_cnn_weights`, `_load_highway`, `_load_projection` and `ElmoLstm.load_weights`):
@@ -26,22 +27,38 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Dict, List, Optional, Union
+from typing import Any, Dict, List, Protocol, Union
 
 import h5py
 import numpy
 import torch
-from allennlp.data import Vocabulary
 from allennlp.modules.elmo import Elmo, _ElmoBiLm
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.elmo.hdf5_layout import layout_shapes, lstm_cell_key, write_weights
-from sst_elmo.models.elmo_bilm import ElmoBilm, load_elmo_bilm
 
 OPTIONS_NAME = "options.json"
 WEIGHTS_NAME = "weights.hdf5"
 VOCAB_NAME = "vocab.txt"
 SOFTMAX_NAME = "softmax.hdf5"
+
+
+class ExportableBiLm(Protocol):
+    """
+    What `export_elmo` needs of a trained biLM (the `elmo_bilm` model has it): the
+    `_ElmoBiLm` it runs, its options, and its softmax with the token of each class. This module
+    depends on the protocol, not on the model, so the ELMo utilities never import `models/`.
+    """
+
+    @property
+    def bilm(self) -> _ElmoBiLm: ...
+
+    @property
+    def options(self) -> Dict[str, Any]: ...
+
+    def class_tokens(self) -> List[str]: ...
+
+    def softmax_parameters(self) -> Dict[str, torch.Tensor]: ...
 
 
 def _numpy(tensor: torch.Tensor) -> numpy.ndarray:
@@ -52,15 +69,15 @@ def _contiguous(array: numpy.ndarray) -> numpy.ndarray:
     return numpy.ascontiguousarray(array, dtype=numpy.float32)
 
 
-def bilm_weights(bilm: Union[ElmoBilm, Elmo, _ElmoBiLm]) -> Dict[str, numpy.ndarray]:
+def bilm_weights(bilm: Union[ExportableBiLm, Elmo, _ElmoBiLm]) -> Dict[str, numpy.ndarray]:
     """
-    The bilm-tf datasets (see `sst_elmo.elmo.hdf5_layout`) of a biLM: an `elmo_bilm` model,
-    an `Elmo` or its `_ElmoBiLm`. Checked against the layout of its options.
+    The bilm-tf datasets (see `sst_elmo.elmo.hdf5_layout`) of a biLM: an `elmo_bilm` model
+    (an `ExportableBiLm`), an `Elmo` or its `_ElmoBiLm`. Checked against the layout of its options.
     """
-    if isinstance(bilm, ElmoBilm):
-        bilm = bilm.bilm
-    elif isinstance(bilm, Elmo):
+    if isinstance(bilm, Elmo):
         bilm = bilm._elmo_lstm
+    elif not isinstance(bilm, _ElmoBiLm):
+        bilm = bilm.bilm
     encoder = bilm._token_embedder
     options = encoder._options
     arrays: Dict[str, numpy.ndarray] = {}
@@ -109,7 +126,7 @@ def bilm_weights(bilm: Union[ElmoBilm, Elmo, _ElmoBiLm]) -> Dict[str, numpy.ndar
     return arrays
 
 
-def softmax_weights(model: ElmoBilm) -> Dict[str, numpy.ndarray]:
+def softmax_weights(model: ExportableBiLm) -> Dict[str, numpy.ndarray]:
     """`softmax/W` `(n_vocab, projection_dim)` and `softmax/b` `(n_vocab,)`, rows as `vocab.txt`."""
     parameters = model.softmax_parameters()
     return {f"softmax/{name}": _contiguous(_numpy(value)) for name, value in parameters.items()}
@@ -128,7 +145,7 @@ def read_weights(path: str) -> Dict[str, numpy.ndarray]:
 
 
 def export_elmo(
-    model: ElmoBilm,
+    model: ExportableBiLm,
     output_dir: str,
     overwrite: bool = False,
     float16: bool = False,
@@ -204,20 +221,6 @@ def _replace_directory(source: str, target: str) -> None:
         os.rename(old, target)
         raise
     shutil.rmtree(old, ignore_errors=True)
-
-
-def import_elmo(
-    options_file: str,
-    weight_file: str,
-    vocab: Optional[Vocabulary] = None,
-    **kwargs,
-) -> ElmoBilm:
-    """
-    Reads an `options.json` + `weights.hdf5` pair (a published ELMo or an export) into an
-    `elmo_bilm` model (its `weight_file` initialisation), e.g. to continue pre-training; the
-    softmax starts at random over `vocab`'s `lm_words`.
-    """
-    return load_elmo_bilm(options_file, weight_file, vocab, **kwargs)
 
 
 def read_vocab(path: str) -> List[str]:

@@ -16,7 +16,7 @@ per timestep, per layer and direction. This module
   their state products are one batched matmul), keeping the memory-cell and projection
   clipping and the skip connections exactly;
 - starts every batch from zero LSTM states (AllenNLP's ELMo is stateful by default; see
-  "ELMo state" in the README).
+  "ELMo state" in docs/reliability.md).
 
 It holds the `_ElmoBiLm` it was given and reads its parameters at every call, so it never
 copies or changes AllenNLP's modules. Optional `autocast_bf16` runs the matrix products in
@@ -27,6 +27,7 @@ from typing import Dict, List, Optional, Tuple
 import torch
 from allennlp.modules.elmo import _ElmoBiLm
 from allennlp.nn.util import add_sentence_boundary_token_ids
+from overrides import overrides
 
 
 @torch.jit.script
@@ -155,6 +156,7 @@ class FastElmoBiLm(torch.nn.Module):
     def get_output_dim(self) -> int:
         return self.bilm.get_output_dim()
 
+    @overrides(check_signature=False)
     def forward(  # type: ignore
         self, inputs: torch.Tensor, word_inputs: Optional[torch.Tensor] = None
     ) -> Dict[str, object]:

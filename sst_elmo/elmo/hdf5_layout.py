@@ -12,11 +12,12 @@ Every ELMo `weights.hdf5` holds, for an `options.json` with `char_cnn` and `lstm
 """
 import json
 import os
-import tempfile
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 import h5py
 import numpy
+
+from sst_elmo.common.file_utils import atomic_file, atomic_write
 
 # A biLM small enough for unit tests: 3 filters, 1 highway layer, LSTM 16 -> 8, 2 layers.
 TINY_OPTIONS = {
@@ -68,6 +69,15 @@ def layout_shapes(options: dict) -> Dict[str, Tuple[int, ...]]:
     return shapes
 
 
+def top_layer_mix(options: dict) -> List[float]:
+    """
+    Fixed scalar-mix parameters that select the top layer of a biLM with these options: one
+    weight for the character layer and each of the `lstm.n_layers` LSTM layers, all but the
+    last so negative that their softmax weight is 0.
+    """
+    return [-9e10] * int(options["lstm"]["n_layers"]) + [1.0]
+
+
 def random_weights(options: dict, seed: int = 0, scale: float = 0.3) -> Dict[str, numpy.ndarray]:
     """Random float32 weights in the layout of `options` (for tests and benchmarks)."""
     rng = numpy.random.RandomState(seed)
@@ -79,25 +89,14 @@ def random_weights(options: dict, seed: int = 0, scale: float = 0.3) -> Dict[str
 
 def write_weights(arrays: Dict[str, numpy.ndarray], path: str) -> None:
     """Writes the datasets to `path` atomically: a killed run leaves no half-written file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".hdf5.partial")
-    os.close(handle)
-    try:
-        with h5py.File(temporary, "w") as out:
-            for key, value in arrays.items():
-                out.create_dataset(key, data=value)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with atomic_file(path, "w+b", sync=True) as handle, h5py.File(handle, "w") as out:
+        for key, value in arrays.items():
+            out.create_dataset(key, data=value)
 
 
 def write_options(options: dict, path: str) -> None:
-    temporary = f"{path}.partial"
-    with open(temporary, "w") as out:
-        json.dump(options, out, indent=2)
-    os.replace(temporary, path)
+    """Writes an ELMo `options.json` atomically."""
+    atomic_write(path, json.dumps(options, indent=2))
 
 
 def write_random_elmo(directory: str, options: dict = TINY_OPTIONS, seed: int = 0) -> Tuple[str, str]:

@@ -4,14 +4,15 @@ line it came from; any bad line raises an `InputError` naming the file and line.
 """
 import os
 from dataclasses import dataclass
-from typing import Iterator, List, Optional
+from typing import Iterator, List
 
 from allennlp.common.checks import ConfigurationError
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.common.file_utils import csv_records, numbered_lines
+from sst_elmo.common.file_utils import csv_with_header, numbered_lines
 from sst_elmo.data.tokenizers import TreebankTokenizer
-from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, text_of
+from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, row_text
+from sst_elmo.dataset_readers.tweets_csv import clean_tweet
 
 FORMATS = ("text", "jsonl", "csv")
 DEFAULT_COLUMN = "tweet"
@@ -101,30 +102,13 @@ def read_sentences(
             yield sentence(line_number, text, tokenize(text), line)
     elif input_format == "jsonl":
         for line_number, line in numbered_lines(path):
-            value = text_of(parse_json_line(line, path, line_number), path, line_number, line)
+            value = row_text(parse_json_line(line, path, line_number), path, line_number, line)
             if isinstance(value, list):
                 yield sentence(line_number, " ".join(value), list(value), line)
             else:
                 yield sentence(line_number, value, tokenize(value), line)
     else:
-        clean = None
-        if clean_tweets:
-            from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader
-
-            clean = TweetsCsvReader().clean
-        header: Optional[List[str]] = None
-        for line_number, fields in csv_records(path):
-            if header is None:
-                header = fields
-                if column not in header:
-                    raise InputError(
-                        f"no {column!r} column in the header {','.join(header)!r}", path, line_number
-                    )
-                position = header.index(column)
-                continue
-            if len(fields) != len(header):
-                more_or_fewer = "more" if len(fields) > len(header) else "fewer"
-                raise InputError(f"{more_or_fewer} columns than the header", path, line_number)
-            text = fields[position]
-            cleaned = clean(text) if clean is not None else text
-            yield sentence(line_number, text, tokenize(cleaned), text)
+        _, rows = csv_with_header(path, required_columns=[column])
+        for line_number, row in rows:
+            text = row[column]
+            yield sentence(line_number, text, tokenize(clean_tweet(text) if clean_tweets else text), text)

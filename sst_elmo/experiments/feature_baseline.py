@@ -10,10 +10,7 @@ The split and the columns are read from the config's readers (`split`,
 own `in_split`, so the two models are scored on the same tweets.
 """
 import inspect
-import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -23,12 +20,12 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.common.params import Params
 from allennlp.data import DatasetReader
 
-from sst_elmo.common.file_utils import csv_records, file_sha256
-from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader
+from sst_elmo.common.file_utils import METRICS_NAME, csv_with_header, file_sha256, final_metrics
+from sst_elmo.dataset_readers.tweets_csv import CLEANING_STEPS, TweetsCsvReader
 from sst_elmo.elmo.embedding_writer import embed_file
 from sst_elmo.experiments.grid import evaluate_config
+from sst_elmo.experiments.launch import run_logged, train_command
 
-CLEANING_STEPS = ("strip_urls", "strip_punctuation", "lowercase", "strip_digits", "squeeze_whitespace")
 LSTM_METRICS = {
     "positive_f1": "best_validation_positive_f1",
     "positive_precision": "best_validation_positive_precision",
@@ -98,11 +95,9 @@ def split_setup(config: Mapping[str, Any]) -> SplitSetup:
 
 def labelled_rows(setup: SplitSetup) -> List[TweetRow]:
     """Every row of the file with its label and split, keyed as the readers key them."""
-    records = csv_records(setup.path)
-    header = next(records)[1]
+    _, records = csv_with_header(setup.path, required_columns=[setup.text_column, setup.label_column])
     rows = []
-    for line_number, fields in records:
-        row = dict(zip(header, fields))
+    for line_number, row in records:
         key = row.get(setup.id_column) or line_number
         validation = setup.validation_reader.in_split(key)
         if validation == setup.train_reader.in_split(key):
@@ -165,11 +160,10 @@ def fit_and_score(
 
 def lstm_metrics(serialization_dir: str) -> Dict[str, Any]:
     """The best-epoch validation metrics of an `lstm_classifier` run's `metrics.json`."""
-    path = os.path.join(serialization_dir, "metrics.json")
-    with open(path) as handle:
-        metrics = json.load(handle)
+    metrics = final_metrics(serialization_dir)
     missing = [key for key in LSTM_METRICS.values() if key not in metrics]
     if missing:
+        path = os.path.join(serialization_dir, METRICS_NAME)
         raise ConfigurationError(f"{path}: no {', '.join(missing)} (is positive_label set in the config?)")
     return {"model": "lstm_classifier (configs)", "serialization_dir": serialization_dir,
             "best_epoch": metrics.get("best_epoch"),
@@ -180,12 +174,8 @@ def train_lstm(config: str, serialization_dir: str, overrides: Mapping[str, Any]
     """Trains the config with `allennlp train` (log in `serialization_dir.log`) unless it has `metrics.json`."""
     if os.path.exists(os.path.join(serialization_dir, "metrics.json")):
         return
-    command = [sys.executable, "-m", "allennlp", "train", config, "-s", serialization_dir,
-               "--include-package", "sst_elmo", "--file-friendly-logging", "-o", json.dumps(dict(overrides))]
-    if os.path.exists(serialization_dir):
-        command.append("--force")
-    with open(serialization_dir.rstrip("/") + ".log", "w") as log:
-        returncode = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=dict(env)).returncode
+    command = train_command(config, serialization_dir, overrides, force=os.path.exists(serialization_dir))
+    returncode = run_logged(command, serialization_dir.rstrip("/") + ".log", env)
     if returncode != 0:
         raise RuntimeError(f"allennlp train failed ({returncode}); see {serialization_dir.rstrip('/')}.log")
 

@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.common.tqdm import Tqdm
 
 from sst_elmo.common.file_utils import atomic_write
+from sst_elmo.experiments.launch import run_logged, train_command
 from sst_elmo.experiments.overrides import combine, merge, to_dotted
 from sst_elmo.experiments.results import run_row
 
@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 FULL = "full"
 STATUS_DONE = "done"
 STATUS_FAILED = "failed"
-STATUS_PENDING = "pending"
 LOG_TAIL_CHARS = 4000
 
 
@@ -319,16 +318,9 @@ class GridRunner:
         return to_dotted(combine(*layers), config)
 
     def command(self, run: Run) -> List[str]:
-        command = [
-            sys.executable, "-m", "allennlp", "train", run.entry.config,
-            "--serialization-dir", run.serialization_dir,
-            "--overrides", json.dumps(self.overrides(run), sort_keys=True),
-            "--include-package", "sst_elmo",
-            "--file-friendly-logging",
-        ]
-        if os.path.exists(run.serialization_dir):
-            command.append("--force")  # an unfinished run: start it again
-        return command
+        # An unfinished run is started again (--force).
+        force = os.path.exists(run.serialization_dir)
+        return train_command(run.entry.config, run.serialization_dir, self.overrides(run), force=force)
 
     def run_one(self, run: Run) -> Dict[str, Any]:
         """Trains one run unless finished; returns (and writes) its status record."""
@@ -341,12 +333,7 @@ class GridRunner:
             record["max_instances"] = self.overrides(run).get("dataset_reader.max_instances")
             command = self.command(run)
             record["command"] = command
-            os.makedirs(os.path.dirname(run.log_path), exist_ok=True)
-            with open(run.log_path, "w") as log:
-                process = subprocess.run(
-                    command, stdout=log, stderr=subprocess.STDOUT, env=self.env, timeout=self.timeout
-                )
-            record["returncode"] = process.returncode
+            record["returncode"] = run_logged(command, run.log_path, self.env, self.timeout)
         except subprocess.TimeoutExpired:
             record["returncode"] = None
             record["error"] = f"killed after {self.timeout} s"

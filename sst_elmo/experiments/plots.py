@@ -2,7 +2,6 @@
 PNG plots of a grid's results (matplotlib, Agg backend): the paired per-seed comparison of
 two configs, a metric against training-set size, and per-epoch training curves.
 """
-import os
 from typing import Any, Dict, List, Optional
 
 import matplotlib
@@ -11,17 +10,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from sst_elmo.common.file_utils import epoch_metrics  # noqa: E402
-from sst_elmo.experiments.report import groups, mean_sd, paired_differences  # noqa: E402
+from sst_elmo.common.file_utils import atomic_file, epoch_metrics  # noqa: E402
+from sst_elmo.experiments.statistics import groups, mean_sd, paired_differences  # noqa: E402
 
 
 def _save(figure, path: str) -> str:
-    """Saves atomically (temporary file, then rename) and closes the figure."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    temporary = path + ".tmp.png"
-    figure.savefig(temporary, dpi=120, bbox_inches="tight")
-    plt.close(figure)
-    os.replace(temporary, path)
+    """Saves the figure as PNG through `atomic_file` and closes it."""
+    try:
+        with atomic_file(path) as out:
+            figure.savefig(out, format="png", dpi=120, bbox_inches="tight")
+    finally:
+        plt.close(figure)
     return path
 
 

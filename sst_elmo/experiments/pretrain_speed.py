@@ -19,7 +19,7 @@ import torch
 from allennlp.data import Batch, Instance, Vocabulary
 
 from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
-from sst_elmo.models.elmo_bilm import ElmoBilm
+from sst_elmo.models.elmo_bilm import ElmoBiLm
 
 logger = logging.getLogger(__name__)
 
@@ -78,12 +78,12 @@ def train_steps(
     lr: float = 0.002,
 ) -> Dict[str, Any]:
     """
-    Trains a fresh `ElmoBilm` (seeded) on `batches` in order. Returns each step's loss and
+    Trains a fresh `ElmoBiLm` (seeded) on `batches` in order. Returns each step's loss and
     seconds, and words/s over the steps after `warmup`.
     """
     torch.manual_seed(seed)
     numpy.random.seed(seed)
-    model = ElmoBilm(vocab, options=options, num_samples=num_samples, fast=fast, bf16=bf16)
+    model = ElmoBiLm(vocab, options=options, num_samples=num_samples, fast=fast, bf16=bf16)
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses, seconds, words = [], [], []

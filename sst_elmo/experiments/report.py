@@ -1,19 +1,13 @@
 """
 Markdown summaries of a grid's results CSV: mean ± sd over seeds per config and size.
 """
-import math
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence
+
+from sst_elmo.common.file_utils import atomic_write
+from sst_elmo.experiments.statistics import groups, mean_sd, paired_differences
 
 DEFAULT_METRICS = ("best_validation_accuracy", "test_accuracy")
-
-
-def mean_sd(values: Sequence[float]) -> Tuple[float, Optional[float]]:
-    """The mean and the sample standard deviation (`None` for fewer than two values)."""
-    mean = sum(values) / len(values)
-    if len(values) < 2:
-        return mean, None
-    return mean, math.sqrt(sum((value - mean) ** 2 for value in values) / (len(values) - 1))
 
 
 def format_mean_sd(values: Sequence[float], digits: int = 4) -> str:
@@ -21,14 +15,6 @@ def format_mean_sd(values: Sequence[float], digits: int = 4) -> str:
         return "–"
     mean, sd = mean_sd(values)
     return f"{mean:.{digits}f}" if sd is None else f"{mean:.{digits}f} ± {sd:.{digits}f}"
-
-
-def groups(rows: List[Dict[str, Any]]) -> Dict[Tuple[str, str], List[Dict[str, Any]]]:
-    """Rows by (config, size), in the order they first appear."""
-    grouped: Dict[Tuple[str, str], List[Dict[str, Any]]] = {}
-    for row in rows:
-        grouped.setdefault((str(row["config"]), str(row["size"])), []).append(row)
-    return grouped
 
 
 def present_metrics(rows: List[Dict[str, Any]], metrics: Sequence[str]) -> List[str]:
@@ -62,19 +48,6 @@ def summary_markdown(rows: List[Dict[str, Any]], metrics: Sequence[str] = DEFAUL
         lines.append("")
         lines.append(f"Not finished ({len(failed)}): " + ", ".join(f"`{run_id}`" for run_id in failed))
     return "\n".join(lines) + "\n"
-
-
-def paired_differences(
-    rows: List[Dict[str, Any]], baseline: str, other: str, metric: str, size: str
-) -> List[Tuple[int, float, float]]:
-    """`(seed, baseline value, other value)` for every seed where both configs finished at `size`."""
-    values: Dict[str, Dict[int, float]] = {baseline: {}, other: {}}
-    for row in rows:
-        if row["status"] == "done" and str(row["size"]) == size and row["config"] in values:
-            if row.get(metric) is not None:
-                values[row["config"]][int(row["seed"])] = float(row[metric])
-    seeds = sorted(set(values[baseline]) & set(values[other]))
-    return [(seed, values[baseline][seed], values[other][seed]) for seed in seeds]
 
 
 def paired_markdown(rows: List[Dict[str, Any]], baseline: str, other: str, metric: str, size: str) -> str:
@@ -115,8 +88,7 @@ def write_report(
     than one size), and per-epoch curves of each config. Returns `{what: path}`; a plot that
     has no data is left out (its reason is in the summary).
     """
-    from sst_elmo.common.file_utils import atomic_write
-    from sst_elmo.experiments import plots
+    from sst_elmo.experiments import plots  # matplotlib, only when plotting
 
     if not rows:
         raise ValueError("no runs in the results")

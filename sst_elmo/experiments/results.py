@@ -1,13 +1,14 @@
 """
-The grid's results table: one CSV row per run, from the runs' `metrics.json` and status
-records, and reading it back for reports.
+The grid's results table: one CSV row per run, from the runs' `metrics.json`
+(`sst_elmo.common.file_utils.final_metrics`), durations and status records, and reading it
+back for reports.
 """
 import csv
 import io
-import json
-import os
 import re
 from typing import Any, Dict, List, Optional
+
+from sst_elmo.common.file_utils import final_metrics
 
 CSV_NAME = "results.csv"
 # The leading columns, in order; the metric columns (best_validation_*, test_*) follow, sorted.
@@ -43,8 +44,7 @@ def run_row(run, status: Dict[str, Any], train_instances: Optional[int]) -> Dict
         "serialization_dir": run.serialization_dir,
     }
     if run.finished():
-        with open(os.path.join(run.serialization_dir, "metrics.json")) as handle:
-            metrics = json.load(handle)
+        metrics = final_metrics(run.serialization_dir)
         row["status"] = "done"
         row["best_epoch"] = metrics.get("best_epoch")
         row["epochs"] = metrics["epoch"] + 1 if isinstance(metrics.get("epoch"), int) else None

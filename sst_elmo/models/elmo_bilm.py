@@ -14,8 +14,9 @@ from allennlp.models.model import Model
 from allennlp.modules.elmo import _ElmoBiLm
 from allennlp.modules.sampled_softmax_loss import SampledSoftmaxLoss
 from allennlp.nn.util import add_sentence_boundary_token_ids, dist_reduce_sum
+from overrides import overrides
 
-from sst_elmo.common.errors import InputError
+from sst_elmo.elmo.checks import check_options, check_weights
 from sst_elmo.elmo.fast_bilm import FastElmoBiLm
 from sst_elmo.elmo.hdf5_layout import random_weights, write_options, write_weights
 
@@ -30,7 +31,7 @@ BILM_TF_SPECIAL_TOKENS = ("<S>", "</S>", "<UNK>")
 
 
 @Model.register("elmo_bilm")
-class ElmoBilm(Model):
+class ElmoBiLm(Model):
     """
     Pre-trains (or continues pre-training) an ELMo bidirectional language model built from
     AllenNLP's own ELMo blocks, so that what it learns can be written in the bilm-tf weight
@@ -237,6 +238,7 @@ class ElmoBilm(Model):
         activations.extend(layer for layer in lstm_outputs)
         return {"activations": activations, "mask": mask}
 
+    @overrides(check_signature=False)
     def forward(self, tokens: TextFieldTensors) -> Dict[str, torch.Tensor]:  # type: ignore
         """
         # Parameters
@@ -307,6 +309,7 @@ class ElmoBilm(Model):
         log_probs = torch.nn.functional.log_softmax(self._softmax(embeddings), dim=-1)
         return torch.nn.functional.nll_loss(log_probs, targets.long(), reduction="sum")
 
+    @overrides
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
         """
         `forward_perplexity`, `backward_perplexity` (exp of the mean per-token negative log
@@ -329,30 +332,10 @@ class ElmoBilm(Model):
         }
 
 
-def check_options(options: Dict[str, Any], where: Optional[str] = None) -> None:
-    """Raises an `InputError` naming the missing or unsupported ELMo option."""
-    required = {
-        "char_cnn": ("embedding", "filters", "n_highway", "n_characters",
-                     "max_characters_per_token", "activation"),
-        "lstm": ("dim", "projection_dim", "n_layers", "cell_clip", "proj_clip"),
-    }
-    for section, keys in required.items():
-        if not isinstance(options.get(section), dict):
-            raise InputError(f"ELMo options need a {section!r} section", where or "<options>")
-        for key in keys:
-            if key not in options[section]:
-                raise InputError(f"ELMo options lack {section}.{key}", where or "<options>")
-    if not options["lstm"].get("use_skip_connections"):
-        raise InputError("lstm.use_skip_connections must be true (AllenNLP's ElmoLstm always "
-                         "adds them)", where or "<options>")
-    if options["char_cnn"]["activation"] not in ("relu", "tanh"):
-        raise InputError("char_cnn.activation must be 'relu' or 'tanh'", where or "<options>")
-
-
 def initial_weights(options: Dict[str, Any], seed: int) -> Dict[str, numpy.ndarray]:
     """
     Random bilm-tf weights for a biLM to pre-train: `random_weights`' standard-normal draws,
-    scaled per dataset (see `ElmoBilm`).
+    scaled per dataset (see `ElmoBiLm`).
     """
     arrays = random_weights(options, seed=seed, scale=1.0)
     for key, value in arrays.items():
@@ -374,8 +357,6 @@ def build_bilm(options: Dict[str, Any], weight_file: Optional[str] = None) -> _E
     An `_ElmoBiLm` for `options`, loaded by AllenNLP from `weight_file`, or from random
     `initial_weights` written to a temporary file.
     """
-    from sst_elmo.elmo.checks import check_weights
-
     with tempfile.TemporaryDirectory(prefix="elmo_bilm_") as directory:
         options_path = os.path.join(directory, "options.json")
         write_options(options, options_path)
@@ -393,12 +374,12 @@ def load_elmo_bilm(
     weight_file: str,
     vocab: Optional[Vocabulary] = None,
     **kwargs: Union[int, float, str, bool, None],
-) -> ElmoBilm:
+) -> ElmoBiLm:
     """
     Imports a bilm-tf `options.json` + `weights.hdf5` pair (a published ELMo or an export)
-    into an `ElmoBilm`, e.g. to continue pre-training it. The softmax, which bilm-tf weight
+    into an `ElmoBiLm`, e.g. to continue pre-training it. The softmax, which bilm-tf weight
     files do not hold, starts at random over `vocab` (empty by default).
     """
-    return ElmoBilm(
+    return ElmoBiLm(
         vocab or Vocabulary(), options_file=options_file, weight_file=weight_file, **kwargs
     )

@@ -9,6 +9,7 @@ from allennlp.modules import FeedForward, Seq2VecEncoder, TextFieldEmbedder
 from allennlp.modules.seq2vec_encoders import LstmSeq2VecEncoder
 from allennlp.nn import InitializerApplicator, util
 from allennlp.training.metrics import CategoricalAccuracy, FBetaMeasure
+from overrides import overrides
 
 
 @Model.register("lstm_classifier")
@@ -105,6 +106,7 @@ class LstmClassifier(Model):
             self._positive_index = self._labels.index(positive_label)
         initializer(self)
 
+    @overrides(check_signature=False)
     def forward(  # type: ignore
         self, tokens: TextFieldTensors, label: Optional[torch.IntTensor] = None
     ) -> Dict[str, torch.Tensor]:
@@ -141,6 +143,7 @@ class LstmClassifier(Model):
             self._per_label_seen = True
         return output_dict
 
+    @overrides
     def make_output_human_readable(
         self, output_dict: Dict[str, torch.Tensor]
     ) -> Dict[str, torch.Tensor]:
@@ -154,6 +157,7 @@ class LstmClassifier(Model):
         ]
         return output_dict
 
+    @overrides
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
         """
         `accuracy` and `macro_f1` always; per label `precision_<label>`, `recall_<label>`

@@ -7,9 +7,10 @@ from allennlp.data import DatasetReader, Instance
 from allennlp.data.fields import MetadataField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
+from overrides import overrides
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, text_of
+from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, row_text
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class SentenceClassifierPredictor(Predictor):
         self.bad_lines: List[str] = []
         self._lines_read = 0
 
+    @overrides
     def load_line(self, line: str) -> JsonDict:
         self._lines_read += 1
         return self.load_numbered_line(line, PREDICT_INPUT, self._lines_read)
@@ -79,7 +81,7 @@ class SentenceClassifierPredictor(Predictor):
         """
         try:
             row = parse_json_line(line, path, line_number)
-            text_of(row, path, line_number, line)
+            row_text(row, path, line_number, line)
             self._instance_at(row, path, line_number, line)
         except InputError as error:
             if not self.skip_bad_lines:
@@ -93,6 +95,7 @@ class SentenceClassifierPredictor(Predictor):
         return self.predict_json({"sentence": sentence})
 
     @classmethod
+    @overrides(check_signature=False)
     def from_path(cls, archive_path: str, predictor_name: Optional[str] = None, cuda_device: int = -1,
                   dataset_reader_to_load: str = "validation", frozen: bool = True, import_plugins: bool = True,
                   overrides: Union[str, Dict[str, Any]] = "", **kwargs) -> Predictor:
@@ -108,7 +111,7 @@ class SentenceClassifierPredictor(Predictor):
     def _instance_at(
         self, json_dict: JsonDict, path: str, line_number: Optional[int] = None, content: Optional[str] = None
     ) -> Instance:
-        text = text_of(json_dict, path, line_number, content or "")
+        text = row_text(json_dict, path, line_number, content or "")
         if isinstance(text, list):
             text = text[: self.max_tokens + 1]  # one more than kept, to mark the output truncated
         try:
@@ -127,25 +130,31 @@ class SentenceClassifierPredictor(Predictor):
         output["truncated"] = truncated
         return output
 
+    @overrides
     def _json_to_instance(self, json_dict: JsonDict) -> Instance:
         return self._instance_at(json_dict, PREDICT_INPUT)
 
+    @overrides
     def predict_json(self, inputs: JsonDict) -> JsonDict:
         if BAD_LINE in inputs:
             return dict(inputs)
         return super().predict_json(inputs)
 
+    @overrides
     def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
         good = [row for row in inputs if BAD_LINE not in row]
         outputs = iter(super().predict_batch_json(good) if good else [])
         return [dict(row) if BAD_LINE in row else next(outputs) for row in inputs]
 
+    @overrides
     def dump_line(self, outputs: JsonDict) -> str:
         return "" if BAD_LINE in outputs else super().dump_line(outputs)
 
+    @overrides
     def predict_instance(self, instance: Instance) -> JsonDict:
         return self.predict_batch_instance([instance])[0]
 
+    @overrides
     def predict_batch_instance(self, instances: List[Instance]) -> List[JsonDict]:
         truncated = [instance.fields.pop(TRUNCATED, None) is not None for instance in instances]
         outputs = super().predict_batch_instance(instances)

@@ -7,6 +7,7 @@ from typing import Any, Optional, Set, Tuple
 import torch
 from allennlp.training.checkpointer import Checkpointer
 from allennlp.training.trainer import Trainer, TrainerCheckpoint
+from overrides import overrides
 
 from sst_elmo.common.file_utils import PARTIAL_SUFFIX, atomic_file
 
@@ -53,6 +54,7 @@ class AtomicCheckpointer(Checkpointer):
                 logger.info("Removing %s, left by a killed run.", leftover)
                 os.remove(leftover)
 
+    @overrides
     def save_checkpoint(self, trainer: Trainer) -> None:
         if self._serialization_dir is None:
             return
@@ -68,8 +70,9 @@ class AtomicCheckpointer(Checkpointer):
         if not os.path.isfile(model_state_path):
             atomic_torch_save(state.model_state, model_state_path)
         # The base class then only prunes old checkpoints (both files exist, so it saves nothing).
-        super().save_checkpoint(_Saved(state))
+        super().save_checkpoint(_StateOnlyTrainer(state))
 
+    @overrides
     def _find_all_checkpoints(self) -> Set[Tuple[int, int]]:
         return {
             point
@@ -77,6 +80,7 @@ class AtomicCheckpointer(Checkpointer):
             if os.path.isfile(self._training_state_path(*point))
         }
 
+    @overrides
     def load_checkpoint(self) -> Optional[TrainerCheckpoint]:
         checkpoint = super().load_checkpoint()
         if checkpoint is None or not self._is_primary or self.state_is_sharded:
@@ -97,7 +101,7 @@ class AtomicCheckpointer(Checkpointer):
         return checkpoint
 
 
-class _Saved:
+class _StateOnlyTrainer:
     """Stands in for the trainer in the base class's `save_checkpoint`, which then only prunes."""
 
     def __init__(self, state: TrainerCheckpoint) -> None:

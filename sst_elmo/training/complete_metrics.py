@@ -2,6 +2,7 @@ import logging
 from typing import Any, Dict, Optional
 
 from allennlp.training.callbacks import TrainerCallback
+from overrides import overrides
 
 from sst_elmo.common.file_utils import epoch_metrics
 
@@ -23,6 +24,7 @@ class CompleteMetricsCallback(TrainerCallback):
     Registered as a `TrainerCallback` with name "complete_metrics".
     """
 
+    @overrides
     def on_end(
         self, trainer, metrics: Optional[Dict[str, Any]] = None, epoch: Optional[int] = None,
         is_primary: bool = True, **kwargs,

@@ -187,7 +187,7 @@ def test_vectors_equal_a_direct_bilm_computation(tmp_path, tiny_elmo):
 def test_fast_and_allennlp_bilm_give_the_same_vectors(tiny_elmo):
     batch = [sentence.split() for sentence in SENTENCES[:6]]
     fast = ElmoLayerEmbedder(*tiny_elmo).embed_batch(batch)
-    reference = ElmoLayerEmbedder(*tiny_elmo, fast=False).embed_batch(batch)
+    reference = ElmoLayerEmbedder(*tiny_elmo, fast_forward=False).embed_batch(batch)
     assert [array.shape for array in fast] == [array.shape for array in reference]
     assert max(numpy.abs(a - b).max() for a, b in zip(fast, reference)) <= 1e-6
 

@@ -33,3 +33,44 @@ def test_a_missing_file_or_a_directory_is_one_line(tmp_path):
         list(decoded_lines(str(tmp_path / "nope.txt")))
     with pytest.raises(InputError, match="is a directory, not a file"):
         list(decoded_lines(str(tmp_path)))
+
+
+def test_atomic_file_keeps_the_old_file_when_the_write_fails(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_file(str(target), "w", suffix=".tmp") as out:
+        out.write("half")
+        assert [name for name in os.listdir(tmp_path) if name.startswith("out.txt.") and name.endswith(".tmp")]
+        raise RuntimeError("failed mid-write")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_atomic_file_takes_writers_that_read_and_seek(tmp_path):
+    import h5py
+    import numpy
+
+    with atomic_file(str(tmp_path / "w.hdf5"), "w+b", sync=True) as handle, h5py.File(handle, "w") as out:
+        out.create_dataset("a", data=numpy.arange(3))
+    with h5py.File(tmp_path / "w.hdf5", "r") as back:
+        assert back["a"][...].tolist() == [0, 1, 2]
+
+
+def test_csv_with_header_checks_the_header_and_every_record(tmp_path):
+    from sst_elmo.common.errors import InputError
+    from sst_elmo.common.file_utils import csv_with_header
+
+    path = tmp_path / "t.csv"
+    path.write_text('\nid,tweet\n1,"two\nlines"\n\n2,b\n3\n')
+    header, rows = csv_with_header(str(path), required_columns=["tweet"])
+    assert header == ["id", "tweet"]
+    assert next(rows) == (3, {"id": "1", "tweet": "two\nlines"}) and next(rows) == (6, {"id": "2", "tweet": "b"})
+    with pytest.raises(InputError, match=r"t\.csv:7: fewer columns than the header"):
+        next(rows)
+    with pytest.raises(InputError, match=r"t\.csv:2: no 'text' column in the header 'id,tweet'"):
+        csv_with_header(str(path), required_columns=["text"])
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(InputError, match=r"two\.csv:2: a quoted field runs over lines 2-3"):
+        (tmp_path / "two.csv").write_text('id,tweet\n1,"two\nlines"\n')
+        next(csv_with_header(str(tmp_path / "two.csv"), multiline=False)[1])
+    with pytest.raises(InputError, match=r"empty\.csv:1: no 'tweet' column in the header ''"):
+        csv_with_header(str(tmp_path / "empty.csv"), required_columns=["tweet"])

@@ -77,3 +77,14 @@ def test_invalid_utf8_names_the_exact_line(tmp_path):
     with pytest.raises(InputError) as error:
         list(TweetsCsvReader().read(str(path)))
     assert str(error.value).startswith(f"{path}:3001: not valid UTF-8")
+
+
+def test_one_cleaning_function_with_switchable_steps():
+    from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader, clean_tweet
+
+    tweet = "Love my #iPhone 6!!  http://t.co/x  "
+    assert clean_tweet(tweet) == TweetsCsvReader().clean(tweet) == "love my iphone"
+    assert clean_tweet(tweet, lowercase=False, strip_digits=False) == "Love my iPhone 6"
+    assert TweetsCsvReader(lowercase=False, strip_digits=False).clean(tweet) == "Love my iPhone 6"
+    with pytest.raises(ValueError, match="unknown cleaning steps"):
+        clean_tweet(tweet, lemmatise=True)

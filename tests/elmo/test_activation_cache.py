@@ -91,7 +91,7 @@ def test_fill_computes_only_missing_distinct_sequences(tiny_elmo, tmp_path):
     runner = BiLmRunner(*tiny_elmo)
     assert fill_cache(store, runner, ROWS + ROWS[:1] + [ROWS[0][:0]], batch_size=2, progress=False) == 3
     assert fill_cache(store, runner, ROWS, progress=False) == 0
-    fast, slow = BiLmRunner(*tiny_elmo), BiLmRunner(*tiny_elmo, fast=False)
+    fast, slow = BiLmRunner(*tiny_elmo), BiLmRunner(*tiny_elmo, fast_forward=False)
     for row in ROWS:
         stored = store.get(sequence_key(row), len(row))
         numpy.testing.assert_allclose(stored, slow.compute([row])[0], atol=1e-5)

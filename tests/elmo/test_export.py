@@ -15,11 +15,11 @@ from sst_elmo.elmo import export as export_module
 from sst_elmo.elmo.export import (
     bilm_weights,
     export_elmo,
-    import_elmo,
     read_vocab,
     read_weights,
 )
 from sst_elmo.elmo.hdf5_layout import TINY_OPTIONS, layout_shapes, write_random_elmo
+from sst_elmo.models.elmo_bilm import load_elmo_bilm
 from tests.models.test_elmo_bilm import FIXTURE_PATHS, TINY_CONFIG, tiny_setup, train_steps
 
 SENTENCES = [
@@ -67,7 +67,7 @@ def assert_elmo_reproduces(model, output_dir, sentences=SENTENCES, tolerance=1e-
 
 def test_random_tiny_file_round_trips_losslessly(tmp_path):
     options_file, weight_file = write_random_elmo(str(tmp_path), seed=7)
-    model = import_elmo(options_file, weight_file)
+    model = load_elmo_bilm(options_file, weight_file)
     paths = export_elmo(model, str(tmp_path / "out"))
     original = read_weights(weight_file)
     assert_same_datasets(read_weights(paths["weights.hdf5"]), original, TINY_OPTIONS)
@@ -79,7 +79,7 @@ def test_random_tiny_file_round_trips_losslessly(tmp_path):
 def test_published_fixture_round_trips_losslessly(shared_dir, tmp_path):
     fixture = shared_dir / "elmo" / "fixture"
     options_file, weight_file = str(fixture / "options.json"), str(fixture / "lm_weights.hdf5")
-    model = import_elmo(options_file, weight_file)
+    model = load_elmo_bilm(options_file, weight_file)
     paths = export_elmo(model, str(tmp_path / "out"))
     options = json.loads(open(options_file).read())
     assert_same_datasets(read_weights(paths["weights.hdf5"]), read_weights(weight_file), options)
@@ -119,7 +119,7 @@ def test_export_of_a_trained_model_is_what_elmo_loads(tmp_path):
     assert options["n_tokens_vocab"] == len(tokens) and options["lstm"] == TINY_OPTIONS["lstm"]
 
     # Re-importing the export gives back the same biLM.
-    again = import_elmo(paths["options.json"], paths["weights.hdf5"])
+    again = load_elmo_bilm(paths["options.json"], paths["weights.hdf5"])
     assert_same_datasets(bilm_weights(again), bilm_weights(model), TINY_OPTIONS)
 
 

@@ -4,7 +4,8 @@ import pytest
 from PIL import Image
 
 from sst_elmo.experiments import plots
-from sst_elmo.experiments.report import mean_sd, paired_differences, summary_markdown, write_report
+from sst_elmo.experiments.report import summary_markdown, write_report
+from sst_elmo.experiments.statistics import mean_sd, paired_differences
 
 
 def fake_rows(tmp_path):

@@ -12,7 +12,7 @@ from allennlp.models import Model
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.elmo.hdf5_layout import TINY_OPTIONS
-from sst_elmo.models.elmo_bilm import ElmoBilm
+from sst_elmo.models.elmo_bilm import ElmoBiLm
 from tests.conftest import CONFIGS, FIXTURES
 
 TINY_CONFIG = CONFIGS / "pretrain" / "tiny.jsonnet"
@@ -57,7 +57,7 @@ def train_steps(model, instances, vocab, steps=6, batch_size=8, lr=0.01):
     model.eval()
 
 
-class TestElmoBilm(ModelTestCase):
+class TestElmoBiLm(ModelTestCase):
     def setup_method(self):
         super().setup_method()
         self.set_up_model(TINY_CONFIG, CORPUS)
@@ -164,15 +164,15 @@ class TestElmoBilm(ModelTestCase):
         no_skip = json.loads(json.dumps(TINY_OPTIONS))
         no_skip["lstm"]["use_skip_connections"] = False
         with pytest.raises(InputError, match="use_skip_connections"):
-            ElmoBilm(vocab, options=no_skip)
+            ElmoBiLm(vocab, options=no_skip)
         path = tmp_path / "options.json"
         path.write_text(json.dumps({"lstm": TINY_OPTIONS["lstm"]}))
-        with pytest.raises(InputError, match=r"options\.json: ELMo options need a 'char_cnn'"):
-            ElmoBilm(vocab, options_file=str(path))
+        with pytest.raises(InputError, match=r"options\.json: missing key 'char_cnn'"):
+            ElmoBiLm(vocab, options_file=str(path))
         with pytest.raises(ConfigurationError, match="exactly one"):
-            ElmoBilm(vocab)
+            ElmoBiLm(vocab)
         with pytest.raises(ConfigurationError, match="num_samples"):
-            ElmoBilm(self.vocab, options=TINY_OPTIONS, num_samples=10**6)
+            ElmoBiLm(self.vocab, options=TINY_OPTIONS, num_samples=10**6)
 
 
 PRETRAIN_CONFIGS = sorted((CONFIGS / "pretrain").glob("*.jsonnet"))
@@ -210,7 +210,7 @@ def test_pretrain_config_builds_everything(config, tmp_path):
     prepare_environment(params)
     train_loop = TrainModel.from_params(params=params, serialization_dir=str(tmp_path), local_rank=0)
     model = train_loop.model
-    assert isinstance(model, ElmoBilm) and model.vocab.get_vocab_size("lm_words") > 10
+    assert isinstance(model, ElmoBiLm) and model.vocab.get_vocab_size("lm_words") > 10
     instances = list(train_loop.trainer.data_loader.iter_instances())[:2]
     model(**tensors(instances, model.vocab))
     assert "perplexity" in model.get_metrics(reset=True)

@@ -139,3 +139,24 @@ class TestCachedElmoClassifier(ModelTestCase):
         self.param_file = self.TEST_DIR / "cached.json"
         self.param_file.write_text(json.dumps(params))
         self.ensure_model_can_train_save_and_load(self.param_file, overrides=SHORT, seed=1)
+
+
+@pytest.mark.parametrize("n_layers", [1, 3])
+def test_top_layer_only_follows_the_depth_of_the_bilm(tmp_path, n_layers):
+    from sst_elmo.elmo.cache_fill import BiLmRunner
+    from sst_elmo.elmo.hdf5_layout import TINY_OPTIONS, write_random_elmo
+
+    options = dict(TINY_OPTIONS, lstm=dict(TINY_OPTIONS["lstm"], n_layers=n_layers))
+    elmo = write_random_elmo(str(tmp_path), options=options)
+    reference, cached = pair(elmo, tmp_path / "cache", top_layer_only=True)
+    ids = batch_to_ids(SENTENCES)
+    # Shape: (num_layers, num_tokens + 2, dim) for each sentence; the top layer without BOS/EOS.
+    top = [layers[-1, 1:-1] for layers in BiLmRunner(*elmo, fast_forward=False).compute(
+        [ids[i, : len(sentence)].numpy() for i, sentence in enumerate(SENTENCES)])]
+    with torch.no_grad():
+        for embedder in (reference, cached):
+            output = embedder(ids)
+            for i, sentence in enumerate(SENTENCES):
+                assert torch.allclose(output[i, : len(sentence)], torch.from_numpy(top[i]), atol=1e-5)
+    with pytest.raises(Exception, match="not both"):
+        CachedElmoTokenEmbedder(*elmo, top_layer_only=True, scalar_mix_parameters=[0.0] * (n_layers + 1))

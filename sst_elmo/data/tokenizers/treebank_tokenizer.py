@@ -3,6 +3,7 @@ from typing import List
 
 from allennlp.data.tokenizers import Token, Tokenizer
 from nltk.tokenize.treebank import TreebankWordTokenizer
+from overrides import overrides
 
 # A sentence ends at ., ! or ? (optionally followed by closing quotes or brackets) and the
 # next one starts with an upper-case letter, a digit or an opening quote/bracket. This needs
@@ -40,6 +41,7 @@ class TreebankTokenizer(Tokenizer):
         self._lowercase = lowercase
         self._convert_parentheses = convert_parentheses
 
+    @overrides
     def tokenize(self, text: str) -> List[Token]:
         words: List[str] = []
         for sentence in split_sentences(text):

@@ -7,10 +7,12 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.modules.scalar_mix import ScalarMix
 from allennlp.modules.token_embedders import TokenEmbedder
 from allennlp.nn.util import remove_sentence_boundaries
+from overrides import overrides
 
 from sst_elmo.elmo.activation_cache import STORAGE_DTYPES, ElmoActivationCache, sequence_key
 from sst_elmo.elmo.cache_fill import BiLmRunner
 from sst_elmo.elmo.checks import check_elmo_files
+from sst_elmo.elmo.hdf5_layout import top_layer_mix
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +52,9 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
     projection_dim : `int`, optional
         Project the ELMo vectors to this dimension with a trainable linear layer.
     scalar_mix_parameters : `List[float]`, optional
-        Fixed, unnormalised mixing weights (e.g. `[-9e10, -9e10, 1]` for the top layer only).
+        Fixed, unnormalised mixing weights, one for each layer (character layer first).
+    top_layer_only : `bool`, optional (default = `False`)
+        Use the top biLM layer alone (fixed mixing weights for the biLM's own number of layers).
     cache_dir : `str`, optional
         The cache root; default `$SST_ELMO_CACHE_DIR`, else `~/.cache/sst_elmo/elmo`.
     storage_dtype : `str`, optional (default = `"float32"`)
@@ -67,6 +71,7 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
         dropout: float = 0.5,
         projection_dim: Optional[int] = None,
         scalar_mix_parameters: Optional[List[float]] = None,
+        top_layer_only: bool = False,
         cache_dir: Optional[str] = None,
         storage_dtype: str = "float32",
         fast_forward: bool = True,
@@ -77,10 +82,14 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
                 f"cached_elmo: storage_dtype must be one of {STORAGE_DTYPES}, not {storage_dtype!r}"
             )
         options = check_elmo_files(options_file, weight_file)
+        if top_layer_only:
+            if scalar_mix_parameters is not None:
+                raise ConfigurationError("cached_elmo: give top_layer_only or scalar_mix_parameters, not both")
+            scalar_mix_parameters = top_layer_mix(options)
         self._num_layers = int(options["lstm"]["n_layers"]) + 1
         self._elmo_dim = 2 * int(options["lstm"]["projection_dim"])
         self._cache = ElmoActivationCache(options_file, weight_file, cache_dir, storage_dtype)
-        self._runner = BiLmRunner(options_file, weight_file, fast=fast_forward)
+        self._runner = BiLmRunner(options_file, weight_file, fast_forward=fast_forward)
         self.scalar_mix = ScalarMix(
             self._num_layers,
             do_layer_norm=do_layer_norm,
@@ -94,15 +103,17 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
         else:
             self._projection = None
             self.output_dim = self._elmo_dim
-        self._phase: Optional[bool] = None
+        self._was_training: Optional[bool] = None
 
     @property
     def cache(self) -> ElmoActivationCache:
         return self._cache
 
+    @overrides
     def get_output_dim(self) -> int:
         return self.output_dim
 
+    @overrides(check_signature=False)
     def forward(self, elmo_tokens: torch.Tensor) -> torch.Tensor:  # type: ignore
         """
         # Parameters
@@ -118,7 +129,7 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
             raise ConfigurationError(
                 f"cached_elmo expects (batch, tokens, 50) character ids, got {tuple(elmo_tokens.shape)}"
             )
-        self._log_on_phase_change()
+        self._log_when_mode_changes()
         batch_size, num_tokens = elmo_tokens.shape[:2]
         # Shape: (batch_size, num_tokens, 50)
         ids = elmo_tokens.detach().cpu().numpy()
@@ -156,8 +167,8 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
             representation = self._projection(representation)
         return representation
 
-    def _log_on_phase_change(self) -> None:
-        if self._phase is not None and self._phase != self.training:
-            self._cache.log_summary("during training" if self._phase else "during evaluation")
+    def _log_when_mode_changes(self) -> None:
+        if self._was_training is not None and self._was_training != self.training:
+            self._cache.log_summary("during training" if self._was_training else "during evaluation")
             self._cache.reset_stats()
-        self._phase = self.training
+        self._was_training = self.training

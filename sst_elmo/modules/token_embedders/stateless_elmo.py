@@ -1,9 +1,12 @@
 from typing import Optional
 
 import torch
+from allennlp.common.checks import ConfigurationError
 from allennlp.modules.token_embedders import ElmoTokenEmbedder, TokenEmbedder
+from overrides import overrides
 
 from sst_elmo.elmo.checks import check_elmo_files
+from sst_elmo.elmo.hdf5_layout import top_layer_mix
 
 
 @TokenEmbedder.register("stateless_elmo")
@@ -18,15 +21,26 @@ class StatelessElmoTokenEmbedder(ElmoTokenEmbedder):
     predictions are the same whatever the batch size or order, and the first batch of a fresh
     `elmo_token_embedder` gives identical numbers.
 
-    Registered as a `TokenEmbedder` with name "stateless_elmo". Takes the same parameters
-    as `ElmoTokenEmbedder`; the options and weight files are checked first
+    Registered as a `TokenEmbedder` with name "stateless_elmo". Takes the parameters of
+    `ElmoTokenEmbedder` and `top_layer_only`; the options and weight files are checked first
     (`sst_elmo.elmo.checks.check_elmo_files`), so a mismatched pair gives one clear error.
+
+    # Parameters
+
+    top_layer_only : `bool`, optional (default = `False`)
+        Use the top biLM layer alone (fixed `scalar_mix_parameters` for the biLM's own number
+        of layers), as the feature-extraction tutorial does.
     """
 
-    def __init__(self, options_file: str, weight_file: str, **kwargs) -> None:
-        check_elmo_files(options_file, weight_file)
+    def __init__(self, options_file: str, weight_file: str, top_layer_only: bool = False, **kwargs) -> None:
+        options = check_elmo_files(options_file, weight_file)
+        if top_layer_only:
+            if kwargs.get("scalar_mix_parameters") is not None:
+                raise ConfigurationError("give top_layer_only or scalar_mix_parameters, not both")
+            kwargs["scalar_mix_parameters"] = top_layer_mix(options)
         super().__init__(options_file=options_file, weight_file=weight_file, **kwargs)
 
+    @overrides
     def forward(  # type: ignore
         self, elmo_tokens: torch.Tensor, word_inputs: Optional[torch.Tensor] = None
     ) -> torch.Tensor:

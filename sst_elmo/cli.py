@@ -1,0 +1,64 @@
+"""
+Console scripts that run the `allennlp` CLI with the plugin loaded, from any directory
+(`allennlp` itself finds the plugin only through `.allennlp_plugins` in the working
+directory, or `--include-package sst_elmo`):
+
+    sst-elmo train CONFIG -s DIR          # any allennlp command, plugin loaded
+    sst-verify model.tar.gz               # = allennlp sst-verify ...
+    sst-predict model.tar.gz in.jsonl --output-file out.jsonl
+    elmo-export / elmo-embed / elmo-cache
+
+Each takes `--debug` (or `SST_ELMO_DEBUG=1`) to show a traceback instead of the one-line
+error of `sst_elmo.common.error_output`. This module sits above the package: it imports
+`sst_elmo` (every registered component), which never imports it.
+"""
+import os
+import sys
+from typing import List, Optional
+
+from sst_elmo.common.error_output import DEBUG_VARIABLE, debugging, is_user_error, one_line
+
+
+def run_allennlp(argv: List[str], prog: str = "sst-elmo") -> int:
+    """Runs `allennlp *argv` with `sst_elmo` imported; a user error becomes one line and status 1."""
+    from allennlp.commands import main
+    from allennlp.common.util import install_sigterm_handler
+
+    import sst_elmo  # noqa: F401 - registers the plugin's components and subcommands
+
+    if "--debug" in argv and (not argv or argv[0] not in _OWN_SUBCOMMANDS):
+        argv = [arg for arg in argv if arg != "--debug"]
+        os.environ[DEBUG_VARIABLE] = "1"
+    install_sigterm_handler()
+    saved = sys.argv
+    sys.argv = [prog, *argv]
+    try:
+        main(prog=prog)
+    except Exception as error:  # noqa: B902 - user errors in one line, the rest as they are
+        if not is_user_error(error) or debugging():
+            raise
+        print(one_line(error), file=sys.stderr)
+        return 1
+    finally:
+        sys.argv = saved
+    return 0
+
+
+_OWN_SUBCOMMANDS = ("sst-verify", "sst-predict", "elmo-export", "elmo-embed", "elmo-cache")
+
+
+def _entry(subcommand: Optional[str]):
+    def entry() -> None:
+        argv = sys.argv[1:]
+        prog = os.path.basename(sys.argv[0]) if subcommand is None else "sst-elmo"
+        sys.exit(run_allennlp(argv if subcommand is None else [subcommand, *argv], prog))
+
+    return entry
+
+
+main = _entry(None)
+sst_verify = _entry("sst-verify")
+sst_predict = _entry("sst-predict")
+elmo_export = _entry("elmo-export")
+elmo_embed = _entry("elmo-embed")
+elmo_cache = _entry("elmo-cache")

@@ -1,0 +1,234 @@
+"""
+Pre-training an ELMo and measuring it, end to end (the engine of `scripts/pretrain_elmo.py`):
+
+1. `train`: `allennlp train CONFIG` (default `configs/pretrain/cpu_small.jsonnet`, IMDB's
+   unlabelled reviews), with `--recover` when an interrupted run is found; skipped when the
+   archive exists. `best_so_far` archives the best epoch of a run that was stopped early
+   instead, as AllenNLP would have archived it.
+2. `export`: `allennlp elmo-export` to `RUN/elmo` (`options.json`, `weights.hdf5`,
+   `vocab.txt`, `softmax.hdf5`).
+3. `heldout`: perplexity (full softmax) with `allennlp evaluate` on reviews of IMDB's
+   labelled *train* file (never seen in pre-training) and on the SST dev + test sentences,
+   with their out-of-vocabulary rates.
+4. `report`: training throughput (words/s) and the held-out results in `RUN/report.json`
+   and `RUN/report.md`.
+
+Every stage is skipped when its output exists, so running again resumes.
+"""
+import argparse
+import gzip
+import json
+import os
+import sys
+from typing import Any, Dict, List, Optional
+
+from sst_elmo.common.file_utils import METRICS_NAME, atomic_write, epoch_metrics, final_metrics
+from sst_elmo.experiments.launch import allennlp_command, run_logged, train_command
+from sst_elmo.experiments.results import duration_seconds
+
+DEFAULT_CONFIG = "configs/pretrain/cpu_small.jsonnet"
+DEFAULT_RUN_DIR = "runs/pretrain/cpu_small"
+
+
+class StageFailed(Exception):
+    """An `allennlp` command of a stage exited with an error; the message names its log."""
+
+
+def _run(command: List[str], log: str, cwd: Optional[str] = None) -> None:
+    """Runs an `allennlp` command with its output appended to `log`; `StageFailed` on an error."""
+    print("+", " ".join(command[2:]), f"> {log}", flush=True)
+    status = run_logged(command, log, append=True, cwd=cwd)
+    if status != 0:
+        raise StageFailed(f"allennlp {command[3]} failed with status {status}; see {log}")
+
+
+def train(config: str, run_dir: str, best_so_far: bool = False, cwd: Optional[str] = None) -> str:
+    """
+    Trains `config` into `run_dir` (log in `run_dir.log`), continuing an interrupted run with
+    `--recover`; with `best_so_far`, archives the best epoch of a stopped run instead. Returns
+    what it did: `"skipped"`, `"archived"` or `"trained"`.
+    """
+    if os.path.exists(os.path.join(run_dir, "model.tar.gz")):
+        print(f"train: {run_dir}/model.tar.gz exists, skipped")
+        return "skipped"
+    if best_so_far:
+        # A run stopped early (e.g. out of time): archive its best epoch so far, exactly as
+        # AllenNLP archives a finished run (best.th, config, vocabulary).
+        from allennlp.models.archival import archive_model
+
+        if not os.path.exists(os.path.join(run_dir, "best.th")):
+            raise StageFailed(f"{run_dir} has no best.th to archive yet")
+        archive_model(run_dir)
+        print(f"train: archived the best epoch so far of the stopped run {run_dir}")
+        return "archived"
+    recover = os.path.exists(os.path.join(run_dir, "config.json"))
+    os.makedirs(os.path.dirname(os.path.abspath(run_dir)), exist_ok=True)
+    _run(train_command(config, run_dir, recover=recover), run_dir.rstrip("/") + ".log", cwd)
+    return "trained"
+
+
+def export(run_dir: str, cwd: Optional[str] = None) -> str:
+    """Exports the trained biLM to `run_dir/elmo` unless it exists; returns that directory."""
+    elmo = os.path.join(run_dir, "elmo")
+    if os.path.exists(os.path.join(elmo, "weights.hdf5")):
+        print(f"export: {elmo} exists, skipped")
+        return elmo
+    command = allennlp_command("elmo-export", os.path.join(run_dir, "model.tar.gz"), elmo)
+    _run(command, os.path.join(run_dir, "export.log"), cwd)
+    return elmo
+
+
+def heldout_texts(run_dir: str, data: str, imdb_reviews: int = 500) -> Dict[str, str]:
+    """
+    Writes the held-out texts (one document per line) into `run_dir/heldout` unless they exist:
+    the first `imdb_reviews` reviews of `data/imdb/train.jsonl.gz` and the SST dev and test
+    sentences (tokens joined by spaces). Returns their paths by name.
+    """
+    from sst_elmo.dataset_readers.sst_trees import SstTreesReader
+
+    directory = os.path.join(run_dir, "heldout")
+    paths = {"imdb_train": os.path.join(directory, "imdb_train.txt"),
+             "sst_dev_test": os.path.join(directory, "sst_dev_test.txt")}
+    if not os.path.exists(paths["imdb_train"]):
+        with gzip.open(os.path.join(data, "imdb", "train.jsonl.gz"), "rt", encoding="utf-8") as reviews:
+            lines = [json.loads(line)["text"].replace("\n", " ") for _, line in zip(range(imdb_reviews), reviews)]
+        atomic_write(paths["imdb_train"], "".join(line + "\n" for line in lines))
+    if not os.path.exists(paths["sst_dev_test"]):
+        reader = SstTreesReader(granularity="5-class", use_subtrees=False)
+        lines = [" ".join(token.text for token in instance["tokens"].tokens)
+                 for split in ("dev", "test")
+                 for instance in reader.read(os.path.join(data, "sst", f"{split}.txt"))]
+        atomic_write(paths["sst_dev_test"], "".join(line + "\n" for line in lines))
+    return paths
+
+
+def heldout(run_dir: str, texts: Dict[str, str], cwd: Optional[str] = None) -> Dict[str, Dict[str, Any]]:
+    """Perplexity (`allennlp evaluate`) and out-of-vocabulary rate of each held-out text."""
+    from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
+
+    with open(os.path.join(run_dir, "vocabulary", "lm_words.txt"), encoding="utf-8") as handle:
+        vocabulary = {line.rstrip("\n") for line in handle}
+    with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as handle:
+        config = json.load(handle)
+    # The validation reader without its held-out split and cap (a nested override replaces it whole).
+    reader_config = config.get("validation_dataset_reader", config["dataset_reader"])
+    held_out_reader = {key: value for key, value in reader_config.items()
+                       if key not in ("split", "validation_fraction", "max_instances")}
+    overrides = json.dumps({"validation_dataset_reader": held_out_reader})
+    # The same sentences as the evaluation reads, to count out-of-vocabulary words.
+    reader = TextCorpusReader(max_sentence_length=held_out_reader.get("max_sentence_length"))
+    results = {}
+    for name, path in texts.items():
+        metrics_file = os.path.join(run_dir, "heldout", f"{name}.metrics.json")
+        if not os.path.exists(metrics_file):
+            command = allennlp_command("evaluate", os.path.join(run_dir, "model.tar.gz"), path,
+                                       "--output-file", metrics_file, "--overrides", overrides)
+            _run(command, os.path.join(run_dir, "heldout", f"{name}.log"), cwd)
+        with open(metrics_file, encoding="utf-8") as handle:
+            metrics = json.load(handle)
+        documents = words = unknown = sentences = 0
+        with open(path, encoding="utf-8") as handle:
+            for document in handle:
+                documents += 1
+                for sentence in reader.sentences(document):
+                    sentences += 1
+                    words += len(sentence)
+                    unknown += sum(word not in vocabulary for word in sentence)
+        results[name] = {
+            "perplexity": metrics["perplexity"],
+            "forward_perplexity": metrics["forward_perplexity"],
+            "backward_perplexity": metrics["backward_perplexity"],
+            "documents": documents,
+            "sentences": sentences,
+            "words": words,
+            "oov_rate": unknown / max(words, 1),
+        }
+    return results
+
+
+def throughput(run_dir: str) -> Dict[str, Any]:
+    """Epochs run, words trained and training throughput, from the run's metrics files."""
+    epochs = epoch_metrics(run_dir)
+    if not epochs:
+        raise StageFailed(f"{run_dir} has no metrics_epoch_*.json")
+    words = sum(epoch["training_words"] for epoch in epochs)
+    seconds = duration_seconds(epochs[-1]["training_duration"])
+    if not seconds:
+        raise StageFailed(f"{run_dir}: unreadable training_duration {epochs[-1]['training_duration']!r}")
+    # A stopped run has no metrics.json; its last epoch file has the best epoch so far.
+    final = final_metrics(run_dir) if os.path.exists(os.path.join(run_dir, METRICS_NAME)) else epochs[-1]
+    with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as handle:
+        configured = json.load(handle)["trainer"]["num_epochs"]
+    return {
+        "epochs": len(epochs),
+        "configured_epochs": configured,
+        "words": words,
+        "training_seconds": seconds,
+        "words_per_second": words / seconds,
+        "best_epoch": final.get("best_epoch"),
+        "best_validation_perplexity": final.get("best_validation_perplexity"),
+        "validation_perplexity_by_epoch": [epoch["validation_perplexity"] for epoch in epochs],
+    }
+
+
+def report_markdown(config: str, training: Dict[str, Any], heldout_results: Dict[str, Dict[str, Any]]) -> str:
+    """The pre-training summary and the held-out table, in markdown."""
+    lines = [
+        f"Pre-training `{config}` ({training['epochs']} of {training['configured_epochs']} epochs, "
+        f"{training['words']:,.0f} words in "
+        f"{training['training_seconds'] / 60:.1f} min, validation included): "
+        f"**{training['words_per_second']:,.0f} words/s**; best validation perplexity "
+        f"{training['best_validation_perplexity']:.1f} (epoch {training['best_epoch']}).",
+        "",
+        "| held-out text | sentences | words | OOV rate | perplexity (fwd / bwd) |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name, held in heldout_results.items():
+        lines.append(f"| {name} ({held['documents']} docs) | {held['sentences']:,} | {held['words']:,} | "
+                     f"{held['oov_rate']:.1%} | **{held['perplexity']:.1f}** "
+                     f"({held['forward_perplexity']:.1f} / {held['backward_perplexity']:.1f}) |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(config: str, run_dir: str, heldout_results: Dict[str, Dict[str, Any]]) -> str:
+    """Writes `run_dir/report.json` and `run_dir/report.md`; returns the markdown."""
+    result = {"config": config, "run_dir": run_dir, "training": throughput(run_dir), "heldout": heldout_results}
+    atomic_write(os.path.join(run_dir, "report.json"), json.dumps(result, indent=2))
+    markdown = report_markdown(config, result["training"], heldout_results)
+    atomic_write(os.path.join(run_dir, "report.md"), markdown)
+    return markdown
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default=DEFAULT_CONFIG, help="the pre-training config (default %(default)s)")
+    parser.add_argument("--run-dir", default=DEFAULT_RUN_DIR,
+                        help="the serialization directory (default %(default)s)")
+    parser.add_argument("--data", default=os.environ.get("SST_ELMO_DATA") or "../shared/data",
+                        help="the data directory (default: $SST_ELMO_DATA, else ../shared/data)")
+    parser.add_argument("--best-so-far", action="store_true",
+                        help="do not train: archive the best epoch of a stopped run and go on from there")
+    parser.add_argument("--imdb-reviews", type=int, default=500,
+                        help="how many IMDB train reviews to measure perplexity on")
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None, project: Optional[str] = None) -> int:
+    """
+    Runs every stage (see the module docstring). Paths on the command line are relative to the
+    current directory; the `allennlp` commands run in `project` (default: the current
+    directory), where relative paths inside configs are resolved.
+    """
+    args = parse_args(argv)
+    data, config, run_dir = map(os.path.abspath, (args.data, args.config, args.run_dir))
+    os.environ["SST_ELMO_DATA"] = data  # the configs read the corpus from here
+    try:
+        train(config, run_dir, args.best_so_far, cwd=project)
+        export(run_dir, cwd=project)
+        results = heldout(run_dir, heldout_texts(run_dir, data, args.imdb_reviews), cwd=project)
+        shown = os.path.relpath(config, project) if project else config
+        print(write_report(shown, run_dir, results), end="")
+    except StageFailed as error:
+        print(f"pretrain_elmo: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,36 @@
+"""
+The statistics of a grid's results rows, shared by the markdown report and the plots: mean
+and sample standard deviation, rows grouped by config and size, and per-seed pairs of two
+configs.
+"""
+import math
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+
+def mean_sd(values: Sequence[float]) -> Tuple[float, Optional[float]]:
+    """The mean and the sample standard deviation (`None` for fewer than two values)."""
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, None
+    return mean, math.sqrt(sum((value - mean) ** 2 for value in values) / (len(values) - 1))
+
+
+def groups(rows: List[Dict[str, Any]]) -> Dict[Tuple[str, str], List[Dict[str, Any]]]:
+    """Rows by (config, size), in the order they first appear."""
+    grouped: Dict[Tuple[str, str], List[Dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault((str(row["config"]), str(row["size"])), []).append(row)
+    return grouped
+
+
+def paired_differences(
+    rows: List[Dict[str, Any]], baseline: str, other: str, metric: str, size: str
+) -> List[Tuple[int, float, float]]:
+    """`(seed, baseline value, other value)` for every seed where both configs finished at `size`."""
+    values: Dict[str, Dict[int, float]] = {baseline: {}, other: {}}
+    for row in rows:
+        if row["status"] == "done" and str(row["size"]) == size and row["config"] in values:
+            if row.get(metric) is not None:
+                values[row["config"]][int(row["seed"])] = float(row[metric])
+    seeds = sorted(set(values[baseline]) & set(values[other]))
+    return [(seed, values[baseline][seed], values[other][seed]) for seed in seeds]

@@ -1,0 +1,80 @@
+"""The pre-training pipeline (`sst_elmo.experiments.pretrain`, `scripts/pretrain_elmo.py`)."""
+import json
+import os
+
+import pytest
+
+from sst_elmo.experiments import pretrain
+from tests.conftest import CONFIGS, FIXTURES, PROJECT_ROOT
+
+
+def fake_run(run_dir, epochs, durations, with_final=True):
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.json").write_text(json.dumps({"trainer": {"num_epochs": 8}}))
+    for epoch, (words, duration) in enumerate(zip(epochs, durations)):
+        (run_dir / f"metrics_epoch_{epoch}.json").write_text(json.dumps(
+            {"training_words": words, "training_duration": duration, "validation_perplexity": 300.0 - epoch,
+             "best_epoch": epoch, "best_validation_perplexity": 300.0 - epoch}))  # as AllenNLP writes them
+    if with_final:
+        (run_dir / "metrics.json").write_text(json.dumps({"best_epoch": 1, "best_validation_perplexity": 299.0}))
+
+
+def test_throughput_reads_every_epoch_file_in_epoch_order(tmp_path):
+    # Ten epochs: file names sort as 0, 1, 10 ... as text; the epochs must not.
+    fake_run(tmp_path, [1000] * 11, [f"0:0{i // 6}:{(i * 10) % 60:02d}" for i in range(1, 12)])
+    result = pretrain.throughput(str(tmp_path))
+    assert result["epochs"] == 11 and result["configured_epochs"] == 8
+    assert result["words"] == 11000 and result["training_seconds"] == 110
+    assert result["words_per_second"] == pytest.approx(100.0)
+    assert result["validation_perplexity_by_epoch"] == [300.0 - i for i in range(11)]
+    assert (result["best_epoch"], result["best_validation_perplexity"]) == (1, 299.0)
+
+
+def test_a_stopped_run_reports_from_its_last_epoch_file(tmp_path):
+    fake_run(tmp_path, [500, 700], ["0:10:00", "1 day, 0:00:00"], with_final=False)
+    result = pretrain.throughput(str(tmp_path))
+    assert result["training_seconds"] == 86400 and result["words"] == 1200
+    assert (result["best_epoch"], result["best_validation_perplexity"]) == (1, 299.0)
+    markdown = pretrain.report_markdown("c.jsonnet", result, {})
+    assert "2 of 8 epochs" in markdown and "1,200 words" in markdown
+
+
+def test_train_recovers_an_interrupted_run_and_skips_a_finished_one(tmp_path, monkeypatch):
+    commands = []
+    monkeypatch.setattr(pretrain, "_run", lambda command, log, cwd=None: commands.append(command))
+    run_dir = tmp_path / "run"
+    assert pretrain.train("c.jsonnet", str(run_dir)) == "trained"
+    assert "--recover" not in commands[-1] and commands[-1][2:4] == ["allennlp", "train"]
+    run_dir.mkdir()
+    (run_dir / "config.json").write_text("{}")
+    pretrain.train("c.jsonnet", str(run_dir))
+    assert "--recover" in commands[-1]
+    with pytest.raises(pretrain.StageFailed, match="no best.th"):
+        pretrain.train("c.jsonnet", str(run_dir), best_so_far=True)
+    (run_dir / "model.tar.gz").write_bytes(b"")
+    assert pretrain.train("c.jsonnet", str(run_dir)) == "skipped" and len(commands) == 2
+
+
+def test_pretrain_export_and_measure_end_to_end(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SST_ELMO_DATA", "")
+    run_dir = tmp_path / "tiny"
+    argv = ["--config", str(CONFIGS / "pretrain" / "tiny.jsonnet"), "--run-dir", str(run_dir),
+            "--data", str(FIXTURES / "data"), "--imdb-reviews", "3"]
+    assert pretrain.main(argv, project=str(PROJECT_ROOT)) == 0
+    for name in ("options.json", "weights.hdf5", "vocab.txt", "softmax.hdf5"):
+        assert (run_dir / "elmo" / name).exists()
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["training"]["epochs"] == report["training"]["configured_epochs"] == 2
+    assert report["training"]["words"] > 0
+    imdb, sst = report["heldout"]["imdb_train"], report["heldout"]["sst_dev_test"]
+    sst_lines = [line for split in ("dev", "test") for line in open(FIXTURES / "data" / "sst" / f"{split}.txt")]
+    assert imdb["documents"] == 3 and sst["documents"] == sum(1 for line in sst_lines if line.strip())
+    assert all(1.0 < held["perplexity"] < 1e6 and 0.0 <= held["oov_rate"] <= 1.0 for held in (imdb, sst))
+    assert "held-out text" in (run_dir / "report.md").read_text()
+    # Running again resumes: every stage is skipped, the report is the same.
+    capsys.readouterr()
+    assert pretrain.main(argv, project=str(PROJECT_ROOT)) == 0
+    out = capsys.readouterr().out
+    assert "train: " in out and "skipped" in out and "+ " not in out
+    assert json.loads((run_dir / "report.json").read_text())["heldout"] == report["heldout"]
+    assert os.path.exists(str(run_dir) + ".log")

@@ -1,0 +1,106 @@
+"""
+The package's layers import downward only, and no module imports itself round a circle.
+
+Every `import` of an `sst_elmo` module is read from the source (function-level imports
+included, since they form circles all the same). The layers, lowest first:
+
+    common, version < data < dataset_readers < elmo < modules < models < predictors
+    < training < commands < sst_elmo (the package, which registers all of these)
+    < experiments, cli (the console scripts)
+
+A module may import its own layer and the layers below it, never one above.
+"""
+import ast
+from pathlib import Path
+from typing import Dict, List, Set
+
+from tests.conftest import PROJECT_ROOT
+
+PACKAGE = PROJECT_ROOT / "sst_elmo"
+LAYERS = [
+    {"common", "version"},
+    {"data"},
+    {"dataset_readers"},
+    {"elmo"},
+    {"modules"},
+    {"models"},
+    {"predictors"},
+    {"training"},
+    {"commands"},
+    {""},  # sst_elmo/__init__.py
+    {"experiments", "cli"},
+]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def import_graph(package: Path = PACKAGE) -> Dict[str, Set[str]]:
+    """`{module: the sst_elmo modules it imports}`; `from a import b` names `a.b` when that is a module."""
+    modules = {module_name(path): path for path in package.rglob("*.py")}
+    graph: Dict[str, Set[str]] = {}
+    for name, path in modules.items():
+        imported: Set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                for alias in node.names:
+                    submodule = f"{node.module}.{alias.name}"
+                    imported.add(submodule if submodule in modules else node.module)
+        graph[name] = {target for target in imported if target in modules and target != name}
+    return graph
+
+
+def layer(module: str) -> int:
+    parts = module.split(".")
+    top = parts[1] if len(parts) > 1 else ""
+    return next(rank for rank, names in enumerate(LAYERS) if top in names)
+
+
+def upward_imports(graph: Dict[str, Set[str]]) -> List[str]:
+    return sorted(f"{source} -> {target}" for source, targets in graph.items() for target in targets
+                  if layer(target) > layer(source))
+
+
+def circles(graph: Dict[str, Set[str]]) -> List[List[str]]:
+    """Every circle found by a depth-first search (each reported once, from its first module)."""
+    found, state = [], {}
+
+    def visit(module: str, path: List[str]) -> None:
+        state[module] = "open"
+        for target in sorted(graph[module]):
+            if state.get(target) == "open":
+                found.append(path[path.index(target):] + [target])
+            elif target not in state:
+                visit(target, path + [target])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    return found
+
+
+def test_every_package_has_a_layer():
+    for module in import_graph():
+        layer(module)  # raises StopIteration for a package without one
+
+
+def test_no_upward_import():
+    assert upward_imports(import_graph()) == []
+
+
+def test_no_import_circle():
+    assert circles(import_graph()) == []
+
+
+def test_the_checks_find_what_they_look_for(tmp_path):
+    # The checks themselves, on a made-up graph: a circle and an upward import.
+    graph = {"sst_elmo.common.a": {"sst_elmo.models.b"}, "sst_elmo.models.b": {"sst_elmo.common.a"}}
+    assert upward_imports(graph) == ["sst_elmo.common.a -> sst_elmo.models.b"]
+    assert circles(graph) == [["sst_elmo.common.a", "sst_elmo.models.b", "sst_elmo.common.a"]]
