@@ -14,10 +14,10 @@ import os
 import platform
 import time
 
-import sst_elmo  # noqa: F401  (before torch does any arithmetic: MKL's fast path on AMD)
 import torch
 from allennlp.common import Params
 
+import sst_elmo  # noqa: F401  (before torch does any arithmetic: MKL's fast path on AMD)
 from sst_elmo.common.cpu import matmul_gflops
 from sst_elmo.experiments.pretrain_speed import compare, corpus_batches
 
@@ -41,8 +41,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     model = Params.from_file(args.config).as_dict()["model"]
     data = corpus_batches(args.corpus, args.batches, args.batch_size)
-    print(f"# elmo_bilm pre-training speed ({time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
-          f"{args.threads} threads, fp32 matmul {matmul_gflops(threads=args.threads):.0f} GFLOP/s)")
+    machine = platform.processor() or platform.machine()
+    gflops = matmul_gflops(threads=args.threads)
+    print(f"# elmo_bilm pre-training speed ({time.strftime('%Y-%m-%d')}, {machine}, "
+          f"{args.threads} threads, fp32 matmul {gflops:.0f} GFLOP/s)")
     print(f"config {os.path.relpath(args.config)}; {args.batches} batches of {args.batch_size} IMDB sentences\n")
     results = compare(data["vocab"], data["batches"], model["options"], num_samples=model.get("num_samples"),
                       sides=args.sides.split(","))

@@ -63,7 +63,9 @@ def diagnosis_grid(
     return {"configs": configs, "seeds": list(seeds), "sizes": ["full"], "pair": ["glove", "elmo_glove"]}
 
 
-def diagnosis_env(elmo_dir: str, shared: str, cache_dir: str, environ: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def diagnosis_env(
+    elmo_dir: str, shared: str, cache_dir: str, environ: Optional[Dict[str, str]] = None
+) -> Dict[str, str]:
     """The environment of every run: the ELMo, the data, the GloVe sample, the cache."""
     env = dict(os.environ if environ is None else environ)
     env.update(

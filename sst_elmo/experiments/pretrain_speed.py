@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 import numpy
 import torch
-from allennlp.data import Batch, Instance, Vocabulary
+from allennlp.data import Batch, Vocabulary
 
 from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
 from sst_elmo.models.elmo_bilm import ElmoBiLm
@@ -126,7 +126,7 @@ def compare(
         )
     if "allennlp" in results:
         reference = results["allennlp"]
-        for side, result in results.items():
+        for result in results.values():
             pairs = list(zip(reference["losses"], result["losses"]))[:compare_steps]
             result["max_loss_difference"] = max(abs(a - b) for a, b in pairs)
             result["speedup"] = result["words_per_second"] / reference["words_per_second"]
