@@ -61,7 +61,13 @@ def train(config: str, run_dir: str, best_so_far: bool = False, cwd: Optional[st
         archive_model(run_dir)
         print(f"train: archived the best epoch so far of the stopped run {run_dir}")
         return "archived"
-    recover = os.path.exists(os.path.join(run_dir, "config.json"))
+    saved_config = os.path.join(run_dir, "config.json")
+    recover = os.path.exists(saved_config)
+    if recover:
+        # `--recover` refuses a config that differs from the run's own (e.g. after an edit of
+        # configs/pretrain/): an interrupted run always continues with the config it started with.
+        print(f"train: continuing the interrupted run {run_dir} with its own config.json")
+        config = saved_config
     os.makedirs(os.path.dirname(os.path.abspath(run_dir)), exist_ok=True)
     _run(train_command(config, run_dir, recover=recover), run_dir.rstrip("/") + ".log", cwd)
     return "trained"

@@ -49,6 +49,8 @@ def test_train_recovers_an_interrupted_run_and_skips_a_finished_one(tmp_path, mo
     (run_dir / "config.json").write_text("{}")
     pretrain.train("c.jsonnet", str(run_dir))
     assert "--recover" in commands[-1]
+    # An interrupted run continues with its own config, whatever the config file says now.
+    assert str(run_dir / "config.json") in commands[-1] and "c.jsonnet" not in commands[-1]
     with pytest.raises(pretrain.StageFailed, match="no best.th"):
         pretrain.train("c.jsonnet", str(run_dir), best_so_far=True)
     (run_dir / "model.tar.gz").write_bytes(b"")
