@@ -11,8 +11,9 @@
 #                 other directory is refused, never deleted. The model is trained in DEMO_OUT/model.
 #
 # Data and ELMo come from the SST_ELMO_* variables (README, "Running offline"). When they
-# are unset and ../shared is beside the project, its SST data and AllenNLP's tiny test biLM
-# are used so that the demo runs with no network.
+# are unset, the project's own shipped ELMo (models/elmo-imdb, SST_ELMO_ELMO=imdb) is used if
+# it is there, else AllenNLP's tiny test biLM from ../shared; with ../shared beside the
+# project, its SST data is read, so that the demo runs with no network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +39,10 @@ touch "$out/$marker"
 if [ -z "${SST_ELMO_DATA:-}" ] && [ -d "$shared/data/sst" ]; then
     export SST_ELMO_DATA="$shared/data"
 fi
-if [ -z "${SST_ELMO_OPTIONS:-}${SST_ELMO_ELMO:-}" ] && [ -f "$shared/elmo/fixture/options.json" ]; then
+if [ -z "${SST_ELMO_OPTIONS:-}${SST_ELMO_ELMO:-}" ] && [ -f "${SST_ELMO_MODELS:-models}/elmo-imdb/weights.hdf5" ]; then
+    echo "demo: using the project's own ELMo, models/elmo-imdb (pre-trained on IMDB reviews)"
+    export SST_ELMO_ELMO=imdb
+elif [ -z "${SST_ELMO_OPTIONS:-}${SST_ELMO_ELMO:-}" ] && [ -f "$shared/elmo/fixture/options.json" ]; then
     echo "demo: using AllenNLP's tiny test biLM from $shared/elmo/fixture (wiring only, not a" \
          "real ELMo; set SST_ELMO_ELMO or SST_ELMO_OPTIONS/SST_ELMO_WEIGHTS for one)"
     export SST_ELMO_OPTIONS="$shared/elmo/fixture/options.json"

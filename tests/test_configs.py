@@ -56,6 +56,11 @@ def test_elmo_by_name_and_by_local_files():
     local = evaluate("sst5_elmo.jsonnet", SST_ELMO_OPTIONS="/o.json", SST_ELMO_WEIGHTS="/w.hdf5")
     embedder = local["model"]["text_field_embedder"]["token_embedders"]["elmo"]
     assert (embedder["options_file"], embedder["weight_file"]) == ("/o.json", "/w.hdf5")
+    # A shipped ELMo by name: SST_ELMO_MODELS/elmo-NAME/ (the project's models/ by default).
+    shipped = evaluate("sst5_elmo.jsonnet", SST_ELMO_ELMO="imdb", SST_ELMO_MODELS="/m")
+    embedder = shipped["model"]["text_field_embedder"]["token_embedders"]["elmo"]
+    assert (embedder["options_file"], embedder["weight_file"]) == (
+        "/m/elmo-imdb/options.json", "/m/elmo-imdb/weights.hdf5")
     for env, message in [({"SST_ELMO_ELMO": "huge"}, "not one of"),
                          ({"SST_ELMO_OPTIONS": "/o.json"}, "set both")]:
         with pytest.raises(RuntimeError, match=message):
@@ -87,3 +92,20 @@ def test_the_top_layer_mix_needs_an_embedder_that_knows_the_depth():
     variables = {name: "" for name in CONFIG_VARIABLES}
     with pytest.raises(RuntimeError, match="mix='top' needs stateless_elmo or cached_elmo"):
         _jsonnet.evaluate_snippet("snippet", snippet, ext_vars=variables, jpathdir=[str(CONFIGS.parent)])
+
+
+def test_shipped_models_default_to_the_projects_models_directory():
+    import os
+
+    from sst_elmo.common.config_env import SHIPPED_MODELS, set_config_defaults
+
+    assert SHIPPED_MODELS == str(CONFIGS.parent / "models")
+    saved = os.environ.pop("SST_ELMO_MODELS", None)
+    try:
+        set_config_defaults()
+        assert os.environ["SST_ELMO_MODELS"] == SHIPPED_MODELS
+        os.environ["SST_ELMO_MODELS"] = "/elsewhere"
+        set_config_defaults()
+        assert os.environ["SST_ELMO_MODELS"] == "/elsewhere"
+    finally:
+        os.environ["SST_ELMO_MODELS"] = saved if saved is not None else SHIPPED_MODELS

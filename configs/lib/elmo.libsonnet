@@ -2,8 +2,11 @@
 // representation: AllenNLP's elmo_characters indexer + an ELMo token embedder.
 //
 // Choose a published ELMo with SST_ELMO_ELMO=small|medium|original|original-5.5B (default
-// small), or use local files (your own export, or a downloaded copy) with both
-// SST_ELMO_OPTIONS=/path/options.json and SST_ELMO_WEIGHTS=/path/weights.hdf5.
+// small), an ELMo shipped with the project with SST_ELMO_ELMO=NAME (the files of
+// SST_ELMO_MODELS/elmo-NAME/, by default the project's models/elmo-NAME/; e.g. imdb, the
+// project's own ELMo pre-trained on IMDB reviews: docs/own-elmo.md), or local files (your own
+// export, or a downloaded copy) with both SST_ELMO_OPTIONS=/path/options.json and
+// SST_ELMO_WEIGHTS=/path/weights.hdf5.
 local base = 'https://allennlp.s3.amazonaws.com/models/elmo/';
 local hosted(name) = {
   options_file: base + name + '/elmo_' + name + '_options.json',
@@ -21,6 +24,11 @@ local published = {
 local name = if std.extVar('SST_ELMO_ELMO') == '' then 'small' else std.extVar('SST_ELMO_ELMO');
 local local_options = std.extVar('SST_ELMO_OPTIONS');
 local local_weights = std.extVar('SST_ELMO_WEIGHTS');
+local models = std.extVar('SST_ELMO_MODELS');
+local shipped(name) = {
+  options_file: models + '/elmo-' + name + '/options.json',
+  weight_file: models + '/elmo-' + name + '/weights.hdf5',
+};
 
 // SST_ELMO_CACHE=1 (or true) turns on the activation cache (cached_elmo) for every frozen ELMo;
 // SST_ELMO_CACHE_DIR sets where it lives (default ~/.cache/sst_elmo/elmo).
@@ -34,11 +42,15 @@ local files =
     { options_file: local_options, weight_file: local_weights }
   else if std.objectHas(published, name) then
     published[name]
+  else if models != '' then
+    shipped(name)
   else
-    error 'SST_ELMO_ELMO=' + name + ' is not one of ' + std.join(', ', std.objectFields(published));
+    error 'SST_ELMO_ELMO=' + name + ' is not one of ' + std.join(', ', std.objectFields(published)) +
+          ', and SST_ELMO_MODELS (the shipped models) is not set';
 
 {
   published:: published,
+  shipped:: shipped,
   files:: files,
 
   // Token indexers and embedders for ELMo, to merge with other representations (`+`).

@@ -13,8 +13,9 @@ from typing import Dict
 CONFIG_VARIABLES: Dict[str, str] = {
     "SST_ELMO_DATA": "a directory laid out like ../shared/data (sst/, tweets/, imdb/); "
     "empty: SST from its public URL, tweets and IMDB from ./data",
-    "SST_ELMO_ELMO": "which published ELMo: small, medium, original or original-5.5B "
-    "(empty: small)",
+    "SST_ELMO_ELMO": "which ELMo: a published one (small, medium, original, original-5.5B) or "
+    "a shipped one, NAME for SST_ELMO_MODELS/elmo-NAME (e.g. imdb) (empty: small)",
+    "SST_ELMO_MODELS": "the directory of the shipped ELMo models (empty: the project's models/)",
     "SST_ELMO_OPTIONS": "local ELMo options.json; with SST_ELMO_WEIGHTS replaces the named ELMo",
     "SST_ELMO_WEIGHTS": "local ELMo weights .hdf5; with SST_ELMO_OPTIONS replaces the named ELMo",
     "SST_ELMO_GLOVE": "which GloVe: 6B.50d, 6B.100d, 6B.300d or 840B.300d "
@@ -26,7 +27,16 @@ CONFIG_VARIABLES: Dict[str, str] = {
 }
 
 
+# The shipped ELMo models: `models/` beside the package, in a source checkout.
+SHIPPED_MODELS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "models"))
+
+
 def set_config_defaults() -> None:
-    """Sets every unset config variable to "" so that `std.extVar` always finds it."""
+    """
+    Sets every unset config variable to "" so that `std.extVar` always finds it, except an
+    unset or empty `SST_ELMO_MODELS`, which names the project's `models/` directory.
+    """
     for name in CONFIG_VARIABLES:
         os.environ.setdefault(name, "")
+    if not os.environ["SST_ELMO_MODELS"]:
+        os.environ["SST_ELMO_MODELS"] = SHIPPED_MODELS
