@@ -41,11 +41,14 @@ local paths = import '../lib/paths.libsonnet';
   },
 
   experiment(
-    options,                    // ELMo options.json content: {char_cnn, lstm}; see options(...)
-    train_data_path,
+    options,                    // ELMo options.json content: {char_cnn, lstm}; see options(...);
+                                // null with options_file
+    train_data_path,            // a file, or a list of files read one after another
     validation_data_path=null,  // null: the same file, with a held-out split of its documents
     validation_fraction=0.01,   // share of documents held out when validation_data_path is null
     weight_file=null,           // a bilm-tf hdf5 to continue pre-training from
+    options_file=null,          // instead of options: its options.json (e.g. a shipped ELMo's)
+    reader={},                  // more text_corpus parameters (e.g. csv_column for CSV files)
     num_samples=null,           // sampled softmax with this many samples; null: full softmax
     dropout=0.1,
     min_count=3,                // lm_words vocabulary: minimum count and maximum size
@@ -74,6 +77,7 @@ local paths = import '../lib/paths.libsonnet';
       },
       max_sentence_length: max_sentence_length,
       [if held_out then 'split']: 'train',
+    } + reader + {
       [if held_out then 'validation_fraction']: validation_fraction,
     },
     validation_dataset_reader: self.dataset_reader + {
@@ -89,7 +93,8 @@ local paths = import '../lib/paths.libsonnet';
     },
     model: {
       type: 'elmo_bilm',
-      options: options,
+      [if options != null then 'options']: options,
+      [if options_file != null then 'options_file']: options_file,
       dropout: dropout,
       [if weight_file != null then 'weight_file']: weight_file,
       [if num_samples != null then 'num_samples']: num_samples,

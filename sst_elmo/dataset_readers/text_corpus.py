@@ -1,15 +1,16 @@
 import re
-from typing import Dict, Iterable, Iterator, List, Optional
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from allennlp.data import DatasetReader, Instance, Token, TokenIndexer, Tokenizer
 from allennlp.data.fields import TextField
 from allennlp.data.token_indexers import SingleIdTokenIndexer
 from overrides import overrides
 
-from sst_elmo.common.file_utils import numbered_lines
+from sst_elmo.common.file_utils import csv_with_header, numbered_lines
 from sst_elmo.data.tokenizers import TreebankTokenizer, split_sentences
 from sst_elmo.dataset_readers.hash_split import HashSplit
 from sst_elmo.dataset_readers.sharding import require_instances, shard_rows
+from sst_elmo.dataset_readers.tweets_csv import clean_tweet
 
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
@@ -49,8 +50,21 @@ class TextCorpusReader(DatasetReader):
         The share of documents that `split="validation"` reads.
     split_seed : `str`, optional (default = `"sst_elmo"`)
         Mixed into the hash; another seed gives another fixed split.
+    csv_column : `str`, optional
+        Read CSV files with a header instead, one document per record: the text of this
+        column (e.g. `"tweet"` for the tweets' `train.csv` and `unlabelled.csv`, to adapt an
+        ELMo to tweets). Other columns, labels included, are never read.
+    csv_id_column : `str`, optional
+        With `csv_column`: hash this column instead of the line number for `split`, so that
+        the split is the one a classification reader with the same `split_seed` and
+        `validation_fraction` makes (`tweets_csv` hashes its `id` column); pre-training on the
+        `"train"` part then never reads the text of the classifier's validation rows.
+    clean_tweets : `bool`, optional (default = `False`)
+        Clean each document as `tweets_csv` cleans a tweet before it is tokenized.
     **kwargs
         Passed to `DatasetReader` (e.g. `max_instances`).
+
+    The file path may also be a list of files, read one after another.
     """
 
     def __init__(
@@ -63,6 +77,9 @@ class TextCorpusReader(DatasetReader):
         split: Optional[str] = None,
         validation_fraction: float = 0.01,
         split_seed: str = "sst_elmo",
+        csv_column: Optional[str] = None,
+        csv_id_column: Optional[str] = None,
+        clean_tweets: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(
@@ -81,13 +98,30 @@ class TextCorpusReader(DatasetReader):
         self._max_sentence_length = max_sentence_length
         self._min_sentence_length = min_sentence_length
         self._split = HashSplit(split, validation_fraction, split_seed)
+        if csv_id_column is not None and csv_column is None:
+            raise ValueError("csv_id_column needs csv_column")
+        self._csv_column = csv_column
+        self._csv_id_column = csv_id_column
+        self._clean_tweets = clean_tweets
 
-    def in_split(self, line_number: int) -> bool:
-        """Whether the document on this line belongs to the configured split."""
-        return line_number in self._split
+    def in_split(self, key: Union[int, str]) -> bool:
+        """Whether the document with this key (line number, or CSV id) is in the configured split."""
+        return key in self._split
+
+    def documents(self, path: str) -> Iterator[Tuple[Union[int, str], str]]:
+        """`(split key, text)` of every document of one file."""
+        if self._csv_column is None:
+            yield from numbered_lines(path)
+            return
+        required = [self._csv_column] + ([self._csv_id_column] if self._csv_id_column else [])
+        _, records = csv_with_header(path, required_columns=required)
+        for line_number, row in records:
+            yield (row[self._csv_id_column] if self._csv_id_column else line_number), row[self._csv_column]
 
     def sentences(self, document: str) -> Iterator[List[str]]:
         """The token lists of one document: sentence split, tokenized, chunked, filtered."""
+        if self._clean_tweets:
+            document = clean_tweet(document)
         if self._strip_html_breaks:
             document = _HTML_BREAK.sub(" ", document)
         for sentence in split_sentences(document):
@@ -104,11 +138,13 @@ class TextCorpusReader(DatasetReader):
         return require_instances(super().read(file_path), file_path)
 
     @overrides
-    def _read(self, file_path: str) -> Iterable[Instance]:
-        for line_number, line in shard_rows(numbered_lines(file_path)):
-            if not self.in_split(line_number):
+    def _read(self, file_path: Union[str, Sequence[str]]) -> Iterable[Instance]:
+        paths = [file_path] if isinstance(file_path, str) else list(file_path)
+        documents = (document for path in paths for document in self.documents(path))
+        for key, text in shard_rows(documents):
+            if not self.in_split(key):
                 continue
-            for words in self.sentences(line):
+            for words in self.sentences(text):
                 yield self.text_to_instance(words)
 
     @overrides(check_signature=False)

@@ -118,8 +118,10 @@ def heldout(run_dir: str, texts: Dict[str, str], cwd: Optional[str] = None) -> D
         config = json.load(handle)
     # The validation reader without its held-out split and cap (a nested override replaces it whole).
     reader_config = config.get("validation_dataset_reader", config["dataset_reader"])
+    # The held-out texts are plain documents, one a line: no CSV or tweet-cleaning options either.
     held_out_reader = {key: value for key, value in reader_config.items()
-                       if key not in ("split", "validation_fraction", "max_instances")}
+                       if key not in ("split", "validation_fraction", "max_instances",
+                                      "csv_column", "csv_id_column", "clean_tweets")}
     overrides = json.dumps({"validation_dataset_reader": held_out_reader})
     # The same sentences as the evaluation reads, to count out-of-vocabulary words.
     reader = TextCorpusReader(max_sentence_length=held_out_reader.get("max_sentence_length"))

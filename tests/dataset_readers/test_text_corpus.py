@@ -79,3 +79,55 @@ class TestTextCorpusReader:
         assert tokens(next(read)) == ["Fine", "text", "."]  # long before the bad line
         with pytest.raises(InputError, match=r"bad\.txt:5001: not valid UTF-8"):
             list(read)
+
+
+def _tweets_csv(path, rows):
+    path.write_text("id,label,tweet\n" + "".join(f"{i},{i % 2},Tweet number {i} is GREAT http://x.co/{i}\n"
+                                                for i in range(rows)))
+    return path
+
+
+def _texts(instances):
+    return [" ".join(t.text for t in instance["tokens"].tokens) for instance in instances]
+
+
+def test_csv_column_reads_cleaned_tweets_and_never_the_labels(tmp_path):
+    from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
+
+    path = _tweets_csv(tmp_path / "t.csv", 3)
+    texts = _texts(TextCorpusReader(csv_column="tweet", clean_tweets=True).read(str(path)))
+    assert texts == ["tweet number is great"] * 3  # URLs, digits, case and labels gone
+
+
+def test_csv_split_by_id_is_the_classification_readers_split(tmp_path):
+    from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
+    from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader
+
+    path = tmp_path / "t.csv"
+    path.write_text("id,label,tweet\n" + "".join(f"{i},{i % 2},word{chr(97 + i % 26)} w{i}\n" for i in range(200)))
+    for split in ("train", "validation"):
+        corpus = TextCorpusReader(csv_column="tweet", csv_id_column="id", split=split, validation_fraction=0.1)
+        tweets = TweetsCsvReader(split=split, validation_fraction=0.1, strip_digits=False)
+        assert _texts(corpus.read(str(path))) == _texts(tweets.read(str(path)))
+    validation = TextCorpusReader(csv_column="tweet", csv_id_column="id", split="validation", validation_fraction=0.1)
+    assert 5 <= len(list(validation.read(str(path)))) <= 40
+
+
+def test_a_list_of_files_is_read_in_order(tmp_path):
+    from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
+
+    (tmp_path / "a.txt").write_text("First file .\n")
+    (tmp_path / "b.txt").write_text("Second file .\n")
+    texts = _texts(TextCorpusReader().read([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]))
+    assert texts == ["First file .", "Second file ."]
+
+
+def test_a_missing_csv_column_names_the_file_and_line(tmp_path):
+    from sst_elmo.common.errors import InputError
+    from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
+
+    path = _tweets_csv(tmp_path / "t.csv", 2)
+    with pytest.raises(InputError, match=r"t\.csv:1"):
+        list(TextCorpusReader(csv_column="text").read(str(path)))
+    with pytest.raises(ValueError, match="needs csv_column"):
+        TextCorpusReader(csv_id_column="id")

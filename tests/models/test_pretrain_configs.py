@@ -1,0 +1,40 @@
+"""The pre-training configs that start from a shipped ELMo build, read what they should and train."""
+import os
+
+import h5py
+import numpy
+import torch
+from allennlp.commands.train import TrainModel
+from allennlp.common import Params
+from allennlp.common.util import prepare_environment
+
+from sst_elmo.elmo.hdf5_layout import write_random_elmo
+from tests.conftest import CONFIGS, FIXTURES
+
+
+def test_tweets_adaptation_starts_from_the_shipped_elmo_and_never_reads_validation_rows(
+    monkeypatch, tmp_path
+):
+    options, weights = write_random_elmo(str(tmp_path / "models" / "elmo-imdb"), seed=3)
+    os.rename(weights, str(tmp_path / "models" / "elmo-imdb" / "weights.hdf5"))
+    monkeypatch.setenv("SST_ELMO_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("SST_ELMO_DATA", str(FIXTURES / "data"))
+    monkeypatch.setenv("SST_ELMO_ELMO", "")
+    params = Params.from_file(str(CONFIGS / "pretrain" / "tweets_adapt.jsonnet"))
+    reader = params["dataset_reader"]
+    assert reader["csv_column"] == "tweet" and reader["split"] == "train" and reader["clean_tweets"]
+    assert params["validation_dataset_reader"]["split"] == "validation"
+    assert [os.path.basename(p) for p in params["train_data_path"]] == ["train.csv", "unlabelled.csv"]
+    params["model"]["num_samples"] = 10  # the fixture tweets have a vocabulary of a few dozen words
+    prepare_environment(params)
+    train_loop = TrainModel.from_params(params=params, serialization_dir=str(tmp_path / "run"), local_rank=0)
+    model = train_loop.model
+    # The biLM holds the shipped weights (AllenNLP's loader adds the padding row 0).
+    with h5py.File(str(tmp_path / "models" / "elmo-imdb" / "weights.hdf5"), "r") as handle:
+        shipped = handle["char_embed"][...]
+    loaded = model.bilm._token_embedder._char_embedding_weights.detach().numpy()[1:]
+    assert numpy.allclose(loaded, shipped)
+    batch = next(iter(train_loop.trainer.data_loader))
+    loss = model(**batch)["loss"]
+    assert torch.isfinite(loss)
+    loss.backward()
