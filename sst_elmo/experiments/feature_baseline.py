@@ -1,7 +1,8 @@
 """
 The ELMo feature-extraction tutorial's baseline: one mean-pooled ELMo vector per tweet
 (`allennlp elmo-embed --output mean-pooled`, with the `tweets_csv` cleaning), then a
-scikit-learn logistic regression, scored on the same fixed validation split of `train.csv`
+scikit-learn logistic regression, beside a TF-IDF (word uni- and bigrams of the same cleaned
+text) + logistic regression baseline with no ELMo, scored on the same fixed validation split of `train.csv`
 that the `tweets_elmo` config validates on, by F1 of the positive label (the contest
 metric), precision, recall and accuracy.
 
@@ -21,7 +22,7 @@ from allennlp.common.params import Params
 from allennlp.data import DatasetReader
 
 from sst_elmo.common.file_utils import METRICS_NAME, csv_with_header, file_sha256, final_metrics
-from sst_elmo.dataset_readers.tweets_csv import CLEANING_STEPS, TweetsCsvReader
+from sst_elmo.dataset_readers.tweets_csv import CLEANING_STEPS, TweetsCsvReader, clean_tweet
 from sst_elmo.elmo.embedding_writer import embed_file
 from sst_elmo.experiments.grid import evaluate_config
 from sst_elmo.experiments.launch import run_logged, train_command
@@ -130,16 +131,12 @@ def scores(gold: List[str], predicted: List[str], positive_label: str) -> Dict[s
     }
 
 
-def fit_and_score(
-    rows: List[TweetRow], vectors_path: str, positive_label: str, c: float = 1.0,
-    class_weight: Optional[str] = None, seed: int = 0,
+def _fit_and_score(
+    features: Any, rows: List[TweetRow], positive_label: str, c: float, class_weight: Optional[str], seed: int
 ) -> Dict[str, Any]:
-    """Fits the logistic regression on the training rows' vectors and scores it on the validation rows."""
+    """A logistic regression fitted on the training rows' features, scored on the validation rows."""
     from sklearn.linear_model import LogisticRegression
 
-    with h5py.File(vectors_path, "r") as vectors:
-        # Shape: (num_rows, dim)
-        features = numpy.stack([vectors[str(row.index)][...] for row in rows])
     train = [i for i, row in enumerate(rows) if not row.validation]
     validation = [i for i, row in enumerate(rows) if row.validation]
     labels = [row.label for row in rows]
@@ -147,7 +144,6 @@ def fit_and_score(
     model.fit(features[train], [labels[i] for i in train])
     predicted = list(model.predict(features[validation]))
     return {
-        "model": "mean-pooled ELMo + logistic regression",
         "train_rows": len(train),
         "validation_rows": len(validation),
         "validation_positive_rows": sum(labels[i] == positive_label for i in validation),
@@ -156,6 +152,38 @@ def fit_and_score(
         "class_weight": class_weight,
         **scores([labels[i] for i in validation], predicted, positive_label),
     }
+
+
+def fit_and_score(
+    rows: List[TweetRow], vectors_path: str, positive_label: str, c: float = 1.0,
+    class_weight: Optional[str] = None, seed: int = 0,
+) -> Dict[str, Any]:
+    """Fits the logistic regression on the training rows' vectors and scores it on the validation rows."""
+    with h5py.File(vectors_path, "r") as vectors:
+        # Shape: (num_rows, dim)
+        features = numpy.stack([vectors[str(row.index)][...] for row in rows])
+    result = _fit_and_score(features, rows, positive_label, c, class_weight, seed)
+    return {"model": "mean-pooled ELMo + logistic regression", **result}
+
+
+def tfidf_fit_and_score(
+    setup: SplitSetup, rows: List[TweetRow], c: float = 1.0, class_weight: Optional[str] = None, seed: int = 0
+) -> Dict[str, Any]:
+    """
+    The no-ELMo baseline: TF-IDF of word uni- and bigrams of the cleaned tweets (the vocabulary
+    and document frequencies from the training rows only) + the same logistic regression.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    _, records = csv_with_header(setup.path, required_columns=[setup.text_column])
+    texts = [clean_tweet(row[setup.text_column]) for _, row in records]
+    if len(texts) != len(rows):
+        raise ConfigurationError(f"{setup.path}: {len(texts)} texts for {len(rows)} labelled rows")
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    vectorizer.fit([text for text, row in zip(texts, rows) if not row.validation])
+    features = vectorizer.transform(texts).tocsr()
+    result = _fit_and_score(features, rows, setup.positive_label, c, class_weight, seed)
+    return {"model": "TF-IDF (words, bigrams) + logistic regression", **result}
 
 
 def lstm_metrics(serialization_dir: str) -> Dict[str, Any]:
@@ -208,12 +236,13 @@ def run_feature_baseline(
     rows = labelled_rows(setup)
     vectors = embed(setup, options, weights, cache_dir, batch_size)
     baseline = fit_and_score(rows, vectors, setup.positive_label, c, class_weight, seed)
+    tfidf = tfidf_fit_and_score(setup, rows, c, class_weight, seed)
     result: Dict[str, Any] = {
         "config": config, "data": setup.path, "positive_label": setup.positive_label,
         "elmo_options": options, "elmo_weights": weights, "vectors": vectors,
         "validation_rows": baseline["validation_rows"],
         "validation_positive_rows": baseline["validation_positive_rows"],
-        "models": [baseline],
+        "models": [tfidf, baseline],
     }
     if lstm_dir:
         if train:

@@ -52,8 +52,11 @@ def test_feature_baseline_script_beside_an_lstm_run(tmp_path, fixture_env):
             "--lstm-dir", str(lstm_dir)]
     assert main(args) == 0
     result = json.loads((out / "feature_baseline.json").read_text())
-    baseline, lstm = result["models"]
+    tfidf, baseline, lstm = result["models"]
     assert baseline["train_rows"] + baseline["validation_rows"] == 27  # the fixture's train.csv
+    # The TF-IDF baseline is scored on exactly the same rows, without ELMo.
+    assert tfidf["model"].startswith("TF-IDF") and tfidf["validation_rows"] == baseline["validation_rows"]
+    assert tfidf["train_rows"] == baseline["train_rows"] and 0.0 <= tfidf["accuracy"] <= 1.0
     projection = json.loads(open(fixture_env["options"]).read())["lstm"]["projection_dim"]
     assert baseline["features_dim"] == 2 * projection  # the biLM's output: both directions
     assert all(0.0 <= baseline[key] <= 1.0 for key in ("positive_f1", "positive_precision", "accuracy"))
