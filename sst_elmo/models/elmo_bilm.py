@@ -16,6 +16,7 @@ from allennlp.modules.sampled_softmax_loss import SampledSoftmaxLoss
 from allennlp.nn.util import add_sentence_boundary_token_ids, dist_reduce_sum
 from overrides import overrides
 
+from sst_elmo.common.errors import InputError
 from sst_elmo.elmo.checks import check_options, check_weights
 from sst_elmo.elmo.fast_bilm import FastElmoBiLm
 from sst_elmo.elmo.hdf5_layout import random_weights, write_options, write_weights
@@ -373,13 +374,46 @@ def load_elmo_bilm(
     options_file: str,
     weight_file: str,
     vocab: Optional[Vocabulary] = None,
+    vocab_file: Optional[str] = None,
+    softmax_file: Optional[str] = None,
+    vocab_namespace: str = "lm_words",
     **kwargs: Union[int, float, str, bool, None],
 ) -> ElmoBiLm:
     """
     Imports a bilm-tf `options.json` + `weights.hdf5` pair (a published ELMo or an export)
-    into an `ElmoBiLm`, e.g. to continue pre-training it. The softmax, which bilm-tf weight
-    files do not hold, starts at random over `vocab` (empty by default).
+    into an `ElmoBiLm`, e.g. to continue pre-training it or to measure its perplexity.
+
+    With `vocab_file` (a bilm-tf `vocab.txt`: `<S>`, `</S>`, `<UNK>`, then the words) the
+    vocabulary is that file's, and with `softmax_file` (`elmo-export`'s `softmax.hdf5`) the
+    softmax is the exported one, so the model computes exactly the exported biLM's language
+    model. Without them the softmax starts at random over `vocab` (empty by default).
     """
-    return ElmoBiLm(
-        vocab or Vocabulary(), options_file=options_file, weight_file=weight_file, **kwargs
+    from sst_elmo.elmo.export import read_vocab, read_weights
+
+    if vocab_file is not None:
+        tokens = read_vocab(vocab_file)
+        if tuple(tokens[: len(BILM_TF_SPECIAL_TOKENS)]) != BILM_TF_SPECIAL_TOKENS:
+            raise InputError(f"a bilm-tf vocab.txt starts with {', '.join(BILM_TF_SPECIAL_TOKENS)}", vocab_file, 1)
+        vocab = Vocabulary()
+        vocab.add_tokens_to_namespace(tokens[len(BILM_TF_SPECIAL_TOKENS) :], vocab_namespace)
+    model = ElmoBiLm(
+        vocab or Vocabulary(),
+        options_file=options_file,
+        weight_file=weight_file,
+        vocab_namespace=vocab_namespace,
+        **kwargs,
     )
+    if softmax_file is not None:
+        arrays = read_weights(softmax_file)
+        parameters = model.softmax_parameters()
+        for key, name in (("softmax/W", "W"), ("softmax/b", "b")):
+            if key not in arrays or arrays[key].shape != tuple(parameters[name].shape):
+                shape = arrays[key].shape if key in arrays else "missing"
+                raise InputError(
+                    f"{key} is {shape}, the model's softmax {tuple(parameters[name].shape)} "
+                    "(is the vocab.txt the one exported with it?)",
+                    softmax_file,
+                )
+            with torch.no_grad():
+                parameters[name].copy_(torch.from_numpy(arrays[key].astype(numpy.float32)))
+    return model

@@ -174,3 +174,38 @@ def test_float16_export_is_half_the_size_and_loads_unchanged(tmp_path):
     assert_elmo_reproduces(model, str(tmp_path / "fp16"), tolerance=1e-2)
     elmo = Elmo(half["options.json"], half["weights.hdf5"], num_output_representations=1)
     assert {p.dtype for p in elmo.parameters()} == {torch.float32}
+
+
+def test_a_reloaded_export_has_the_trained_models_perplexity(tmp_path):
+    from sst_elmo.models.elmo_bilm import load_elmo_bilm
+    from tests.models.test_elmo_bilm import tensors
+
+    _, instances, vocab, model = tiny_setup(seed=8)
+    train_steps(model, instances, vocab)
+    paths = export_elmo(model, str(tmp_path / "elmo"))
+    reloaded = load_elmo_bilm(paths["options.json"], paths["weights.hdf5"], vocab_file=paths["vocab.txt"],
+                              softmax_file=paths["softmax.hdf5"]).eval()
+    assert reloaded.class_tokens() == model.class_tokens()
+    model.eval()
+    model.get_metrics(reset=True)  # forget the training batches
+    with torch.no_grad():
+        trained = model(**tensors(instances, vocab))
+        again = reloaded(**tensors(instances, reloaded.vocab))
+    assert abs(float(trained["loss"]) - float(again["loss"])) <= 1e-5
+    metrics = model.get_metrics(reset=True), reloaded.get_metrics(reset=True)
+    assert abs(metrics[0]["perplexity"] - metrics[1]["perplexity"]) <= 1e-3 * metrics[0]["perplexity"]
+
+
+def test_a_softmax_of_another_vocabulary_is_refused(tmp_path):
+    from sst_elmo.models.elmo_bilm import load_elmo_bilm
+
+    _, _, _, model = tiny_setup(seed=8)
+    paths = export_elmo(model, str(tmp_path / "elmo"))
+    short = tmp_path / "vocab.txt"
+    short.write_text("".join(line + "\n" for line in open(paths["vocab.txt"]).read().splitlines()[:-2]))
+    with pytest.raises(InputError, match="softmax/W"):
+        load_elmo_bilm(paths["options.json"], paths["weights.hdf5"], vocab_file=str(short),
+                       softmax_file=paths["softmax.hdf5"])
+    (tmp_path / "bad.txt").write_text("the\n")
+    with pytest.raises(InputError, match="starts with"):
+        load_elmo_bilm(paths["options.json"], paths["weights.hdf5"], vocab_file=str(tmp_path / "bad.txt"))
