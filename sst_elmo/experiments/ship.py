@@ -75,7 +75,8 @@ def model_card(
         lines.append(f"{file_sha256(path)}  {file_name}")
     lines += ["```", ""]
     lines += [f"- `{file_name}`: {os.path.getsize(path):,} bytes" for file_name, path in sorted(files.items())]
-    lines += ["", "## How it was made", "", f"Machine: {machine}. Date: {time.strftime('%Y-%m-%d')}.", "", "```bash"]
+    lines += ["", "## How it was made", "", f"Machine: {machine}. Date: {time.strftime('%Y-%m-%d')}.", ""]
+    lines += ["```bash"]
     lines += commands + ["```", ""]
     if replaced:
         lines += [f"It replaces an earlier `{name}` whose weights had sha256 `{replaced}`.", ""]

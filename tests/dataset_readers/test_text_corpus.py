@@ -109,7 +109,8 @@ def test_csv_split_by_id_is_the_classification_readers_split(tmp_path):
         corpus = TextCorpusReader(csv_column="tweet", csv_id_column="id", split=split, validation_fraction=0.1)
         tweets = TweetsCsvReader(split=split, validation_fraction=0.1, strip_digits=False)
         assert _texts(corpus.read(str(path))) == _texts(tweets.read(str(path)))
-    validation = TextCorpusReader(csv_column="tweet", csv_id_column="id", split="validation", validation_fraction=0.1)
+    validation = TextCorpusReader(csv_column="tweet", csv_id_column="id", split="validation",
+                                  validation_fraction=0.1)
     assert 5 <= len(list(validation.read(str(path)))) <= 40
 
 
