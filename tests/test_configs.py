@@ -81,10 +81,12 @@ def test_switches():
     assert (tokens["embedding_dim"], tokens["pretrained_file"]) == (50, "/g.txt")
 
 
-def test_every_training_config_writes_tensorboard_logs():
+def test_every_training_config_writes_tensorboard_logs_and_complete_metrics():
     for config in sorted(CONFIGS.glob("*.jsonnet")) + sorted((CONFIGS / "pretrain").glob("*.jsonnet")):
         evaluated = evaluate(str(config.relative_to(CONFIGS)), SST_ELMO_OPTIONS="/o", SST_ELMO_WEIGHTS="/w")
         assert {"type": "tensorboard"} in evaluated["trainer"]["callbacks"], config
+        # A recovered run's metrics.json holds everything a clean run's does.
+        assert {"type": "complete_metrics"} in evaluated["trainer"]["callbacks"], config
 
 
 def test_the_top_layer_mix_needs_an_embedder_that_knows_the_depth():

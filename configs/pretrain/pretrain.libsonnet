@@ -119,8 +119,9 @@ local paths = import '../lib/paths.libsonnet';
         keep_most_recent_by_count: 2,
         [if save_every_num_seconds != null then 'save_every_num_seconds']: save_every_num_seconds,
       },
-      // TensorBoard event files in SERIALIZATION_DIR/log/ (open with `tensorboard --logdir`).
-      callbacks: [{ type: 'tensorboard' }],
+      // complete_metrics: a recovered run's metrics.json is complete too; tensorboard: event
+      // files in SERIALIZATION_DIR/log/ (open with `tensorboard --logdir`).
+      callbacks: [{ type: 'complete_metrics' }, { type: 'tensorboard' }],
     },
   },
 }
