@@ -104,3 +104,16 @@ def test_the_checks_find_what_they_look_for(tmp_path):
     graph = {"sst_elmo.common.a": {"sst_elmo.models.b"}, "sst_elmo.models.b": {"sst_elmo.common.a"}}
     assert upward_imports(graph) == ["sst_elmo.common.a -> sst_elmo.models.b"]
     assert circles(graph) == [["sst_elmo.common.a", "sst_elmo.models.b", "sst_elmo.common.a"]]
+
+
+def test_importing_every_module_leaves_out_plotting():
+    """`--include-package sst_elmo` imports every module; matplotlib waits for the first plot."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from allennlp.common.util import import_module_and_submodules as f; "
+        "f('sst_elmo'); print('matplotlib' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr[-2000:]

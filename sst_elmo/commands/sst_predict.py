@@ -8,7 +8,7 @@ import argparse
 import gzip
 import json
 import sys
-from typing import Iterator, Tuple
+from typing import Iterable, Iterator, Tuple
 
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
@@ -16,6 +16,12 @@ from overrides import overrides
 from sst_elmo.commands.cli import add_debug_flag
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import atomic_file, local_input, remove_partials
+
+
+# Sentences per batch by default (AllenNLP's `predict` runs one at a time unless told).
+DEFAULT_BATCH_SIZE = 64
+# Input lines held in memory between checking and predicting; beyond this they are read again.
+KEEP_CHECKED_ROWS = 200_000
 
 
 @Subcommand.register("sst-predict")
@@ -27,7 +33,8 @@ class SstPredict(Subcommand):
     writes predictions as it goes: every error names the exact `file:line`; without
     `--skip-bad-lines` the whole input is checked first, so a bad line stops the command
     before any output exists; with it, each bad line is reported to stderr and the good
-    lines are predicted. The output is written to a temporary file and renamed when done.
+    lines are predicted. Lines are predicted in batches of similar length (windows of 64
+    batches sorted by length) and written in input order. The output is written to a temporary file and renamed when done.
     The archive's member paths are checked before it is extracted.
 
     Registered as a `Subcommand` with name "sst-predict".
@@ -44,7 +51,11 @@ class SstPredict(Subcommand):
         subparser.add_argument("input_file", type=str, help="JSONL input (.gz too)")
         subparser.add_argument("--output-file", type=str, required=True, help="where to write the predictions")
         subparser.add_argument("--skip-bad-lines", action="store_true", help="report bad lines and go on")
-        subparser.add_argument("--batch-size", type=int, default=32)
+        subparser.add_argument(
+            "--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+            help=f"sentences per batch (default {DEFAULT_BATCH_SIZE}); batches are made of sentences of "
+            "similar length, and the output keeps the input order",
+        )
         subparser.add_argument("--cuda-device", type=int, default=-1)
         subparser.add_argument("--predictor", type=str, default=None, help="default: the archive's predictor")
         subparser.add_argument("--predictor-args", type=str, default="", help="JSON constructor arguments")
@@ -74,7 +85,6 @@ def input_lines(path: str) -> Iterator[Tuple[int, str]]:
 
 
 def _predict_from_args(args: argparse.Namespace) -> None:
-    from allennlp.common.util import lazy_groups_of
     from allennlp.predictors import Predictor
 
     from sst_elmo.common.archive_safety import safe_load_archive
@@ -89,8 +99,10 @@ def _predict_from_args(args: argparse.Namespace) -> None:
             f"not valid JSON ({error.msg})", "--predictor-args", content=args.predictor_args
         ) from None
     predictor = Predictor.from_archive(archive, args.predictor, extra_args=extra_args)
-    if not hasattr(predictor, "load_numbered_line"):
-        raise InputError(f"the predictor {type(predictor).__name__} has no load_numbered_line", args.archive_file)
+    if not hasattr(predictor, "load_numbered_line") or not hasattr(predictor, "predict_rows"):
+        raise InputError(
+            f"the predictor {type(predictor).__name__} has no load_numbered_line/predict_rows", args.archive_file
+        )
     predictor.skip_bad_lines = args.skip_bad_lines
 
     def rows() -> Iterator[dict]:
@@ -103,17 +115,22 @@ def _predict_from_args(args: argparse.Namespace) -> None:
                 continue
             yield predictor.load_numbered_line(line, args.input_file, line_number)
 
+    source: Iterable[dict] = rows()
     if not args.skip_bad_lines:
-        for _ in rows():  # check everything before any output exists
-            pass
+        checked = []  # the checked rows (tokenized) are kept for prediction, up to a limit
+        for row in rows():  # check everything before any output exists
+            if checked is not None:
+                checked.append(row)
+                if len(checked) > KEEP_CHECKED_ROWS:
+                    checked = None  # a very large input is read and tokenized a second time
+        source = rows() if checked is None else checked
     for leftover in remove_partials(args.output_file):
         print(f"removed {leftover}, left by a killed run", file=sys.stderr)
     written = 0
     with atomic_file(args.output_file, "w") as out:
-        for batch in lazy_groups_of(rows(), args.batch_size):
-            for output in predictor.predict_batch_json(batch):
-                text = predictor.dump_line(output)
-                written += bool(text)
-                out.write(text)
+        for output in predictor.predict_rows(source, args.batch_size):
+            text = predictor.dump_line(output)
+            written += bool(text)
+            out.write(text)
     skipped = f" ({len(predictor.bad_lines)} bad lines skipped)" if predictor.bad_lines else ""
     print(f"Wrote {written} predictions to {args.output_file}{skipped}.", file=sys.stderr)

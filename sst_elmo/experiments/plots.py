@@ -1,21 +1,30 @@
 """
 PNG plots of a grid's results (matplotlib, Agg backend): the paired per-seed comparison of
 two configs, a metric against training-set size, and per-epoch training curves.
+
+matplotlib is imported on the first plot, not with the package: `--include-package sst_elmo`
+imports every module of the package, and matplotlib would add about half a second to the
+start-up of every command.
 """
 from typing import Any, Dict, List, Optional
 
-import matplotlib
+from sst_elmo.common.file_utils import atomic_file, epoch_metrics
+from sst_elmo.experiments.statistics import groups, mean_sd, paired_differences
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from sst_elmo.common.file_utils import atomic_file, epoch_metrics  # noqa: E402
-from sst_elmo.experiments.statistics import groups, mean_sd, paired_differences  # noqa: E402
+def _pyplot():
+    """`matplotlib.pyplot` with the Agg backend (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _save(figure, path: str) -> str:
     """Saves the figure as PNG through `atomic_file` and closes it."""
+    plt = _pyplot()
     try:
         with atomic_file(path) as out:
             figure.savefig(out, format="png", dpi=120, bbox_inches="tight")
@@ -29,6 +38,7 @@ def paired_plot(rows: List[Dict[str, Any]], baseline: str, other: str, metric: s
     Each seed's `metric` for two configs at one size, a line joining the pair (as in the
     ELMo tutorial's baseline-vs-ELMo plot). Raises `ValueError` when no seed has both.
     """
+    plt = _pyplot()
     pairs = paired_differences(rows, baseline, other, metric, size)
     if not pairs:
         raise ValueError(f"no seed has finished runs of both {baseline!r} and {other!r} at size {size!r}")
@@ -53,6 +63,7 @@ def size_plot(rows: List[Dict[str, Any]], metric: str, path: str) -> str:
     `metric` (mean ± sd over seeds) against the training-set size in instances, one line per
     config. Raises `ValueError` when no finished run has the metric and a known size.
     """
+    plt = _pyplot()
     figure, axes = plt.subplots(figsize=(6, 4))
     plotted = 0
     by_config: Dict[str, List[tuple]] = {}
@@ -88,6 +99,7 @@ def curves_plot(runs: Dict[str, str], path: str, metric: str = "accuracy", title
     Per-epoch training (solid) and validation (dashed) loss and `metric` of several runs
     (`{label: serialization_dir}`). Raises `ValueError` when no run has epoch metrics.
     """
+    plt = _pyplot()
     figure, (loss_axes, metric_axes) = plt.subplots(1, 2, figsize=(10, 4))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     plotted = 0
@@ -107,7 +119,7 @@ def curves_plot(runs: Dict[str, str], path: str, metric: str = "accuracy", title
         plt.close(figure)
         raise ValueError(f"no metrics_epoch_*.json in {sorted(runs.values())}")
     for axes, name in ((loss_axes, "loss"), (metric_axes, metric)):
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         axes.set_xlabel("epoch")
         axes.set_ylabel(name)
         axes.grid(alpha=0.3)

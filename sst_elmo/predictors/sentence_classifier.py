@@ -1,8 +1,8 @@
 import logging
 import sys
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Union
 
-from allennlp.common.util import JsonDict
+from allennlp.common.util import JsonDict, lazy_groups_of
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.fields import MetadataField
 from allennlp.models import Model
@@ -22,6 +22,16 @@ TRUNCATED = "_sst_elmo_truncated"
 BAD_LINE = "_sst_elmo_bad_line"
 
 
+class CheckedRow(dict):
+    """
+    An input row as `load_numbered_line` returns it: the same JSON object (equal to it,
+    serialisable as it), carrying the tokens it was checked with, so each line is tokenized
+    once. No JSON input can set `checked_tokens`.
+    """
+
+    checked_tokens: Optional[List[str]] = None
+
+
 @Predictor.register("sentence_classifier_predictor")
 class SentenceClassifierPredictor(Predictor):
     """
@@ -39,6 +49,11 @@ class SentenceClassifierPredictor(Predictor):
     `InputError` naming the line number and content. Under `allennlp predict` line numbers
     count the non-blank lines (AllenNLP drops blank lines before the predictor sees them);
     `allennlp sst-predict` gives the exact `file:line`.
+
+    Speed: a line read with `load_line` (as `allennlp predict` and `sst-predict` do) is
+    tokenized once, and `predict_batch_json` runs its batch sorted by length (outputs in input
+    order). `allennlp predict` runs one sentence at a time unless given `--batch-size`;
+    `allennlp sst-predict` batches and sorts by default (see docs/speed.md).
 
     Registered as a `Predictor` with name "sentence_classifier_predictor".
 
@@ -82,13 +97,16 @@ class SentenceClassifierPredictor(Predictor):
         try:
             row = parse_json_line(line, path, line_number)
             row_text(row, path, line_number, line)
-            self._instance_at(row, path, line_number, line)
+            instance = self._instance_at(row, path, line_number, line)
         except InputError as error:
             if not self.skip_bad_lines:
                 raise
             self.bad_lines.append(str(error))
             print(f"skipped {error}", file=sys.stderr)
             return {BAD_LINE: str(error)}
+        row = CheckedRow(row)
+        if TRUNCATED not in instance.fields:  # a truncated row is tokenized again, to mark it
+            row.checked_tokens = [token.text for token in instance["tokens"]]  # type: ignore[attr-defined]
         return row
 
     def predict(self, sentence: str) -> JsonDict:
@@ -111,7 +129,7 @@ class SentenceClassifierPredictor(Predictor):
     def _instance_at(
         self, json_dict: JsonDict, path: str, line_number: Optional[int] = None, content: Optional[str] = None
     ) -> Instance:
-        text = row_text(json_dict, path, line_number, content or "")
+        text = getattr(json_dict, "checked_tokens", None) or row_text(json_dict, path, line_number, content or "")
         if isinstance(text, list):
             text = text[: self.max_tokens + 1]  # one more than kept, to mark the output truncated
         try:
@@ -136,15 +154,43 @@ class SentenceClassifierPredictor(Predictor):
 
     @overrides
     def predict_json(self, inputs: JsonDict) -> JsonDict:
-        if BAD_LINE in inputs:
-            return dict(inputs)
-        return super().predict_json(inputs)
+        return self.predict_batch_json([inputs])[0]
 
     @overrides
     def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
+        """
+        The predictions of `inputs`, in their order; the model runs them sorted by length
+        (fewer padded positions when batches are large).
+        """
         good = [row for row in inputs if BAD_LINE not in row]
-        outputs = iter(super().predict_batch_json(good) if good else [])
+        instances = self._batch_json_to_instances(good)
+        order = sorted(range(len(instances)), key=lambda i: len(instances[i]["tokens"]))  # type: ignore[arg-type]
+        by_position: List[JsonDict] = [{}] * len(instances)
+        if instances:
+            for i, output in zip(order, self.predict_batch_instance([instances[i] for i in order])):
+                by_position[i] = output
+        outputs = iter(by_position)
         return [dict(row) if BAD_LINE in row else next(outputs) for row in inputs]
+
+    def predict_rows(self, rows: Iterable[JsonDict], batch_size: int, window_batches: int = 64) -> Iterator[JsonDict]:
+        """
+        The predictions of `rows` (from `load_numbered_line`), in their order, computed in
+        batches of `batch_size` rows of similar length: each window of `window_batches`
+        batches is sorted by length first, so a batch pads little. Memory holds one window.
+        """
+        for window in lazy_groups_of(iter(rows), batch_size * window_batches):
+            order = sorted(range(len(window)), key=lambda i: self._length(window[i]))
+            outputs: List[JsonDict] = [{}] * len(window)
+            for begin in range(0, len(order), batch_size):
+                batch = order[begin : begin + batch_size]
+                for i, output in zip(batch, self.predict_batch_json([window[i] for i in batch])):
+                    outputs[i] = output
+            yield from outputs
+
+    def _length(self, row: JsonDict) -> int:
+        """A row's number of tokens where known (bad and truncated rows: the most)."""
+        tokens = getattr(row, "checked_tokens", None)
+        return len(tokens) if tokens is not None else self.max_tokens
 
     @overrides
     def dump_line(self, outputs: JsonDict) -> str:

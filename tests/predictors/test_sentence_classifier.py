@@ -210,3 +210,52 @@ def test_outputs_name_the_label_of_each_number(predictor):
     assert len(output["probs"]) == len(output["logits"]) == len(output["labels"])
     by_label = dict(zip(output["labels"], output["probs"]))
     assert by_label == pytest.approx(output["label_probs"])
+
+
+MIXED_LENGTHS = [
+    {"sentence": "A long , slow and rather dull film that never finds its feet at all ."},
+    {"tokens": ["Fine", "."]},
+    {"sentence": "Good."},
+    {"sentence": "The cast is fine , the script is not ."},
+]
+
+
+def test_a_read_line_is_tokenized_once_and_left_json(predictor, monkeypatch):
+    lines = [json.dumps(row) for row in MIXED_LENGTHS]
+    calls = []
+    tokenize = predictor._dataset_reader.tokenize
+    monkeypatch.setattr(predictor._dataset_reader, "tokenize", lambda text: calls.append(text) or tokenize(text))
+    rows = [predictor.load_line(line) for line in lines]
+    outputs = predictor.predict_batch_json(rows)
+    assert len(calls) == 3  # the three "sentence" rows, each once
+    assert rows == MIXED_LENGTHS and [json.loads(json.dumps(row)) for row in rows] == MIXED_LENGTHS
+    fresh = predictor.predict_batch_json([dict(row) for row in MIXED_LENGTHS])
+    assert [o["tokens"] for o in outputs] == [o["tokens"] for o in fresh]
+    for output, expected in zip(outputs, fresh):
+        assert output["probs"] == pytest.approx(expected["probs"], abs=1e-6)
+
+
+def test_batches_run_sorted_by_length_and_keep_the_input_order(predictor, monkeypatch):
+    seen = []
+    run = predictor.predict_batch_instance
+    monkeypatch.setattr(predictor, "predict_batch_instance",
+                        lambda instances: seen.append([len(i["tokens"]) for i in instances]) or run(instances))
+    outputs = predictor.predict_batch_json([dict(row) for row in MIXED_LENGTHS])
+    assert seen == [sorted(seen[0])]
+    assert [len(o["tokens"]) for o in outputs] == [16, 2, 2, 10]
+    for row, output in zip(MIXED_LENGTHS, outputs):
+        assert predictor.predict_json(dict(row))["probs"] == pytest.approx(output["probs"], abs=1e-5)
+
+
+def test_predict_rows_batches_similar_lengths_in_input_order(predictor, monkeypatch):
+    rows = [predictor.load_numbered_line(json.dumps(row), "in.jsonl", n) for n, row in enumerate(MIXED_LENGTHS * 3)]
+    rows.insert(5, {BAD_LINE: "in.jsonl:6: bad"})
+    batches = []
+    run = predictor.predict_batch_json
+    monkeypatch.setattr(predictor, "predict_batch_json", lambda batch: batches.append(batch) or run(batch))
+    outputs = list(predictor.predict_rows(rows, batch_size=4))
+    lengths = [[len(o["tokens"]) for o in run(batch) if BAD_LINE not in o] for batch in batches]
+    assert lengths[:3] == [[2, 2, 2, 2], [2, 2, 10, 10], [10, 16, 16, 16]]  # one window, sorted
+    assert [BAD_LINE in o for o in outputs] == [i == 5 for i in range(13)]
+    expected = [len(o["tokens"]) for o in run([dict(row) for row in MIXED_LENGTHS * 3])]
+    assert [len(o["tokens"]) for o in outputs if BAD_LINE not in o] == expected
