@@ -6,6 +6,7 @@ AllenNLP's `from_params` resolves a `type` that is not a registered name but a d
 runs code as soon as it is built. `check_config_types` walks the whole config first and
 accepts only registered names.
 """
+import sys
 from typing import Any, Iterator, Set, Tuple
 
 from sst_elmo.common.errors import InputError
@@ -33,8 +34,31 @@ def registered_names() -> Set[str]:
     from allennlp.common.plugins import import_plugins
     from allennlp.common.registrable import Registrable
 
-    import_plugins()
+    if not _plugins_imported():
+        import_plugins()
     return {name for names in Registrable._registry.values() for name in names}
+
+
+def _plugins_imported() -> bool:
+    """
+    Whether AllenNLP's `import_plugins` has visibly run in this process already (the
+    `allennlp` CLI runs it before any command): every subpackage of `allennlp` and of
+    `allennlp_models` is imported. Running it again costs about a second of walking the
+    packages' files. Where unsure it says `False`, which only costs that second.
+    """
+    import importlib.util
+    import pkgutil
+
+    for package, exclude in (("allennlp", {"sanity_checks", "tools"}), ("allennlp_models", set())):
+        module = sys.modules.get(package)
+        if module is None:
+            if importlib.util.find_spec(package) is None:
+                continue  # not installed: nothing to import
+            return False
+        for info in pkgutil.iter_modules(module.__path__):
+            if info.ispkg and info.name not in exclude and f"{package}.{info.name}" not in sys.modules:
+                return False
+    return True
 
 
 def check_config_types(config: Any, name: str) -> None:

@@ -99,10 +99,12 @@ def write_options(options: dict, path: str) -> None:
     atomic_write(path, json.dumps(options, indent=2))
 
 
-def write_random_elmo(directory: str, options: dict = TINY_OPTIONS, seed: int = 0) -> Tuple[str, str]:
-    """Writes `options.json` and a random `weights.hdf5` to `directory`; returns their paths."""
+def write_random_elmo(
+    directory: str, options: dict = TINY_OPTIONS, seed: int = 0, scale: float = 0.3
+) -> Tuple[str, str]:
+    """Writes `options.json` and a random `weights.hdf5` (`random_weights`) to `directory`; returns their paths."""
     options_path = os.path.join(directory, "options.json")
     weights_path = os.path.join(directory, "weights.hdf5")
     write_options(options, options_path)
-    write_weights(random_weights(options, seed), weights_path)
+    write_weights(random_weights(options, seed, scale), weights_path)
     return options_path, weights_path

@@ -152,3 +152,19 @@ def test_not_an_archive(tmp_path, content):
 def test_missing_archive(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         safe_load_archive(str(tmp_path / "nope.tar.gz"))
+
+
+def test_registered_names_walks_the_plugins_once(monkeypatch):
+    from allennlp.common import plugins
+
+    from sst_elmo.common import config_check
+
+    first = config_check.registered_names()
+    assert "lstm_classifier" in first and "basic_classifier" in first  # sst_elmo and allennlp-models
+    assert config_check._plugins_imported()
+
+    def walk_again():
+        raise AssertionError("import_plugins ran again")
+
+    monkeypatch.setattr(plugins, "import_plugins", walk_again)
+    assert config_check.registered_names() == first
