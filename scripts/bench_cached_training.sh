@@ -14,6 +14,9 @@
 # OUT/*/metrics.json. A benchmark, not a test: it asserts nothing.
 # BENCH_MAX_TRAIN=N trains both runs on the first N training sentences only (validation stays
 # whole), to measure the same ratio at a fraction of the time.
+# BENCH_RANDOM_ELMO=path/options.json uses random weights of that shape instead of
+# SST_ELMO_OPTIONS/SST_ELMO_WEIGHTS (e.g. ../shared/elmo/small/options.json, the published small
+# ELMo's shape), written to OUT/elmo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,15 +24,21 @@ epochs="${1:-10}"
 out="${2:-runs/bench_cached_training}"
 config="${BENCH_CONFIG:-configs/sst5_elmo.jsonnet}"
 allennlp="${ALLENNLP:-.venv/bin/allennlp}"
-if [ -z "${SST_ELMO_OPTIONS:-}" ] || [ -z "${SST_ELMO_WEIGHTS:-}" ]; then
-    echo "set SST_ELMO_OPTIONS and SST_ELMO_WEIGHTS to the ELMo files to use" >&2
-    exit 2
-fi
 if [ -e "$out" ]; then
     echo "$out exists; remove it or name another output directory" >&2
     exit 2
 fi
+if [ -n "${BENCH_RANDOM_ELMO:-}" ]; then
+    mkdir -p "$out"
+    # Random weights in the shape of that options.json (speed only; the accuracies mean nothing).
+    .venv/bin/python -m sst_elmo.experiments.benchmarks random-elmo "$BENCH_RANDOM_ELMO" "$out/elmo"
+    export SST_ELMO_OPTIONS="$out/elmo/options.json" SST_ELMO_WEIGHTS="$out/elmo/weights.hdf5"
+elif [ -z "${SST_ELMO_OPTIONS:-}" ] || [ -z "${SST_ELMO_WEIGHTS:-}" ]; then
+    echo "set SST_ELMO_OPTIONS and SST_ELMO_WEIGHTS to the ELMo files to use, or BENCH_RANDOM_ELMO" >&2
+    exit 2
+fi
 mkdir -p "$out"
+.venv/bin/python -c "from sst_elmo.common.cpu import matmul_gflops; print(f'fp32 matmul: {matmul_gflops():.0f} GFLOP/s')"
 overrides="{\"trainer.num_epochs\": $epochs, \"trainer.patience\": $((epochs + 1)), \"evaluate_on_test\": false"
 if [ -n "${BENCH_MAX_TRAIN:-}" ]; then
     overrides="$overrides, \"dataset_reader.max_instances\": $BENCH_MAX_TRAIN"

@@ -25,6 +25,7 @@ from allennlp.modules.elmo import Elmo, batch_to_ids
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from sst_elmo.common.cpu import matmul_gflops  # noqa: E402
 from sst_elmo.elmo.fast_bilm import FastElmoBiLm  # noqa: E402
 from sst_elmo.elmo.hdf5_layout import random_weights, write_options, write_weights  # noqa: E402
 
@@ -96,8 +97,9 @@ def main() -> None:
 
     sentences = read_sentences(args.sentences, args.max_sentences or -1)
     tokens = sum(len(s) for s in sentences)
+    peak = matmul_gflops(size=2048, repeats=10, threads=args.threads)
     print(f"{len(sentences)} sentences, {tokens} tokens, batch size {args.batch_size}, "
-          f"{args.threads} threads, torch {torch.__version__}")
+          f"{args.threads} threads, torch {torch.__version__}; fp32 peak (2048x2048 products): {peak:.0f} GFLOP/s")
 
     reference = Elmo(args.elmo_options, weights, 1, dropout=0.0).eval()
 
@@ -109,7 +111,7 @@ def main() -> None:
 
     run(reference, sentences[: args.batch_size], args.batch_size, True)  # warm-up
     run(fast(), sentences[: args.batch_size], args.batch_size, True)
-    results = {}
+    results, flops = {}, {}
     for name, elmo, sort in [
         ("AllenNLP Elmo, batches in file order", reference, False),
         ("AllenNLP Elmo, length-sorted batches", reference, True),
@@ -118,6 +120,7 @@ def main() -> None:
     ] + ([] if args.no_bf16 else [("FastElmoBiLm bf16, length-sorted batches", fast(True), True)]):
         seconds, outputs = run(elmo, sentences, args.batch_size, sort)
         results[name] = (seconds, outputs)
+        flops[name] = getattr(elmo._elmo_lstm, "matrix_flops", None)
         print(f"{name:42s} {seconds:8.2f} s {tokens / seconds:9.0f} tokens/s")
 
     base_s, base = results["AllenNLP Elmo, batches in file order"]
@@ -128,6 +131,9 @@ def main() -> None:
     print(f"speed-up, same file-order batches on both sides:        "
           f"{base_s / results['FastElmoBiLm, batches in file order'][0]:.2f}x")
     print(f"max abs difference FastElmoBiLm vs AllenNLP (fp32): {max_difference(fast_out, sorted_ref):.2e}")
+    executed = flops["FastElmoBiLm, length-sorted batches"]
+    print(f"FastElmoBiLm, length-sorted: {executed / 1e9:.1f} GFLOP of matrix products and convolutions executed, "
+          f"{executed / fast_s / 1e9:.1f} GFLOP/s = {executed / fast_s / 1e9 / peak:.0%} of the fp32 peak")
     print(f"  (AllenNLP vs itself, file order vs sorted batches: {max_difference(base, sorted_ref):.2e})")
     if not args.no_bf16:
         bf16_s, bf16_out = results["FastElmoBiLm bf16, length-sorted batches"]

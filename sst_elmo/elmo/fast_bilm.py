@@ -152,6 +152,9 @@ class FastElmoBiLm(torch.nn.Module):
         # Character-CNN output of words seen before, by their character ids (frozen weights).
         self._memo: Dict[bool, Dict[bytes, torch.Tensor]] = {}
         self.num_layers = bilm.num_layers
+        # Floating-point operations of the matrix products and convolutions run so far (a
+        # multiply-add counts 2), for benchmarks: the work actually executed, padding included.
+        self.matrix_flops = 0
 
     def get_output_dim(self) -> int:
         return self.bilm.get_output_dim()
@@ -230,6 +233,11 @@ class FastElmoBiLm(torch.nn.Module):
         for i in range(len(widths)):
             conv = getattr(encoder, f"char_conv_{i}")
             convolved.append(activation(conv(embedded).max(dim=-1)[0]))
+            self.matrix_flops += 2 * words.size(0) * conv.weight.numel() * (cut - widths[i] + 1)
+        filters = sum(count for _, count in options["filters"])
+        self.matrix_flops += 2 * words.size(0) * filters * (
+            2 * filters * options["n_highway"] + encoder._projection.out_features
+        )
         # Shape: (num_words, projection_dim)
         return encoder._projection(encoder._highways(torch.cat(convolved, dim=-1)))
 
@@ -292,6 +300,11 @@ class FastElmoBiLm(torch.nn.Module):
                         projected[direction][valid] = rows[valid].to(dtype) @ weights[direction]
                 scanned = _bidirectional_lstm_scan(
                     projected, state_weight, state_bias, projection_weight, active, cell_clip, proj_clip
+                )
+                projected_rows = valid.numel() if int(valid.sum()) >= 0.8 * valid.numel() else int(valid.sum())
+                self.matrix_flops += 2 * 2 * (
+                    projected_rows * weights[0].numel()
+                    + sum(active) * (state_weight[0].numel() + projection_weight[0].numel())
                 )
             forward_output, backward_output = scanned[0], scanned[1]
             if layer_index != 0:

@@ -3,7 +3,9 @@ Tables of the benchmark scripts in `scripts/` (their shell scripts time the comm
 tables are made here).
 
     python -m sst_elmo.experiments.benchmarks cached-training OUT EPOCHS UNCACHED FILL CACHED
+    python -m sst_elmo.experiments.benchmarks random-elmo OPTIONS_JSON OUT_DIR
 """
+import json
 import argparse
 import os
 import sys
@@ -40,6 +42,19 @@ def cached_training_table(
     ]) + "\n"
 
 
+def write_random_shaped_elmo(options_path: str, out_dir: str) -> List[str]:
+    """
+    `options.json` and random `weights.hdf5` in `out_dir`, in the shape of `options_path`, at
+    the scale 0.03 of `scripts/bench_elmo_forward.py` (speed only).
+    """
+    from sst_elmo.elmo.hdf5_layout import write_random_elmo
+
+    with open(options_path, encoding="utf-8") as handle:
+        options = json.load(handle)
+    os.makedirs(out_dir, exist_ok=True)
+    return list(write_random_elmo(out_dir, options, scale=0.03))
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="table", required=True)
@@ -47,7 +62,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     cached.add_argument("out")
     cached.add_argument("epochs", type=int)
     cached.add_argument("seconds", type=float, nargs=3, metavar=("UNCACHED", "FILL", "CACHED"))
+    random = commands.add_parser("random-elmo", help="random ELMo weights in the shape of an options.json")
+    random.add_argument("options")
+    random.add_argument("out_dir")
     args = parser.parse_args(argv)
+    if args.table == "random-elmo":
+        print("wrote", *write_random_shaped_elmo(args.options, args.out_dir))
+        return 0
     print(cached_training_table(
         args.out, args.epochs, *args.seconds,
         config=os.environ.get("BENCH_CONFIG") or "configs/sst5_elmo.jsonnet",

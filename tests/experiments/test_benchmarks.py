@@ -14,3 +14,14 @@ def test_cached_training_table(tmp_path, capsys):
     assert "including the fill: 2.5x; training alone: 4.0x" in table and "0.45 points" in table
     assert main(["cached-training", str(tmp_path), "10", "158", "24", "40"]) == 0
     assert "all training sentences" in capsys.readouterr().out
+
+
+def test_random_elmo_in_the_shape_of_an_options_file(tmp_path, capsys):
+    from sst_elmo.elmo.checks import check_elmo_files
+    from sst_elmo.elmo.hdf5_layout import TINY_OPTIONS
+
+    source = tmp_path / "options.json"
+    source.write_text(json.dumps(TINY_OPTIONS))
+    assert main(["random-elmo", str(source), str(tmp_path / "elmo")]) == 0
+    assert "weights.hdf5" in capsys.readouterr().out
+    assert check_elmo_files(str(tmp_path / "elmo/options.json"), str(tmp_path / "elmo/weights.hdf5")) == TINY_OPTIONS
