@@ -64,3 +64,22 @@ def test_equals_allennlp_on_the_fixture_bilm(shared_dir):
     fixture = shared_dir / "elmo" / "fixture"
     sentences = [line.split() for line in json.loads((fixture / "sentences.json").read_text())[0]]
     assert compare(str(fixture / "options.json"), str(fixture / "lm_weights.hdf5"), sentences) <= 1e-4
+
+
+def test_matrix_flops_count_the_products_executed(tiny_elmo):
+    """The benchmark's FLOP count: the LSTM products of every real step, the CNN once per word."""
+    options, _ = tiny_elmo
+    fast = FastElmoBiLm(_ElmoBiLm(*tiny_elmo)).eval()
+    lstm = json.load(open(options))["lstm"]
+    cell, hidden = lstm["dim"], lstm["projection_dim"]
+    sentences = [["a", "b", "c"], ["a"]]  # with <S>/</S>: lengths 5 and 3
+    ids = batch_to_ids(sentences)
+    with torch.no_grad():
+        fast(ids)
+        first = fast.matrix_flops
+        fast(ids)  # every word now comes from the memo: only the LSTM runs
+    steps = 5 + 3  # sum over timesteps of the rows still running
+    positions = 2 * 5 if 8 >= 0.8 * 10 else 8  # the input projection covers the padded grid here
+    per_layer = 2 * 2 * (positions * hidden * 4 * cell + steps * (hidden * 4 * cell + cell * hidden))
+    assert fast.matrix_flops - first == lstm["n_layers"] * per_layer
+    assert first > fast.matrix_flops - first  # the first call also ran the character CNN
