@@ -16,7 +16,11 @@ import tempfile
 import sst_elmo  # noqa: F401  (before any arithmetic: MKL's fast path on AMD)
 from sst_elmo.common.cpu import matmul_gflops
 from sst_elmo.experiments.predict_speed import (
-    import_seconds, prediction_rows, speed_table, sst_sentences, train_small_models,
+    import_seconds,
+    prediction_rows,
+    speed_table,
+    sst_sentences,
+    train_small_models,
 )
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,7 +44,8 @@ def main() -> None:
     sentences = sst_sentences([os.path.join(sst, "dev.txt"), os.path.join(sst, "test.txt")])
     for model, count in (("sst2_lstm", args.sentences), ("sst2_elmo", args.elmo_sentences)):
         rows = []
-        for row in prediction_rows(archives[model], sentences, count, os.path.join(out, f"run_{model}"), args.threads):
+        run_dir = os.path.join(out, f"run_{model}")
+        for row in prediction_rows(archives[model], sentences, count, run_dir, args.threads):
             print(f"  {row['name']}: {row['sentences_per_s']:.0f} sentences/s", flush=True)
             rows.append(row)
         print(speed_table(rows, count, model))

@@ -17,7 +17,6 @@ from sst_elmo.commands.cli import add_debug_flag
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import atomic_file, local_input, remove_partials
 
-
 # Sentences per batch by default (AllenNLP's `predict` runs one at a time unless told).
 DEFAULT_BATCH_SIZE = 64
 # Input lines held in memory between checking and predicting; beyond this they are read again.
@@ -34,7 +33,8 @@ class SstPredict(Subcommand):
     `--skip-bad-lines` the whole input is checked first, so a bad line stops the command
     before any output exists; with it, each bad line is reported to stderr and the good
     lines are predicted. Lines are predicted in batches of similar length (windows of 64
-    batches sorted by length) and written in input order. The output is written to a temporary file and renamed when done.
+    batches sorted by length) and written in input order. The output is written to a temporary
+    file and renamed when done.
     The archive's member paths are checked before it is extracted.
 
     Registered as a `Subcommand` with name "sst-predict".

@@ -5,8 +5,8 @@ tables are made here).
     python -m sst_elmo.experiments.benchmarks cached-training OUT EPOCHS UNCACHED FILL CACHED
     python -m sst_elmo.experiments.benchmarks random-elmo OPTIONS_JSON OUT_DIR
 """
-import json
 import argparse
+import json
 import os
 import sys
 from typing import List, Optional

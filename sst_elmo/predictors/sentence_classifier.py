@@ -172,7 +172,9 @@ class SentenceClassifierPredictor(Predictor):
         outputs = iter(by_position)
         return [dict(row) if BAD_LINE in row else next(outputs) for row in inputs]
 
-    def predict_rows(self, rows: Iterable[JsonDict], batch_size: int, window_batches: int = 64) -> Iterator[JsonDict]:
+    def predict_rows(
+        self, rows: Iterable[JsonDict], batch_size: int, window_batches: int = 64
+    ) -> Iterator[JsonDict]:
         """
         The predictions of `rows` (from `load_numbered_line`), in their order, computed in
         batches of `batch_size` rows of similar length: each window of `window_batches`

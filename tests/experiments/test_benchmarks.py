@@ -24,4 +24,5 @@ def test_random_elmo_in_the_shape_of_an_options_file(tmp_path, capsys):
     source.write_text(json.dumps(TINY_OPTIONS))
     assert main(["random-elmo", str(source), str(tmp_path / "elmo")]) == 0
     assert "weights.hdf5" in capsys.readouterr().out
-    assert check_elmo_files(str(tmp_path / "elmo/options.json"), str(tmp_path / "elmo/weights.hdf5")) == TINY_OPTIONS
+    written = tmp_path / "elmo"
+    assert check_elmo_files(str(written / "options.json"), str(written / "weights.hdf5")) == TINY_OPTIONS

@@ -248,7 +248,8 @@ def test_batches_run_sorted_by_length_and_keep_the_input_order(predictor, monkey
 
 
 def test_predict_rows_batches_similar_lengths_in_input_order(predictor, monkeypatch):
-    rows = [predictor.load_numbered_line(json.dumps(row), "in.jsonl", n) for n, row in enumerate(MIXED_LENGTHS * 3)]
+    lines = [json.dumps(row) for row in MIXED_LENGTHS * 3]
+    rows = [predictor.load_numbered_line(line, "in.jsonl", n) for n, line in enumerate(lines)]
     rows.insert(5, {BAD_LINE: "in.jsonl:6: bad"})
     batches = []
     run = predictor.predict_batch_json
