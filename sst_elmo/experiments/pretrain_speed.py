@@ -23,8 +23,6 @@ from sst_elmo.models.elmo_bilm import ElmoBiLm
 
 logger = logging.getLogger(__name__)
 
-# The token indexers every pre-training config uses (configs/pretrain/pretrain.libsonnet).
-INDEXERS = {"elmo": {"type": "elmo_characters"}, "words": {"type": "single_id", "namespace": "lm_words"}}
 
 
 def corpus_batches(
@@ -42,6 +40,7 @@ def corpus_batches(
     """
     from allennlp.data.token_indexers import ELMoTokenCharactersIndexer, SingleIdTokenIndexer
 
+    # The token indexers of every pre-training config (configs/pretrain/pretrain.libsonnet).
     reader = TextCorpusReader(
         token_indexers={"elmo": ELMoTokenCharactersIndexer(), "words": SingleIdTokenIndexer("lm_words")},
         max_sentence_length=max_sentence_length,
