@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """
-Pre-training speed of `elmo_bilm`: AllenNLP's own biLM modules (`fast=false`) against the fast
-path (`fast=true`, the default; and with bf16 autocast), side by side in one run on the same
+Pre-training speed of `elmo_bilm`: AllenNLP's own biLM modules (`fast_forward=false`) against the fast
+path (`fast_forward=true`, the default; and with bf16 autocast), side by side in one run on the same
 batches of real IMDB sentences, with the loss of the first steps compared (fp32: within 1e-4).
 The logic is `sst_elmo.experiments.pretrain_speed`; this prints a markdown table.
 

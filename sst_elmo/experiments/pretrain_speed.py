@@ -1,6 +1,6 @@
 """
 Pre-training speed of `elmo_bilm`: AllenNLP's own biLM modules against the fast path
-(`fast=True`), side by side on the same batches, with the losses of the first steps compared.
+(`fast_forward=True`), side by side on the same batches, with the losses of the first steps compared.
 
 Both sides build the same model from the same seed (same initial weights, the same sampled
 softmax samples and dropout masks, because they draw from the random generators in the same
@@ -69,7 +69,7 @@ def train_steps(
     vocab: Vocabulary,
     batches: List[Dict[str, Any]],
     options: Dict[str, Any],
-    fast: bool,
+    fast_forward: bool,
     num_samples: Optional[int] = 1024,
     bf16: bool = False,
     seed: int = 0,
@@ -82,7 +82,7 @@ def train_steps(
     """
     torch.manual_seed(seed)
     numpy.random.seed(seed)
-    model = ElmoBiLm(vocab, options=options, num_samples=num_samples, fast=fast, bf16=bf16)
+    model = ElmoBiLm(vocab, options=options, num_samples=num_samples, fast_forward=fast_forward, bf16=bf16)
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses, seconds, words = [], [], []
@@ -113,7 +113,7 @@ def compare(
     sides: Iterable[str] = ("allennlp", "fast", "fast_bf16"),
 ) -> Dict[str, Any]:
     """
-    Runs `train_steps` for each side (`allennlp`: `fast=False`; `fast`; `fast_bf16`) on the
+    Runs `train_steps` for each side (`allennlp`: `fast_forward=False`; `fast`; `fast_bf16`) on the
     same batches. `max_loss_difference[side]`: the largest absolute difference from the
     `allennlp` side's loss over the first `compare_steps` steps.
     """
@@ -121,7 +121,8 @@ def compare(
     for side in sides:
         logger.info("training side %s on %d batches", side, len(batches))
         results[side] = train_steps(
-            vocab, batches, options, fast=side != "allennlp", bf16=side == "fast_bf16", num_samples=num_samples
+            vocab, batches, options, fast_forward=side != "allennlp", bf16=side == "fast_bf16",
+            num_samples=num_samples,
         )
     if "allennlp" in results:
         reference = results["allennlp"]

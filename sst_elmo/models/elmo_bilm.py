@@ -93,15 +93,16 @@ class ElmoBiLm(Model):
         The `tokens` indexer with `single_id` ids in `vocab_namespace` (the targets).
     output_activations : `bool`, optional (default = `False`)
         Also return the biLM layer activations (for use as an embedder).
-    fast : `bool`, optional (default = `True`)
-        Run the biLM's weights with `sst_elmo.elmo.fast_bilm.FastElmoBiLm` (the character CNN
-        once per distinct word of a batch, each layer's input projections as one product,
-        both directions in one scripted loop); the same loss as AllenNLP's modules within
-        about 1e-6 in float32, several times faster. `False` runs `_ElmoBiLm`'s own modules.
+    fast_forward : `bool`, optional (default = `True`)
+        Run the biLM's weights with `sst_elmo.elmo.fast_bilm.FastElmoBiLm`, in training too
+        (the character CNN once per distinct word of a batch, each layer's input projections
+        as one product, both directions in one scripted loop); the same loss and gradients as
+        AllenNLP's modules within 1e-5 in float32, about twice as fast. `False` runs
+        `_ElmoBiLm`'s own modules. The same switch as `cached_elmo`'s `fast_forward`.
         Either way the parameters are those of the `_ElmoBiLm`, so archives and exports do
         not depend on it.
     bf16 : `bool`, optional (default = `False`)
-        With `fast`, run the matrix products in bfloat16 (autocast); the loss moves by about
+        With `fast_forward`, run the matrix products in bfloat16 (autocast); the loss moves by about
         1e-2. Parameters, optimizer state and the softmax stay in float32.
     """
 
@@ -117,7 +118,7 @@ class ElmoBiLm(Model):
         character_indexer: str = "elmo",
         word_indexer: str = "words",
         output_activations: bool = False,
-        fast: bool = True,
+        fast_forward: bool = True,
         bf16: bool = False,
         **kwargs,
     ) -> None:
@@ -130,11 +131,11 @@ class ElmoBiLm(Model):
         check_options(options, options_file)
         self._options: Dict[str, Any] = {"char_cnn": options["char_cnn"], "lstm": options["lstm"]}
         self._bilm = build_bilm(self._options, weight_file)
-        if bf16 and not fast:
-            raise ConfigurationError("elmo_bilm: bf16 needs fast=true")
+        if bf16 and not fast_forward:
+            raise ConfigurationError("elmo_bilm: bf16 needs fast_forward=true")
         # Not a submodule: it runs the `_ElmoBiLm`'s own parameters (state_dict unchanged).
         self._fast: Optional[FastElmoBiLm] = None
-        if fast:
+        if fast_forward:
             self.__dict__["_fast"] = FastElmoBiLm(self._bilm, autocast_bf16=bf16, word_memo_size=0)
         projection_dim = self._options["lstm"]["projection_dim"]
 

@@ -229,7 +229,7 @@ def test_fast_path_gives_allennlps_loss_and_gradients(num_samples):
 
     sides = {}
     for fast in (False, True):
-        _, instances, vocab, model = tiny_setup(seed=3, fast=fast, num_samples=num_samples)
+        _, instances, vocab, model = tiny_setup(seed=3, fast_forward=fast, num_samples=num_samples)
         model.train()
         torch.manual_seed(5)
         numpy.random.seed(5)
@@ -246,7 +246,7 @@ def test_fast_path_gives_allennlps_loss_and_gradients(num_samples):
 def test_fast_path_follows_allennlps_training_trajectory():
     losses = {}
     for fast in (False, True):
-        _, instances, vocab, model = tiny_setup(seed=4, fast=fast, num_samples=20, dropout=0.0)
+        _, instances, vocab, model = tiny_setup(seed=4, fast_forward=fast, num_samples=20, dropout=0.0)
         optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
         model.train()
         losses[fast] = []
@@ -264,8 +264,8 @@ def test_fast_path_follows_allennlps_training_trajectory():
 
 
 def test_fast_path_state_dict_is_allennlps():
-    _, _, _, slow = tiny_setup(seed=2, fast=False)
-    _, _, _, fast = tiny_setup(seed=2, fast=True)
+    _, _, _, slow = tiny_setup(seed=2, fast_forward=False)
+    _, _, _, fast = tiny_setup(seed=2, fast_forward=True)
     assert slow.state_dict().keys() == fast.state_dict().keys()
     for key, value in slow.state_dict().items():
         assert torch.equal(value, fast.state_dict()[key]), key
@@ -279,5 +279,5 @@ def test_bf16_is_close_and_needs_the_fast_path():
     batch = tensors(instances[:8], vocab)
     with torch.no_grad():
         assert abs(float(model(**batch)["loss"]) - float(reference(**batch)["loss"])) < 0.05
-    with pytest.raises(ConfigurationError, match="bf16 needs fast"):
-        tiny_setup(bf16=True, fast=False)
+    with pytest.raises(ConfigurationError, match="bf16 needs fast_forward"):
+        tiny_setup(bf16=True, fast_forward=False)
