@@ -131,4 +131,3 @@ def test_models_that_would_do_work_are_not_built(model_archive, monkeypatch, cap
         lines = verify(monkeypatch, capsys, path)
         assert lines[0].startswith("OK archive: a lstm_classifier model")
         assert lines[1].startswith("NOT CHECKED weight names and shapes: ") and reason in lines[1], lines[1]
-
