@@ -284,7 +284,7 @@ class FastElmoBiLm(torch.nn.Module):
                     [current.to(dtype) @ weights[0], reversed_current.to(dtype) @ weights[1]]
                 )
                 # The operands are cast already; TorchScript's autocast pass fails on bfloat16.
-                with torch.autocast("cpu", enabled=False):
+                with torch.autocast(projected.device.type, enabled=False):
                     scanned = _bidirectional_lstm_scan_differentiable(
                         projected, state_weight, state_bias, projection_weight, cell_clip, proj_clip
                     )

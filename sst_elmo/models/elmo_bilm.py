@@ -216,7 +216,7 @@ class ElmoBiLm(Model):
         """
         if self._fast is not None:
             fast = self._fast
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast.autocast_bf16):
+            with torch.autocast(character_ids.device.type, dtype=torch.bfloat16, enabled=fast.autocast_bf16):
                 # Shape: (batch_size, num_tokens + 2, projection_dim), (batch_size, num_tokens + 2)
                 type_representation, mask = fast.token_embedding(character_ids)
                 type_representation = type_representation.float()
