@@ -121,7 +121,7 @@ local paths = import '../lib/paths.libsonnet';
       },
       // complete_metrics: a recovered run's metrics.json is complete too; tensorboard: event
       // files in SERIALIZATION_DIR/log/ (open with `tensorboard --logdir`).
-      callbacks: [{ type: 'complete_metrics' }, { type: 'tensorboard' }],
+      callbacks: [{ type: 'complete_metrics' }, { type: 'training_clock' }, { type: 'tensorboard' }],
     },
   },
 }

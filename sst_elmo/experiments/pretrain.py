@@ -48,8 +48,10 @@ def train(config: str, run_dir: str, best_so_far: bool = False, cwd: Optional[st
     `--recover`; with `best_so_far`, archives the best epoch of a stopped run instead. Returns
     what it did: `"skipped"`, `"archived"` or `"trained"`.
     """
-    if os.path.exists(os.path.join(run_dir, "model.tar.gz")):
-        print(f"train: {run_dir}/model.tar.gz exists, skipped")
+    # AllenNLP also archives the best epoch so far when training is interrupted (Ctrl-C,
+    # SIGTERM), without `metrics.json`: only both together mean that training finished.
+    if all(os.path.exists(os.path.join(run_dir, name)) for name in ("model.tar.gz", METRICS_NAME)):
+        print(f"train: {run_dir} finished training (model.tar.gz, {METRICS_NAME}), skipped")
         return "skipped"
     if best_so_far:
         # A run stopped early (e.g. out of time): archive its best epoch so far, exactly as
@@ -155,14 +157,32 @@ def heldout(run_dir: str, texts: Dict[str, str], cwd: Optional[str] = None) -> D
 
 
 def throughput(run_dir: str) -> Dict[str, Any]:
-    """Epochs run, words trained and training throughput, from the run's metrics files."""
+    """
+    Epochs run, words trained and training throughput, from the run's metrics files.
+
+    With the `training_clock` callback the words and seconds are its totals, which survive
+    `--recover`. An epoch that ran before the clock was in the run's config is counted as
+    one pass of the clocked epochs' size (every epoch reads the same training split) and
+    listed in `unclocked_epochs`; words/s are then over the clocked epochs only. Without any
+    clocked epoch the figures are AllenNLP's `training_words` and `training_duration`, which
+    count only the last process of a recovered run.
+    """
     epochs = epoch_metrics(run_dir)
     if not epochs:
         raise StageFailed(f"{run_dir} has no metrics_epoch_*.json")
-    words = sum(epoch["training_words"] for epoch in epochs)
-    seconds = duration_seconds(epochs[-1]["training_duration"])
-    if not seconds:
-        raise StageFailed(f"{run_dir}: unreadable training_duration {epochs[-1]['training_duration']!r}")
+    clocked = [epoch for epoch in epochs if "clock_epoch_words" in epoch]
+    unclocked = [index for index, epoch in enumerate(epochs) if "clock_epoch_words" not in epoch]
+    if clocked:
+        pass_words = max(epoch["clock_epoch_words"] for epoch in clocked)
+        clocked_words = sum(epoch["clock_epoch_words"] for epoch in clocked)
+        words = clocked_words + pass_words * len(unclocked)
+        seconds = sum(epoch["clock_epoch_seconds"] for epoch in clocked)
+        rate_words = clocked_words
+    else:
+        words = rate_words = sum(epoch["training_words"] for epoch in epochs)
+        seconds = duration_seconds(epochs[-1]["training_duration"])
+        if not seconds:
+            raise StageFailed(f"{run_dir}: unreadable training_duration {epochs[-1]['training_duration']!r}")
     # A stopped run has no metrics.json; its last epoch file has the best epoch so far.
     final = final_metrics(run_dir) if os.path.exists(os.path.join(run_dir, METRICS_NAME)) else epochs[-1]
     with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as handle:
@@ -172,7 +192,9 @@ def throughput(run_dir: str) -> Dict[str, Any]:
         "configured_epochs": configured,
         "words": words,
         "training_seconds": seconds,
-        "words_per_second": words / seconds,
+        "words_per_second": rate_words / seconds,
+        "clocked": bool(clocked),
+        "unclocked_epochs": unclocked if clocked else [],
         "best_epoch": final.get("best_epoch"),
         "best_validation_perplexity": final.get("best_validation_perplexity"),
         "validation_perplexity_by_epoch": [epoch["validation_perplexity"] for epoch in epochs],
@@ -181,13 +203,18 @@ def throughput(run_dir: str) -> Dict[str, Any]:
 
 def report_markdown(config: str, training: Dict[str, Any], heldout_results: Dict[str, Dict[str, Any]]) -> str:
     """The pre-training summary and the held-out table, in markdown."""
+    unclocked = training.get("unclocked_epochs") or []
+    timed = " (timed epochs)" if unclocked else ""
     lines = [
         f"Pre-training `{config}` ({training['epochs']} of {training['configured_epochs']} epochs, "
-        f"{training['words']:,.0f} words in "
-        f"{training['training_seconds'] / 60:.1f} min, validation included): "
+        f"{training['words']:,.0f} words; "
+        f"{training['training_seconds'] / 60:.1f} min{timed}, validation included): "
         f"**{training['words_per_second']:,.0f} words/s**; best validation perplexity "
         f"{training['best_validation_perplexity']:.1f} (epoch {training['best_epoch']}).",
         "",
+        *([f"Epochs {', '.join(map(str, unclocked))} ran before the `training_clock` callback was in the "
+           "run's config: each is counted as one pass over the training split and is not timed.", ""]
+          if unclocked else []),
         "| held-out text | sentences | words | OOV rate | perplexity (fwd / bwd) |",
         "|---|---:|---:|---:|---|",
     ]

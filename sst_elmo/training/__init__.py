@@ -1,2 +1,3 @@
 from sst_elmo.training.atomic_checkpointer import AtomicCheckpointer
 from sst_elmo.training.complete_metrics import CompleteMetricsCallback
+from sst_elmo.training.training_clock import TrainingClockCallback

@@ -53,8 +53,12 @@ def test_train_recovers_an_interrupted_run_and_skips_a_finished_one(tmp_path, mo
     assert str(run_dir / "config.json") in commands[-1] and "c.jsonnet" not in commands[-1]
     with pytest.raises(pretrain.StageFailed, match="no best.th"):
         pretrain.train("c.jsonnet", str(run_dir), best_so_far=True)
+    # AllenNLP archives the best epoch of an interrupted run (Ctrl-C, SIGTERM), without
+    # metrics.json: that run is not finished, and it continues.
     (run_dir / "model.tar.gz").write_bytes(b"")
-    assert pretrain.train("c.jsonnet", str(run_dir)) == "skipped" and len(commands) == 2
+    assert pretrain.train("c.jsonnet", str(run_dir)) == "trained" and "--recover" in commands[-1]
+    (run_dir / "metrics.json").write_text("{}")
+    assert pretrain.train("c.jsonnet", str(run_dir)) == "skipped" and len(commands) == 3
 
 
 def test_pretrain_export_and_measure_end_to_end(tmp_path, monkeypatch, capsys):
@@ -80,3 +84,19 @@ def test_pretrain_export_and_measure_end_to_end(tmp_path, monkeypatch, capsys):
     assert "train: " in out and "skipped" in out and "+ " not in out
     assert json.loads((run_dir / "report.json").read_text())["heldout"] == report["heldout"]
     assert os.path.exists(str(run_dir) + ".log")
+
+
+def test_throughput_uses_the_training_clock_across_recoveries(tmp_path):
+    # Epoch 0 ran before the clock (and its process was recovered: AllenNLP counted 300 words);
+    # epochs 1 and 2 were clocked, one of them across a kill.
+    fake_run(tmp_path, [300, 1000, 400], ["0:00:03", "0:00:10", "0:00:04"])
+    for epoch, seconds in ((1, 10.0), (2, 15.0)):
+        path = tmp_path / f"metrics_epoch_{epoch}.json"
+        metrics = json.loads(path.read_text())
+        metrics.update(clock_epoch_words=1000.0, clock_epoch_seconds=seconds)
+        path.write_text(json.dumps(metrics))
+    result = pretrain.throughput(str(tmp_path))
+    assert result["words"] == 3000 and result["unclocked_epochs"] == [0]
+    assert result["training_seconds"] == 25 and result["words_per_second"] == pytest.approx(80.0)
+    markdown = pretrain.report_markdown("c.jsonnet", result, {})
+    assert "3,000 words" in markdown and "Epochs 0 ran before the `training_clock`" in markdown
