@@ -111,3 +111,10 @@ def test_shipped_models_default_to_the_projects_models_directory():
         assert os.environ["SST_ELMO_MODELS"] == "/elsewhere"
     finally:
         os.environ["SST_ELMO_MODELS"] = saved if saved is not None else SHIPPED_MODELS
+
+
+def test_glove_6b_lowercases_tokens_and_840b_does_not():
+    # GloVe 6B's vocabulary is lowercased: "The" must find "the"'s vector.
+    for glove, lowercase in (("6B.50d", True), ("6B.300d", True), ("840B.300d", False)):
+        config = evaluate("sst5_lstm.jsonnet", SST_ELMO_GLOVE=glove)
+        assert config["dataset_reader"]["token_indexers"]["tokens"]["lowercase_tokens"] is lowercase, glove

@@ -15,14 +15,17 @@ local env_file = std.extVar('SST_ELMO_GLOVE_FILE');
   published:: published,
 
   // glove: a name from `published` (or null for random initialisation with `dim`).
-  representation(glove=null, dim=300, trainable=true, lowercase=false)::
+  // lowercase: null lowercases the tokens for GloVe 6B, whose vocabulary is lowercased
+  // (840B is cased), and keeps them as they are otherwise.
+  representation(glove=null, dim=300, trainable=true, lowercase=null)::
     local name = if env_name != '' then env_name else glove;
+    local lower = if lowercase != null then lowercase else name != null && std.startsWith(name, '6B.');
     local vectors =
       if name == null then null
       else if std.objectHas(published, name) then published[name]
       else error 'GloVe ' + name + ' is not one of ' + std.join(', ', std.objectFields(published));
     {
-      indexers+: { tokens: { type: 'single_id', lowercase_tokens: lowercase } },
+      indexers+: { tokens: { type: 'single_id', lowercase_tokens: lower } },
       embedders+: {
         tokens: {
           type: 'embedding',
