@@ -152,3 +152,11 @@ def test_duration_seconds():
     assert duration_seconds("0:03:33.5") == pytest.approx(213.5)
     assert duration_seconds("1 day, 1:00:00") == 90000
     assert duration_seconds(None) is None
+
+
+@pytest.mark.parametrize("path", sorted((CONFIGS / "grids").glob("*.json")), ids=lambda path: path.name)
+def test_shipped_grids_load_and_name_existing_configs(path):
+    grid = Grid.from_file(str(path))
+    assert grid.seeds == [1, 2, 3]
+    for entry in grid.entries:
+        assert (CONFIGS.parent / entry.config).exists(), entry.config

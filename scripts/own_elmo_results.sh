@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The shipped ELMo against the GloVe-only baseline (docs/results.md), every run through
+# `allennlp train` via scripts/run_grid.py, 3 seeds each, frozen ELMo read from the cache:
+#   1. SST-5 whole sentences: sst5_lstm (GloVe) / sst5_elmo / sst5_elmo_glove, paired plot
+#      sst5_lstm vs sst5_elmo_glove (configs/grids/own_elmo_sst5.json);
+#   2. SST-2 whole sentences: the diagnosis grid (scripts/elmo_diagnosis.py): GloVe, ELMo
+#      all / top / layer 0, the untrained control, ELMo + GloVe;
+#   3. tweets: tweets_elmo (configs/grids/own_elmo_tweets.json), then the feature baseline
+#      (mean-pooled ELMo + logistic regression, TF-IDF + logistic regression) on the same split.
+#
+#   scripts/own_elmo_results.sh [ELMO_DIR] [OUT]
+#
+# ELMO_DIR: an exported ELMo (options.json, weights.hdf5); default models/elmo-imdb.
+# OUT: default runs/own_elmo. Finished runs are kept, so running it again resumes.
+# Word vectors: the 2,445-word GloVe 6B.50d sample in ../shared (SST_ELMO_GLOVE_FILE).
+# JOBS (default 2) runs at a time, THREADS (default 1) each.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+elmo="${1:-models/elmo-imdb}"
+out="${2:-runs/own_elmo}"
+shared="${SST_ELMO_SHARED:-$(cd .. && pwd)/shared}"
+for file in "$elmo/options.json" "$elmo/weights.hdf5"; do
+    [ -f "$file" ] || { echo "own_elmo_results.sh: $file is missing" >&2; exit 2; }
+done
+export SST_ELMO_DATA="${SST_ELMO_DATA:-$shared/data}"
+export SST_ELMO_GLOVE=6B.50d SST_ELMO_GLOVE_FILE="${SST_ELMO_GLOVE_FILE:-$shared/data/glove/glove.6B.50d.top2445.txt}"
+export SST_ELMO_OPTIONS="$(realpath "$elmo/options.json")" SST_ELMO_WEIGHTS="$(realpath "$elmo/weights.hdf5")"
+export SST_ELMO_CACHE=1 SST_ELMO_CACHE_DIR="$(realpath -m "${SST_ELMO_CACHE_DIR:-cache/elmo}")"
+jobs="${JOBS:-2}" threads="${THREADS:-1}"
+status=0
+
+# One fill covers SST-5 and SST-2 (SST-2's sentences are a subset of SST-5's); the cache is
+# keyed by the sentence and the ELMo files.
+.venv/bin/allennlp elmo-cache configs/sst5_elmo.jsonnet
+.venv/bin/python scripts/run_grid.py --grid configs/grids/own_elmo_sst5.json --out "$out/sst5" \
+    --jobs "$jobs" --threads "$threads" || status=1
+.venv/bin/python scripts/elmo_diagnosis.py --elmo "$elmo" --out "$out/sst2_diagnosis" \
+    --shared "$shared" --cache-dir "$SST_ELMO_CACHE_DIR" --jobs "$jobs" --threads "$threads" || status=1
+.venv/bin/allennlp elmo-cache configs/tweets_elmo.jsonnet
+.venv/bin/python scripts/run_grid.py --grid configs/grids/own_elmo_tweets.json --out "$out/tweets" \
+    --jobs "$jobs" --threads "$threads" || status=1
+OMP_NUM_THREADS="$threads" .venv/bin/python scripts/feature_baseline.py \
+    --lstm-dir "$out/tweets/runs/tweets_elmo/seed1/full" --out "$out/tweets/feature_baseline" \
+    --cache-dir "$out/tweets/feature_cache" || status=1
+
+for summary in "$out/sst5/report/summary.md" "$out/sst2_diagnosis/report/summary.md" \
+               "$out/tweets/report/summary.md" "$out/tweets/feature_baseline/feature_baseline.md"; do
+    [ -f "$summary" ] && { echo "== $summary"; cat "$summary"; }
+done
+[ "$status" = 0 ] || echo "own_elmo_results.sh: some runs failed; see $out/*/status" >&2
+exit "$status"
