@@ -33,8 +33,9 @@ def model_card(
     commands: List[str],
     machine: str,
     replaced: Optional[str] = None,
+    notes: Optional[str] = None,
 ) -> str:
-    """The markdown model card of a shipped ELMo."""
+    """The markdown model card of a shipped ELMo (`notes`: markdown for a "Notes" section)."""
     from sst_elmo.experiments.pretrain import report_markdown
 
     lstm, cnn = options["lstm"], options["char_cnn"]
@@ -78,6 +79,8 @@ def model_card(
     lines += ["", "## How it was made", "", f"Machine: {machine}. Date: {time.strftime('%Y-%m-%d')}.", ""]
     lines += ["```bash"]
     lines += commands + ["```", ""]
+    if notes:
+        lines += ["## Notes", "", notes.strip(), ""]
     if replaced:
         lines += [f"It replaces an earlier `{name}` whose weights had sha256 `{replaced}`.", ""]
     return "\n".join(lines)
@@ -90,8 +93,12 @@ def ship_elmo(
     replace: bool = False,
     commands: Optional[List[str]] = None,
     machine: Optional[str] = None,
+    notes: Optional[str] = None,
 ) -> str:
-    """Writes `models_dir/elmo-NAME` from a finished pre-training run; returns that directory."""
+    """
+    Writes `models_dir/elmo-NAME` from a finished pre-training run; returns that directory.
+    `notes`: markdown for the card's "Notes" section (e.g. changes made to the run's config).
+    """
     from sst_elmo.common.archive_safety import safe_load_archive
     from sst_elmo.elmo.export import export_elmo
 
@@ -121,6 +128,7 @@ def ship_elmo(
                      f"scripts/ship_elmo.py RUN {name}"],
         machine or f"{platform.machine()} CPU, {os.cpu_count()} cores",
         replaced,
+        notes,
     )
     atomic_write(os.path.join(target, CARD_NAME), card)
     return target
@@ -135,9 +143,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--command", action="append", dest="commands",
                         help="a command that made it, for the model card (repeatable)")
     parser.add_argument("--machine", help="the machine it was trained on, for the model card")
+    parser.add_argument("--notes", help="a markdown file for the model card's Notes section")
     args = parser.parse_args(argv)
     try:
-        target = ship_elmo(args.run_dir, args.name, args.models_dir, args.replace, args.commands, args.machine)
+        notes = None
+        if args.notes:
+            with open(args.notes, encoding="utf-8") as handle:
+                notes = handle.read()
+        target = ship_elmo(
+            args.run_dir, args.name, args.models_dir, args.replace, args.commands, args.machine, notes
+        )
     except InputError as error:
         print(f"ship_elmo: {error}", file=sys.stderr)
         return 1

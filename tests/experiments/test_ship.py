@@ -28,7 +28,8 @@ def finished_run(tmp_path_factory):
 
 
 def test_ships_float16_files_and_a_card_with_their_checksums(finished_run, tmp_path):
-    target = ship_elmo(str(finished_run), "tiny", models_dir=str(tmp_path), commands=["make it"], machine="a CPU")
+    target = ship_elmo(str(finished_run), "tiny", models_dir=str(tmp_path), commands=["make it"], machine="a CPU",
+                       notes="Epochs 1-2 ran in bf16.")
     names = sorted(p.name for p in (tmp_path / "elmo-tiny").iterdir())
     assert names == ["README.md", "options.json", "vocab.txt", "weights.hdf5"]
     card = (tmp_path / "elmo-tiny" / "README.md").read_text()
@@ -37,6 +38,7 @@ def test_ships_float16_files_and_a_card_with_their_checksums(finished_run, tmp_p
         assert re.search(rf"^{digest}  {name}$", card, re.MULTILINE)
     assert "SST_ELMO_ELMO=tiny" in card and "make it" in card and "a CPU" in card
     assert "55.1, 40.5" in card and "**60.0**" in card
+    assert "## Notes\n\nEpochs 1-2 ran in bf16." in card
     Elmo(f"{target}/options.json", f"{target}/weights.hdf5", 1)  # AllenNLP loads what was shipped
 
 
