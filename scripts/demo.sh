@@ -40,8 +40,9 @@ if [ -z "${SST_ELMO_DATA:-}" ] && [ -d "$shared/data/sst" ]; then
     export SST_ELMO_DATA="$shared/data"
 fi
 if [ -z "${SST_ELMO_OPTIONS:-}${SST_ELMO_ELMO:-}" ] && [ -f "${SST_ELMO_MODELS:-models}/elmo-imdb/weights.hdf5" ]; then
-    echo "demo: using the project's own ELMo, models/elmo-imdb (pre-trained on IMDB reviews)"
-    export SST_ELMO_ELMO=imdb
+    echo "demo: using the project's own ELMo, models/elmo-imdb (pre-trained on IMDB reviews)," \
+         "read from the activation cache after the first epoch (SST_ELMO_CACHE=0 runs the biLM)"
+    export SST_ELMO_ELMO=imdb SST_ELMO_CACHE="${SST_ELMO_CACHE:-1}"
 elif [ -z "${SST_ELMO_OPTIONS:-}${SST_ELMO_ELMO:-}" ] && [ -f "$shared/elmo/fixture/options.json" ]; then
     echo "demo: using AllenNLP's tiny test biLM from $shared/elmo/fixture (wiring only, not a" \
          "real ELMo; set SST_ELMO_ELMO or SST_ELMO_OPTIONS/SST_ELMO_WEIGHTS for one)"

@@ -10,7 +10,9 @@ Pre-training an ELMo and measuring it, end to end (the engine of `scripts/pretra
 3. `heldout`: perplexity (full softmax) with `allennlp evaluate` on reviews of IMDB's
    labelled *train* file (never seen in pre-training) and on the SST dev + test sentences,
    with their out-of-vocabulary rates.
-4. `report`: training throughput (words/s) and the held-out results in `RUN/report.json`
+4. `export_check`: the SST held-out perplexity again, from the export re-loaded into
+   `elmo_bilm`: the exported files are the trained biLM when the two agree.
+5. `report`: training throughput (words/s) and the held-out results in `RUN/report.json`
    and `RUN/report.md`.
 
 Every stage is skipped when its output exists, so running again resumes.
@@ -124,7 +126,9 @@ def heldout(run_dir: str, texts: Dict[str, str], cwd: Optional[str] = None) -> D
     held_out_reader = {key: value for key, value in reader_config.items()
                        if key not in ("split", "validation_fraction", "max_instances",
                                       "csv_column", "csv_id_column", "clean_tweets")}
-    overrides = json.dumps({"validation_dataset_reader": held_out_reader})
+    # Held-out perplexity in fp32, whatever precision the run trained in.
+    model_overrides = {"model.bf16": False} if "bf16" in config["model"] else {}
+    overrides = json.dumps({"validation_dataset_reader": held_out_reader, **model_overrides})
     # The same sentences as the evaluation reads, to count out-of-vocabulary words.
     reader = TextCorpusReader(max_sentence_length=held_out_reader.get("max_sentence_length"))
     results = {}
@@ -154,6 +158,45 @@ def heldout(run_dir: str, texts: Dict[str, str], cwd: Optional[str] = None) -> D
             "oov_rate": unknown / max(words, 1),
         }
     return results
+
+
+def export_check(run_dir: str, text: str, batch_size: int = 64) -> Dict[str, float]:
+    """
+    Perplexity of the export in `run_dir/elmo` re-loaded into `elmo_bilm` (`load_elmo_bilm`
+    with its `vocab.txt` and `softmax.hdf5`) on `text`, in fp32; written to
+    `run_dir/heldout/export_check.json`. It equals the archive's held-out perplexity on the
+    same text when the export is the trained biLM.
+    """
+    path = os.path.join(run_dir, "heldout", "export_check.json")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    from allennlp.data.data_loaders import MultiProcessDataLoader
+    from allennlp.data.token_indexers import ELMoTokenCharactersIndexer, SingleIdTokenIndexer
+    from allennlp.training.util import evaluate
+
+    from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
+    from sst_elmo.models.elmo_bilm import load_elmo_bilm
+
+    elmo = os.path.join(run_dir, "elmo")
+    model = load_elmo_bilm(
+        os.path.join(elmo, "options.json"), os.path.join(elmo, "weights.hdf5"),
+        vocab_file=os.path.join(elmo, "vocab.txt"), softmax_file=os.path.join(elmo, "softmax.hdf5"),
+    )
+    with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as handle:
+        max_length = json.load(handle)["dataset_reader"].get("max_sentence_length")
+    reader = TextCorpusReader(
+        token_indexers={"elmo": ELMoTokenCharactersIndexer(), "words": SingleIdTokenIndexer("lm_words")},
+        max_sentence_length=max_length,
+    )
+    loader = MultiProcessDataLoader(reader, text, batch_size=batch_size)
+    loader.index_with(model.vocab)
+    metrics = evaluate(model, loader, cuda_device=-1)
+    result = {"text": os.path.basename(text), "perplexity": metrics["perplexity"],
+              "forward_perplexity": metrics["forward_perplexity"],
+              "backward_perplexity": metrics["backward_perplexity"]}
+    atomic_write(path, json.dumps(result, indent=2))
+    return result
 
 
 def throughput(run_dir: str) -> Dict[str, Any]:
@@ -225,11 +268,22 @@ def report_markdown(config: str, training: Dict[str, Any], heldout_results: Dict
     return "\n".join(lines) + "\n"
 
 
-def write_report(config: str, run_dir: str, heldout_results: Dict[str, Dict[str, Any]]) -> str:
+def write_report(
+    config: str, run_dir: str, heldout_results: Dict[str, Dict[str, Any]],
+    export_checked: Optional[Dict[str, Any]] = None,
+) -> str:
     """Writes `run_dir/report.json` and `run_dir/report.md`; returns the markdown."""
     result = {"config": config, "run_dir": run_dir, "training": throughput(run_dir), "heldout": heldout_results}
+    if export_checked:
+        result["export_check"] = export_checked
     atomic_write(os.path.join(run_dir, "report.json"), json.dumps(result, indent=2))
     markdown = report_markdown(config, result["training"], heldout_results)
+    if export_checked:
+        name = os.path.splitext(export_checked["text"])[0]
+        archived = heldout_results[name]["perplexity"]
+        markdown += (f"\nThe export re-loaded into `elmo_bilm` (`load_elmo_bilm`): perplexity "
+                     f"{export_checked['perplexity']:.2f} on {name}, against {archived:.2f} "
+                     "for the trained archive.\n")
     atomic_write(os.path.join(run_dir, "report.md"), markdown)
     return markdown
 
@@ -260,9 +314,11 @@ def main(argv: Optional[List[str]] = None, project: Optional[str] = None) -> int
     try:
         train(config, run_dir, args.best_so_far, cwd=project)
         export(run_dir, cwd=project)
-        results = heldout(run_dir, heldout_texts(run_dir, data, args.imdb_reviews), cwd=project)
+        texts = heldout_texts(run_dir, data, args.imdb_reviews)
+        results = heldout(run_dir, texts, cwd=project)
+        checked = export_check(run_dir, texts["sst_dev_test"])
         shown = os.path.relpath(config, project) if project else config
-        print(write_report(shown, run_dir, results), end="")
+        print(write_report(shown, run_dir, results, checked), end="")
     except StageFailed as error:
         print(f"pretrain_elmo: {error}", file=sys.stderr)
         return 1

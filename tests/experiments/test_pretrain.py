@@ -77,6 +77,9 @@ def test_pretrain_export_and_measure_end_to_end(tmp_path, monkeypatch, capsys):
     assert imdb["documents"] == 3 and sst["documents"] == sum(1 for line in sst_lines if line.strip())
     assert all(1.0 < held["perplexity"] < 1e6 and 0.0 <= held["oov_rate"] <= 1.0 for held in (imdb, sst))
     assert "held-out text" in (run_dir / "report.md").read_text()
+    # The export re-loaded into elmo_bilm gives the archive's held-out perplexity.
+    assert report["export_check"]["perplexity"] == pytest.approx(sst["perplexity"], rel=1e-4)
+    assert "re-loaded into `elmo_bilm`" in (run_dir / "report.md").read_text()
     # Running again resumes: every stage is skipped, the report is the same.
     capsys.readouterr()
     assert pretrain.main(argv, project=str(PROJECT_ROOT)) == 0
