@@ -48,17 +48,19 @@ def diagnosis_grid(
     if n_layers != 2:
         raise ValueError(f"the layer variants assume a 2-layer biLM, not {n_layers} layers")
     options_file, weight_file = untrained
+    # The baseline and ELMo + GloVe first (the comparison that matters most), then the
+    # variants that say where the difference comes from.
     configs: List[Dict[str, Any]] = [
         {"name": "glove", "config": "configs/sst2_lstm.jsonnet", "overrides": NO_SUBTREES},
+        {"name": "elmo_glove", "config": "configs/sst5_elmo_glove.jsonnet",
+         "overrides": {"dataset_reader.granularity": "2-class"}},
         {"name": "elmo_all", "config": "configs/sst2_elmo.jsonnet"},
+        {"name": "untrained_all", "config": "configs/sst2_elmo.jsonnet",
+         "overrides": {f"{ELMO}.options_file": options_file, f"{ELMO}.weight_file": weight_file}},
         {"name": "elmo_top", "config": "configs/sst2_elmo.jsonnet",
          "overrides": {f"{ELMO}.scalar_mix_parameters": ONLY_TOP}},
         {"name": "elmo_layer0", "config": "configs/sst2_elmo.jsonnet",
          "overrides": {f"{ELMO}.scalar_mix_parameters": ONLY_CHARACTERS}},
-        {"name": "untrained_all", "config": "configs/sst2_elmo.jsonnet",
-         "overrides": {f"{ELMO}.options_file": options_file, f"{ELMO}.weight_file": weight_file}},
-        {"name": "elmo_glove", "config": "configs/sst5_elmo_glove.jsonnet",
-         "overrides": {"dataset_reader.granularity": "2-class"}},
     ]
     return {"configs": configs, "seeds": list(seeds), "sizes": ["full"], "pair": ["glove", "elmo_glove"]}
 

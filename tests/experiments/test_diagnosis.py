@@ -28,7 +28,7 @@ def test_grid_has_every_variant_and_is_a_valid_grid():
     data = diagnosis_grid(("u/options.json", "u/weights.hdf5"), seeds=[1, 2])
     grid = Grid.from_json(data, "<test>")
     names = [entry.name for entry in grid.entries]
-    assert names == ["glove", "elmo_all", "elmo_top", "elmo_layer0", "untrained_all", "elmo_glove"]
+    assert names == ["glove", "elmo_glove", "elmo_all", "untrained_all", "elmo_top", "elmo_layer0"]
     overrides = {entry.name: entry.overrides for entry in grid.entries}
     elmo = "model.text_field_embedder.token_embedders.elmo"
     assert overrides["elmo_top"][f"{elmo}.scalar_mix_parameters"] == ONLY_TOP
