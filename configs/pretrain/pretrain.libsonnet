@@ -51,6 +51,7 @@ local paths = import '../lib/paths.libsonnet';
     reader={},                  // more text_corpus parameters (e.g. csv_column for CSV files)
     num_samples=null,           // sampled softmax with this many samples; null: full softmax
     dropout=0.1,
+    bf16=false,                 // bfloat16 autocast for the matrix products (fast path only)
     min_count=3,                // lm_words vocabulary: minimum count and maximum size
     max_vocab_size=50000,
     max_sentence_length=50,     // longer sentences are cut into chunks
@@ -98,6 +99,7 @@ local paths = import '../lib/paths.libsonnet';
       dropout: dropout,
       [if weight_file != null then 'weight_file']: weight_file,
       [if num_samples != null then 'num_samples']: num_samples,
+      [if bf16 then 'bf16']: true,
     },
     data_loader: {
       batch_sampler: { type: 'bucket', batch_size: batch_size, sorting_keys: ['tokens'] },

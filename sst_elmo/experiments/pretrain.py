@@ -255,8 +255,9 @@ def report_markdown(config: str, training: Dict[str, Any], heldout_results: Dict
         f"**{training['words_per_second']:,.0f} words/s**; best validation perplexity "
         f"{training['best_validation_perplexity']:.1f} (epoch {training['best_epoch']}).",
         "",
-        *([f"Epochs {', '.join(map(str, unclocked))} ran before the `training_clock` callback was in the "
-           "run's config: each is counted as one pass over the training split and is not timed.", ""]
+        *([f"{'Epochs' if len(unclocked) > 1 else 'Epoch'} {', '.join(map(str, unclocked))} ran before the "
+           "`training_clock` callback was in the run's config: counted as one pass over the training split "
+           "each, not timed.", ""]
           if unclocked else []),
         "| held-out text | sentences | words | OOV rate | perplexity (fwd / bwd) |",
         "|---|---:|---:|---:|---|",

@@ -102,4 +102,4 @@ def test_throughput_uses_the_training_clock_across_recoveries(tmp_path):
     assert result["words"] == 3000 and result["unclocked_epochs"] == [0]
     assert result["training_seconds"] == 25 and result["words_per_second"] == pytest.approx(80.0)
     markdown = pretrain.report_markdown("c.jsonnet", result, {})
-    assert "3,000 words" in markdown and "Epochs 0 ran before the `training_clock`" in markdown
+    assert "3,000 words" in markdown and "Epoch 0 ran before the `training_clock`" in markdown
