@@ -21,6 +21,7 @@ pretrain.experiment(
   validation_fraction=0.1,  // tweets_elmo's validation split
   reader={ csv_column: 'tweet', csv_id_column: 'id', clean_tweets: true },
   num_samples=512,
+  bf16=true,
   min_count=2,
   max_vocab_size=10000,
   max_sentence_length=50,
