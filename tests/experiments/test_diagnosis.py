@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 import torch
@@ -41,3 +42,18 @@ def test_grid_has_every_variant_and_is_a_valid_grid():
 def test_layer_variants_need_a_two_layer_bilm():
     with pytest.raises(ValueError, match="2-layer"):
         diagnosis_grid(("o", "w"), n_layers=3)
+
+
+def test_every_variant_trains_and_validates_on_two_class_labels():
+    # An override of `dataset_reader.granularity` would not reach `validation_dataset_reader`
+    # (the configs derive it from the training reader before AllenNLP applies overrides): the
+    # model would train on 2 classes and be validated and tested on 5.
+    from allennlp.common.params import with_overrides
+
+    from tests.test_configs import evaluate
+
+    data = diagnosis_grid(("u/options.json", "u/weights.hdf5"))
+    for entry in data["configs"]:
+        config = with_overrides(evaluate(os.path.basename(entry["config"])), entry.get("overrides") or {})
+        readers = (config["dataset_reader"], config["validation_dataset_reader"])
+        assert [reader["granularity"] for reader in readers] == ["2-class", "2-class"], entry["name"]
