@@ -3,7 +3,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Un
 
 from allennlp.data import DatasetReader, Instance, Token, TokenIndexer, Tokenizer
 from allennlp.data.fields import TextField
-from allennlp.data.token_indexers import SingleIdTokenIndexer
+from allennlp.data.token_indexers import ELMoTokenCharactersIndexer, SingleIdTokenIndexer
 from overrides import overrides
 
 from sst_elmo.common.file_utils import csv_with_header, numbered_lines
@@ -13,6 +13,11 @@ from sst_elmo.dataset_readers.sharding import require_instances, shard_rows
 from sst_elmo.dataset_readers.tweets_csv import clean_tweet
 
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def bilm_token_indexers() -> Dict[str, TokenIndexer]:
+    """The token indexers of every pre-training config (`configs/pretrain/pretrain.libsonnet`)."""
+    return {"elmo": ELMoTokenCharactersIndexer(), "words": SingleIdTokenIndexer("lm_words")}
 
 
 @DatasetReader.register("text_corpus")

@@ -172,10 +172,9 @@ def export_check(run_dir: str, text: str, batch_size: int = 64) -> Dict[str, flo
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     from allennlp.data.data_loaders import MultiProcessDataLoader
-    from allennlp.data.token_indexers import ELMoTokenCharactersIndexer, SingleIdTokenIndexer
     from allennlp.training.util import evaluate
 
-    from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
+    from sst_elmo.dataset_readers.text_corpus import TextCorpusReader, bilm_token_indexers
     from sst_elmo.models.elmo_bilm import load_elmo_bilm
 
     elmo = os.path.join(run_dir, "elmo")
@@ -185,10 +184,7 @@ def export_check(run_dir: str, text: str, batch_size: int = 64) -> Dict[str, flo
     )
     with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as handle:
         max_length = json.load(handle)["dataset_reader"].get("max_sentence_length")
-    reader = TextCorpusReader(
-        token_indexers={"elmo": ELMoTokenCharactersIndexer(), "words": SingleIdTokenIndexer("lm_words")},
-        max_sentence_length=max_length,
-    )
+    reader = TextCorpusReader(token_indexers=bilm_token_indexers(), max_sentence_length=max_length)
     loader = MultiProcessDataLoader(reader, text, batch_size=batch_size)
     loader.index_with(model.vocab)
     metrics = evaluate(model, loader, cuda_device=-1)
@@ -236,7 +232,6 @@ def throughput(run_dir: str) -> Dict[str, Any]:
         "words": words,
         "training_seconds": seconds,
         "words_per_second": rate_words / seconds,
-        "clocked": bool(clocked),
         "unclocked_epochs": unclocked if clocked else [],
         "best_epoch": final.get("best_epoch"),
         "best_validation_perplexity": final.get("best_validation_perplexity"),

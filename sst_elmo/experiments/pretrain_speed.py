@@ -18,7 +18,7 @@ import numpy
 import torch
 from allennlp.data import Batch, Vocabulary
 
-from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
+from sst_elmo.dataset_readers.text_corpus import TextCorpusReader, bilm_token_indexers
 from sst_elmo.models.elmo_bilm import ElmoBiLm
 
 logger = logging.getLogger(__name__)
@@ -38,13 +38,7 @@ def corpus_batches(
     length, cut into consecutive batches, the batches shuffled with a fixed seed), and the
     `lm_words` vocabulary of those sentences (at most `vocab_size` words).
     """
-    from allennlp.data.token_indexers import ELMoTokenCharactersIndexer, SingleIdTokenIndexer
-
-    # The token indexers of every pre-training config (configs/pretrain/pretrain.libsonnet).
-    reader = TextCorpusReader(
-        token_indexers={"elmo": ELMoTokenCharactersIndexer(), "words": SingleIdTokenIndexer("lm_words")},
-        max_sentence_length=max_sentence_length,
-    )
+    reader = TextCorpusReader(token_indexers=bilm_token_indexers(), max_sentence_length=max_sentence_length)
     instances = list(itertools.islice(reader.read(corpus), num_batches * batch_size))
     if len(instances) < num_batches * batch_size:
         raise ValueError(f"{corpus} has {len(instances)} sentences, fewer than {num_batches} x {batch_size}")
