@@ -77,7 +77,7 @@ def test_ambiguous_jsonl_rows_are_errors(tmp_path, row, message):
     "reader, name, content",
     [
         (SentenceJsonlReader, "empty.jsonl", b""),
-        (SentenceJsonlReader, "blank.jsonl.gz", gzip.compress(b"\n\n")),
+        (SentenceJsonlReader, "blank.jsonl.gz", gzip.compress(b"\n\n", mtime=0)),
         (SstTreesReader, "empty.txt", b""),
         (TweetsCsvReader, "header_only.csv", b"id,label,tweet\n"),
         (TextCorpusReader, "empty.txt", b"\n"),
