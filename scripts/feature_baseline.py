@@ -6,6 +6,8 @@ precision, recall and accuracy, beside an `lstm_classifier` run of that config.
         --elmo-options options.json --elmo-weights weights.hdf5 \\
         --lstm-dir runs/tweets_elmo [--train-lstm] --out runs/feature_baseline
 
+--lstm-dir takes several runs (e.g. seeds): the table then gives their mean ± sd.
+
 Writes OUT/feature_baseline.json and OUT/feature_baseline.md. The vectors are cached in
 --cache-dir by the checksums of the data and the biLM files.
 """
@@ -32,7 +34,8 @@ def main(argv=None) -> int:
                         help="the tweets config whose split and cleaning are used (default %(default)s)")
     parser.add_argument("--out", default="runs/feature_baseline", help="output directory (default %(default)s)")
     parser.add_argument("--cache-dir", default="cache/feature_baseline", help="ELMo vectors (default %(default)s)")
-    parser.add_argument("--lstm-dir", help="serialization directory of an lstm_classifier run of --config")
+    parser.add_argument("--lstm-dir", nargs="+", default=[],
+                        help="serialization directories of lstm_classifier runs of --config (mean ± sd of several)")
     parser.add_argument("--train-lstm", action="store_true",
                         help="train --config into --lstm-dir first (skipped if it has metrics.json)")
     parser.add_argument("--lstm-overrides", default="{}", help="JSON overrides for --train-lstm")
@@ -44,11 +47,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not (args.elmo_options and args.elmo_weights):
         parser.error("give --elmo-options and --elmo-weights (or set SST_ELMO_OPTIONS and SST_ELMO_WEIGHTS)")
-    if args.train_lstm and not args.lstm_dir:
-        parser.error("--train-lstm needs --lstm-dir")
+    if args.train_lstm and len(args.lstm_dir) != 1:
+        parser.error("--train-lstm needs exactly one --lstm-dir")
     env = dict(os.environ, SST_ELMO_OPTIONS=args.elmo_options, SST_ELMO_WEIGHTS=args.elmo_weights)
     result = run_feature_baseline(
-        args.config, args.elmo_options, args.elmo_weights, args.cache_dir, env, lstm_dir=args.lstm_dir,
+        args.config, args.elmo_options, args.elmo_weights, args.cache_dir, env, lstm_dirs=args.lstm_dir,
         train=args.train_lstm, lstm_overrides=json.loads(args.lstm_overrides), c=args.C,
         class_weight=args.class_weight, seed=args.seed, batch_size=args.batch_size,
     )

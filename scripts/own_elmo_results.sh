@@ -6,14 +6,16 @@
 #   2. SST-2 whole sentences: the diagnosis grid (scripts/elmo_diagnosis.py): GloVe, ELMo
 #      all / top / layer 0, the untrained control, ELMo + GloVe;
 #   3. tweets: tweets_elmo (configs/grids/own_elmo_tweets.json), then the feature baseline
-#      (mean-pooled ELMo + logistic regression, TF-IDF + logistic regression) on the same split.
+#      (mean-pooled ELMo + logistic regression, TF-IDF + logistic regression) on the same split,
+#      beside the mean ± sd of the tweets_elmo seeds.
 #
 #   scripts/own_elmo_results.sh [ELMO_DIR] [OUT]
 #
 # ELMO_DIR: an exported ELMo (options.json, weights.hdf5); default models/elmo-imdb.
 # OUT: default runs/own_elmo. Finished runs are kept, so running it again resumes.
 # Word vectors: the 2,445-word GloVe 6B.50d sample in ../shared (SST_ELMO_GLOVE_FILE).
-# JOBS (default 2) runs at a time, THREADS (default 1) each.
+# JOBS (default 2) runs at a time, THREADS (default 1) each. STAGES (default "sst5 sst2 tweets")
+# picks the stages, e.g. STAGES=tweets for an ELMo adapted to the tweets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 elmo="${1:-models/elmo-imdb}"
@@ -26,22 +28,33 @@ export SST_ELMO_DATA="${SST_ELMO_DATA:-$shared/data}"
 export SST_ELMO_GLOVE=6B.50d SST_ELMO_GLOVE_FILE="${SST_ELMO_GLOVE_FILE:-$shared/data/glove/glove.6B.50d.top2445.txt}"
 export SST_ELMO_OPTIONS="$(realpath "$elmo/options.json")" SST_ELMO_WEIGHTS="$(realpath "$elmo/weights.hdf5")"
 export SST_ELMO_CACHE=1 SST_ELMO_CACHE_DIR="$(realpath -m "${SST_ELMO_CACHE_DIR:-cache/elmo}")"
-jobs="${JOBS:-2}" threads="${THREADS:-1}"
+jobs="${JOBS:-2}" threads="${THREADS:-1}" stages=" ${STAGES:-sst5 sst2 tweets} "
+for stage in $stages; do
+    case "$stage" in sst5|sst2|tweets) ;; *) echo "own_elmo_results.sh: unknown stage '$stage' in STAGES" >&2; exit 2;; esac
+done
 status=0
 
 # One fill covers SST-5 and SST-2 (SST-2's sentences are a subset of SST-5's); the cache is
 # keyed by the sentence and the ELMo files.
-.venv/bin/allennlp elmo-cache configs/sst5_elmo.jsonnet
-.venv/bin/python scripts/run_grid.py --grid configs/grids/own_elmo_sst5.json --out "$out/sst5" \
-    --jobs "$jobs" --threads "$threads" || status=1
-.venv/bin/python scripts/elmo_diagnosis.py --elmo "$elmo" --out "$out/sst2_diagnosis" \
-    --shared "$shared" --cache-dir "$SST_ELMO_CACHE_DIR" --jobs "$jobs" --threads "$threads" || status=1
-.venv/bin/allennlp elmo-cache configs/tweets_elmo.jsonnet
-.venv/bin/python scripts/run_grid.py --grid configs/grids/own_elmo_tweets.json --out "$out/tweets" \
-    --jobs "$jobs" --threads "$threads" || status=1
-OMP_NUM_THREADS="$threads" .venv/bin/python scripts/feature_baseline.py \
-    --lstm-dir "$out/tweets/runs/tweets_elmo/seed1/full" --out "$out/tweets/feature_baseline" \
-    --cache-dir "$out/tweets/feature_cache" || status=1
+if [[ "$stages" == *" sst5 "* || "$stages" == *" sst2 "* ]]; then
+    .venv/bin/allennlp elmo-cache configs/sst5_elmo.jsonnet
+fi
+if [[ "$stages" == *" sst5 "* ]]; then
+    .venv/bin/python scripts/run_grid.py --grid configs/grids/own_elmo_sst5.json --out "$out/sst5" \
+        --jobs "$jobs" --threads "$threads" || status=1
+fi
+if [[ "$stages" == *" sst2 "* ]]; then
+    .venv/bin/python scripts/elmo_diagnosis.py --elmo "$elmo" --out "$out/sst2_diagnosis" \
+        --shared "$shared" --cache-dir "$SST_ELMO_CACHE_DIR" --jobs "$jobs" --threads "$threads" || status=1
+fi
+if [[ "$stages" == *" tweets "* ]]; then
+    .venv/bin/allennlp elmo-cache configs/tweets_elmo.jsonnet
+    .venv/bin/python scripts/run_grid.py --grid configs/grids/own_elmo_tweets.json --out "$out/tweets" \
+        --jobs "$jobs" --threads "$threads" || status=1
+    OMP_NUM_THREADS="$threads" .venv/bin/python scripts/feature_baseline.py \
+        --lstm-dir "$out"/tweets/runs/tweets_elmo/seed*/full --out "$out/tweets/feature_baseline" \
+        --cache-dir "$out/tweets/feature_cache" || status=1
+fi
 
 for summary in "$out/sst5/report/summary.md" "$out/sst2_diagnosis/report/summary.md" \
                "$out/tweets/report/summary.md" "$out/tweets/feature_baseline/feature_baseline.md"; do

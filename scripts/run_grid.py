@@ -19,7 +19,7 @@ import sys
 
 from sst_elmo.common.file_utils import atomic_write
 from sst_elmo.experiments.grid import Grid, GridRunner
-from sst_elmo.experiments.report import write_report
+from sst_elmo.experiments.report import DEFAULT_METRICS, write_report
 from sst_elmo.experiments.results import CSV_NAME, rows_to_csv
 
 
@@ -78,7 +78,10 @@ def main(argv=None) -> int:
     atomic_write(csv_path, rows_to_csv(rows))
     print(f"{csv_path}: {len(rows)} runs, {sum(r['status'] == 'done' for r in rows)} done")
     if not args.no_report:
-        written = write_report(rows, os.path.join(runner.out_dir, "report"), pair=grid.pair, metric=args.metric)
+        written = write_report(
+            rows, os.path.join(runner.out_dir, "report"), pair=grid.pair, metric=args.metric,
+            summary_metrics=grid.metrics or DEFAULT_METRICS,
+        )
         for name, path in written.items():
             print(f"{name}: {path}")
     failed = [record["run_id"] for record in records if record.get("status") != "done"]

@@ -3,8 +3,9 @@
 //
 // Choose a published ELMo with SST_ELMO_ELMO=small|medium|original|original-5.5B (default
 // small), an ELMo shipped with the project with SST_ELMO_ELMO=NAME (the files of
-// SST_ELMO_MODELS/elmo-NAME/, by default the project's models/elmo-NAME/; e.g. imdb, the
-// project's own ELMo pre-trained on IMDB reviews: docs/own-elmo.md), or local files (your own
+// SST_ELMO_MODELS/elmo-NAME/, by default the project's models/elmo-NAME/: imdb, the project's
+// own ELMo pre-trained on IMDB reviews, or tweets, imdb adapted to the tweets' text; see
+// docs/own-elmo.md), or local files (your own
 // export, or a downloaded copy) with both SST_ELMO_OPTIONS=/path/options.json and
 // SST_ELMO_WEIGHTS=/path/weights.hdf5.
 local base = 'https://allennlp.s3.amazonaws.com/models/elmo/';

@@ -13,7 +13,7 @@ own `in_split`, so the two models are scored on the same tweets.
 import inspect
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import h5py
 import numpy
@@ -26,6 +26,7 @@ from sst_elmo.dataset_readers.tweets_csv import CLEANING_STEPS, TweetsCsvReader,
 from sst_elmo.elmo.embedding_writer import embed_file
 from sst_elmo.experiments.grid import evaluate_config
 from sst_elmo.experiments.launch import run_logged, train_command
+from sst_elmo.experiments.statistics import mean_sd
 
 LSTM_METRICS = {
     "positive_f1": "best_validation_positive_f1",
@@ -188,10 +189,12 @@ def tfidf_fit_and_score(
 
 def lstm_metrics(serialization_dir: str) -> Dict[str, Any]:
     """The best-epoch validation metrics of an `lstm_classifier` run's `metrics.json`."""
+    path = os.path.join(serialization_dir, METRICS_NAME)
+    if not os.path.isfile(path):
+        raise ConfigurationError(f"{path}: not found (has the lstm_classifier run finished?)")
     metrics = final_metrics(serialization_dir)
     missing = [key for key in LSTM_METRICS.values() if key not in metrics]
     if missing:
-        path = os.path.join(serialization_dir, METRICS_NAME)
         raise ConfigurationError(f"{path}: no {', '.join(missing)} (is positive_label set in the config?)")
     return {"model": "lstm_classifier (configs)", "serialization_dir": serialization_dir,
             "best_epoch": metrics.get("best_epoch"),
@@ -208,8 +211,23 @@ def train_lstm(config: str, serialization_dir: str, overrides: Mapping[str, Any]
         raise RuntimeError(f"allennlp train failed ({returncode}); see {serialization_dir.rstrip('/')}.log")
 
 
+def lstm_runs_metrics(serialization_dirs: Sequence[str]) -> Dict[str, Any]:
+    """
+    One table row for `lstm_classifier` runs of the config (seeds): each metric's mean over the
+    runs, its sample standard deviation in `{metric}_sd` (with two runs or more), and every
+    run's own metrics in `runs`.
+    """
+    runs = [lstm_metrics(directory) for directory in serialization_dirs]
+    if len(runs) == 1:
+        return runs[0]
+    row: Dict[str, Any] = {"model": f"lstm_classifier (configs), {len(runs)} runs", "runs": runs}
+    for name in LSTM_METRICS:
+        row[name], row[f"{name}_sd"] = mean_sd([run[name] for run in runs])
+    return row
+
+
 def markdown(result: Dict[str, Any]) -> str:
-    """The comparison table of `run_feature_baseline`'s result."""
+    """The comparison table of `run_feature_baseline`'s result (mean ± sd for repeated runs)."""
     lines = [
         f"Validation: {result['validation_rows']} tweets of `{result['data']}` (the `{result['config']}` split), "
         f"{result['validation_positive_rows']} with label {result['positive_label']}.",
@@ -218,19 +236,23 @@ def markdown(result: Dict[str, Any]) -> str:
         "|---|---|---|---|---|",
     ]
     for model in result["models"]:
-        lines.append(
-            f"| {model['model']} | {model['positive_f1']:.4f} | {model['positive_precision']:.4f} "
-            f"| {model['positive_recall']:.4f} | {model['accuracy']:.4f} |"
-        )
+        cells = []
+        for name in ("positive_f1", "positive_precision", "positive_recall", "accuracy"):
+            sd = model.get(f"{name}_sd")
+            cells.append(f"{model[name]:.4f}" if sd is None else f"{model[name]:.4f} ± {sd:.4f}")
+        lines.append(f"| {model['model']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def run_feature_baseline(
     config: str, options: str, weights: str, cache_dir: str, env: Mapping[str, str],
-    lstm_dir: Optional[str] = None, train: bool = False, lstm_overrides: Optional[Mapping[str, Any]] = None,
+    lstm_dirs: Sequence[str] = (), train: bool = False, lstm_overrides: Optional[Mapping[str, Any]] = None,
     c: float = 1.0, class_weight: Optional[str] = None, seed: int = 0, batch_size: int = 64,
 ) -> Dict[str, Any]:
-    """Embeds, fits and scores the feature baseline; adds the `lstm_classifier` run of `lstm_dir` if given."""
+    """
+    Embeds, fits and scores the feature baseline beside TF-IDF; adds the `lstm_classifier` runs
+    of `lstm_dirs` (one row; mean ± sd over several), training a single one first if `train`.
+    """
     evaluated = evaluate_config(config, env)
     setup = split_setup(evaluated)
     rows = labelled_rows(setup)
@@ -244,8 +266,10 @@ def run_feature_baseline(
         "validation_positive_rows": baseline["validation_positive_rows"],
         "models": [tfidf, baseline],
     }
-    if lstm_dir:
-        if train:
-            train_lstm(config, lstm_dir, lstm_overrides or {}, env)
-        result["models"].append(lstm_metrics(lstm_dir))
+    if train:
+        if len(lstm_dirs) != 1:
+            raise ConfigurationError(f"training needs exactly one LSTM directory, not {len(lstm_dirs)}")
+        train_lstm(config, lstm_dirs[0], lstm_overrides or {}, env)
+    if lstm_dirs:
+        result["models"].append(lstm_runs_metrics(lstm_dirs))
     return result

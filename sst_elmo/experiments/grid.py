@@ -123,8 +123,10 @@ class Grid:
 
     A grid file is JSON:
     `{"configs": [{"name", "config", "overrides"}], "seeds": [1, 2], "sizes": ["full", 0.5, 500],
-    "overrides": {"trainer.num_epochs": 1}, "pair": ["baseline", "elmo"]}`
-    (`pair`: the two configs of the paired plot; `sizes` defaults to `["full"]`).
+    "overrides": {"trainer.num_epochs": 1}, "pair": ["baseline", "elmo"],
+    "metrics": ["best_validation_f1_1", "best_validation_accuracy"]}`
+    (`pair`: the two configs of the paired plot; `sizes` defaults to `["full"]`; `metrics`: the
+    columns of the report's summary table, default `best_validation_accuracy` and `test_accuracy`).
     """
 
     entries: List[GridEntry]
@@ -132,6 +134,7 @@ class Grid:
     sizes: List[Size] = field(default_factory=lambda: [Size()])
     overrides: Dict[str, Any] = field(default_factory=dict)
     pair: Optional[List[str]] = None
+    metrics: Optional[List[str]] = None
 
     def __post_init__(self) -> None:
         names = [entry.name for entry in self.entries]
@@ -148,10 +151,14 @@ class Grid:
             raise ConfigurationError(f"sizes must be unique: {[size.label for size in self.sizes]}")
         if self.pair is not None and (len(self.pair) != 2 or not set(self.pair) <= set(names)):
             raise ConfigurationError(f"pair must name two of the configs {names}, not {self.pair}")
+        if self.metrics is not None and (
+            not isinstance(self.metrics, list) or not self.metrics or not all(isinstance(metric, str) and metric for metric in self.metrics)
+        ):
+            raise ConfigurationError(f"metrics must be a non-empty list of metric names, not {self.metrics!r}")
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], source: str = "<grid>") -> "Grid":
-        unknown = set(data) - {"configs", "seeds", "sizes", "overrides", "pair"}
+        unknown = set(data) - {"configs", "seeds", "sizes", "overrides", "pair", "metrics"}
         if unknown:
             raise ConfigurationError(f"{source}: unknown grid keys {sorted(unknown)}")
         try:
@@ -163,7 +170,7 @@ class Grid:
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigurationError(f"{source}: bad configs or seeds ({error!r})") from None
         sizes = [parse_size(size) for size in data.get("sizes", [FULL])]
-        return cls(entries, seeds, sizes, dict(data.get("overrides") or {}), data.get("pair"))
+        return cls(entries, seeds, sizes, dict(data.get("overrides") or {}), data.get("pair"), data.get("metrics"))
 
     @classmethod
     def from_file(cls, path: str) -> "Grid":

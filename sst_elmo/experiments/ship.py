@@ -63,8 +63,8 @@ def model_card(
         "",
         report_markdown(report["config"], training, report["heldout"]).rstrip(),
         "",
-        "Validation perplexity by epoch (sampled softmax training, full-softmax validation on held-out "
-        "reviews): " + ", ".join(f"{value:.1f}" for value in training["validation_perplexity_by_epoch"]) + ".",
+        "Validation perplexity by epoch (sampled softmax training, full-softmax validation on the "
+        "run's held-out split of its training text): " + ", ".join(f"{value:.1f}" for value in training["validation_perplexity_by_epoch"]) + ".",
         "",
         "## Files",
         "",

@@ -6,7 +6,7 @@ from allennlp.common.params import Params
 from allennlp.data import DatasetReader
 
 from scripts.feature_baseline import main
-from sst_elmo.experiments.feature_baseline import labelled_rows, scores, split_setup
+from sst_elmo.experiments.feature_baseline import labelled_rows, lstm_runs_metrics, markdown, scores, split_setup
 from sst_elmo.experiments.grid import evaluate_config
 from tests.conftest import CONFIGS
 
@@ -39,17 +39,36 @@ def test_a_config_that_cleans_otherwise_is_refused(fixture_env):
         split_setup(config)
 
 
-def test_feature_baseline_script_beside_an_lstm_run(tmp_path, fixture_env):
-    lstm_dir = tmp_path / "lstm"
-    lstm_dir.mkdir()
-    (lstm_dir / "metrics.json").write_text(json.dumps({
-        "best_epoch": 2, "best_validation_positive_f1": 0.25, "best_validation_positive_precision": 0.5,
-        "best_validation_positive_recall": 1 / 6, "best_validation_accuracy": 0.75,
+def write_lstm_metrics(directory, f1, accuracy):
+    directory.mkdir()
+    (directory / "metrics.json").write_text(json.dumps({
+        "best_epoch": 2, "best_validation_positive_f1": f1, "best_validation_positive_precision": 0.5,
+        "best_validation_positive_recall": 1 / 6, "best_validation_accuracy": accuracy,
     }))
+    return str(directory)
+
+
+def test_several_lstm_runs_make_one_row_of_means_and_sds(tmp_path):
+    dirs = [write_lstm_metrics(tmp_path / f"seed{i}", f1, 0.75) for i, f1 in enumerate((0.2, 0.3, 0.4))]
+    row = lstm_runs_metrics(dirs)
+    assert row["model"] == "lstm_classifier (configs), 3 runs" and len(row["runs"]) == 3
+    assert row["positive_f1"] == pytest.approx(0.3) and row["positive_f1_sd"] == pytest.approx(0.1)
+    assert row["accuracy"] == 0.75 and row["accuracy_sd"] == 0.0
+    table = markdown({"validation_rows": 4, "data": "d.csv", "config": "c", "validation_positive_rows": 1,
+                      "positive_label": "1", "models": [row]})
+    assert "| lstm_classifier (configs), 3 runs | 0.3000 ± 0.1000 | 0.5000 ± 0.0000 |" in table
+    # One run: its own values, no spread.
+    assert lstm_runs_metrics(dirs[:1])["positive_f1"] == 0.2 and "positive_f1_sd" not in lstm_runs_metrics(dirs[:1])
+    with pytest.raises(ConfigurationError, match="metrics.json"):
+        lstm_runs_metrics(dirs + [str(tmp_path)])
+
+
+def test_feature_baseline_script_beside_an_lstm_run(tmp_path, fixture_env):
+    lstm_dir = write_lstm_metrics(tmp_path / "lstm", 0.25, 0.75)
     out = tmp_path / "out"
     args = ["--elmo-options", fixture_env["options"], "--elmo-weights", fixture_env["weights"],
             "--config", TWEETS_CONFIG, "--out", str(out), "--cache-dir", str(tmp_path / "cache"),
-            "--lstm-dir", str(lstm_dir)]
+            "--lstm-dir", lstm_dir]
     assert main(args) == 0
     result = json.loads((out / "feature_baseline.json").read_text())
     tfidf, baseline, lstm = result["models"]

@@ -48,6 +48,10 @@ def test_grid_from_json_checks_its_input():
         Grid.from_json({"configs": [{"name": "a/b", "config": "x"}], "seeds": [1]})
     with pytest.raises(ConfigurationError, match="pair"):
         Grid.from_json({"configs": [{"name": "a", "config": "x"}], "seeds": [1], "pair": ["a", "b"]})
+    assert Grid.from_json({"configs": [{"name": "a", "config": "x"}], "seeds": [1], "metrics": ["m"]}).metrics == ["m"]
+    for bad in ([], "best_validation_f1_1", [""], [3]):
+        with pytest.raises(ConfigurationError, match="metrics"):
+            Grid.from_json({"configs": [{"name": "a", "config": "x"}], "seeds": [1], "metrics": bad})
 
 
 def test_grid_file_errors_name_the_line(tmp_path):

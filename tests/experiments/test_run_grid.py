@@ -26,6 +26,7 @@ def test_tiny_grid_runs_reports_and_resumes(tmp_path, fixture_env):
         "sizes": [3, "full"],
         "overrides": {"trainer.num_epochs": 1},
         "pair": ["lstm", "elmo"],
+        "metrics": ["best_validation_loss", "test_accuracy"],
     }
     grid_path = tmp_path / "grid.json"
     grid_path.write_text(json.dumps(grid))
@@ -54,6 +55,9 @@ def test_tiny_grid_runs_reports_and_resumes(tmp_path, fixture_env):
             assert image.size[0] > 200 and len(set(image.convert("L").getdata())) > 10
     summary = (report / "summary.md").read_text()
     assert "| lstm | n3 | 3 | 2 / 2 |" in summary
+    # The grid file's metrics are the summary's columns.
+    assert "| runs done | best_validation_loss | test_accuracy |" in summary
+    assert "best_validation_accuracy" not in summary
     # The broken config never read any data: no instance count, no run done.
     assert any(line.startswith("| broken | full |") and "| 0 / 2 |" in line for line in summary.splitlines())
 
