@@ -35,7 +35,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="runs/feature_baseline", help="output directory (default %(default)s)")
     parser.add_argument("--cache-dir", default="cache/feature_baseline", help="ELMo vectors (default %(default)s)")
     parser.add_argument("--lstm-dir", nargs="+", default=[],
-                        help="serialization directories of lstm_classifier runs of --config (mean ± sd of several)")
+                        help="serialization directories of lstm_classifier runs of --config "
+                             "(several: their mean ± sd)")
     parser.add_argument("--train-lstm", action="store_true",
                         help="train --config into --lstm-dir first (skipped if it has metrics.json)")
     parser.add_argument("--lstm-overrides", default="{}", help="JSON overrides for --train-lstm")

@@ -1,6 +1,6 @@
 """
 `FastElmoBiLm`: AllenNLP's `_ElmoBiLm` weights run faster, with the same outputs (max abs
-difference about 1e-6 in float32) and no state carried between batches.
+difference about 1e-7 in float32) and no state carried between batches.
 
 Where the time goes in `_ElmoBiLm` (profiled on the published small shape, CPU): about 80%
 of the arithmetic is the character CNN and highway layer, which run once per *token
@@ -8,19 +8,26 @@ position* (padding included), and the LSTM is a Python loop issuing a dozen smal
 per timestep, per layer and direction. This module
 
 - runs the character CNN, highway and projection once per *distinct word* of the batch
-  (`torch.unique` over the character ids; a batch of sentences repeats most of its words);
-- runs each LSTM layer with its input projection for all real (non-padding) positions as
-  one matrix product,
-  and both directions in one TorchScript loop (the backward direction reads each sequence
+  (`torch.unique` over the character ids; a batch of sentences repeats most of its words),
+  and remembers the result across batches (`word_memo_size`);
+- runs all the CNN's filters as one matrix product over windows of the widest width,
+  words sorted by length and cut to their chunk's longest word, with `amax` over positions;
+- runs the first LSTM layer's input projection once per distinct word, the others as one
+  matrix product per direction over the batch (time first, the state bias added);
+- runs both directions in one TorchScript loop (the backward direction reads each sequence
   reversed within its own length, so both directions share one shrinking batch prefix and
-  their state products are one batched matmul), keeping the memory-cell and projection
-  clipping and the skip connections exactly;
+  their state products are one batched product added in place onto the input projection),
+  keeping the memory-cell and projection clipping and the skip connections exactly; tanh
+  is computed as 2 * sigmoid(2x) - 1 (ATen's float tanh is several times slower);
+- passes MKL the weights in the layout it multiplies fastest, and reuses its large
+  intermediate buffers between calls (fresh ones cost page faults as long as the products);
 - starts every batch from zero LSTM states (AllenNLP's ELMo is stateful by default; see
   "ELMo state" in docs/reliability.md).
 
-It holds the `_ElmoBiLm` it was given and reads its parameters at every call, so it never
-copies or changes AllenNLP's modules. Optional `autocast_bf16` runs the matrix products in
-bfloat16 (about 1e-2 absolute error; off by default).
+It holds the `_ElmoBiLm` it was given and reads its parameters at every call (prepared
+copies for inference are kept until a parameter changes), so it never changes AllenNLP's
+modules. Optional `autocast_bf16` runs the matrix products in bfloat16 (about 1e-2 absolute
+error; off by default).
 """
 from typing import Dict, List, Optional, Tuple
 
@@ -29,25 +36,35 @@ from allennlp.modules.elmo import _ElmoBiLm
 from allennlp.nn.util import add_sentence_boundary_token_ids
 from overrides import overrides
 
+# Words per matrix product of the character CNN (sorted by length, so a chunk's words have
+# about as many windows each).
+_CNN_CHUNK_WORDS = 256
+
 
 @torch.jit.script
 def _bidirectional_lstm_scan(
     projected: torch.Tensor,
     state_weight: torch.Tensor,
-    state_bias: torch.Tensor,
     projection_weight: torch.Tensor,
     active: List[int],
     cell_clip: float,
     proj_clip: float,
 ) -> torch.Tensor:
     """
-    projected: (2, batch, time, 4 * cell), the input projections of both directions, each
-    sequence of the backward direction reversed within its length; rows sorted by length,
-    longest first. state_weight: (2, hidden, 4 * cell) (transposed); state_bias: (2, 1, 4 * cell);
-    projection_weight: (2, cell, hidden) (transposed). active[t]: rows with length > t.
-    Clip values <= 0 mean no clipping. Returns (2, batch, time, hidden) (zero past each length).
+    projected: (2, time, batch, 4 * cell), time first, the input projections plus the state
+    bias of both directions, each sequence of the backward direction reversed within its
+    length; rows sorted by length, longest first. It is overwritten: each timestep's gates
+    are computed in place (one batched product adding onto it, no copies).
+    state_weight: (2, hidden, 4 * cell) (transposed); projection_weight: (2, cell, hidden)
+    (transposed). active[t]: rows with length > t. Clip values <= 0 mean no clipping.
+    Returns (2, batch, time, hidden) (zero past each length).
+
+    The third block of the gates (the memory input, under tanh) must come scaled by 2 in
+    `projected` and `state_weight` (exact in floating point): the scan computes tanh(x) as
+    2 * sigmoid(2x) - 1, because ATen's float tanh is several times slower than its sigmoid
+    on the CPU, and then one sigmoid covers all four blocks. Absolute error about 1e-7.
     """
-    directions, batch, time, four_cell = projected.shape
+    directions, time, batch, four_cell = projected.shape
     cell = four_cell // 4
     hidden = projection_weight.shape[2]
     outputs = projected.new_zeros((directions, batch, time, hidden))
@@ -55,18 +72,19 @@ def _bidirectional_lstm_scan(
     memory = projected.new_zeros((directions, batch, cell))
     for t in range(time):
         k = active[t]
-        gates = projected[:, :k, t] + torch.baddbmm(state_bias, state[:, :k], state_weight)
-        input_gate = torch.sigmoid(gates[:, :, 0:cell])
-        forget_gate = torch.sigmoid(gates[:, :, cell : 2 * cell])
-        memory_init = torch.tanh(gates[:, :, 2 * cell : 3 * cell])
-        output_gate = torch.sigmoid(gates[:, :, 3 * cell : 4 * cell])
-        new_memory = input_gate * memory_init + forget_gate * memory[:, :k]
+        # Shape: (2, k, 4 * cell), in place: every block through the sigmoid.
+        gates = projected[:, t, :k].baddbmm_(state[:, :k], state_weight).sigmoid_()
+        # tanh of the memory input: 2 * sigmoid(2x) - 1.
+        memory_init = gates[:, :, 2 * cell : 3 * cell].mul_(2.0).sub_(1.0)
+        # Shape: (2, k, cell); the rows still running, updated in place.
+        new_memory = memory[:, :k]
+        new_memory.mul_(gates[:, :, cell : 2 * cell]).addcmul_(gates[:, :, 0:cell], memory_init)
         if cell_clip > 0:
-            new_memory = torch.clamp(new_memory, -cell_clip, cell_clip)
-        new_state = torch.bmm(output_gate * torch.tanh(new_memory), projection_weight)
+            new_memory.clamp_(-cell_clip, cell_clip)
+        squashed = torch.sigmoid(new_memory * 2.0).mul_(2.0).sub_(1.0).mul_(gates[:, :, 3 * cell : 4 * cell])
+        new_state = torch.bmm(squashed, projection_weight)
         if proj_clip > 0:
-            new_state = torch.clamp(new_state, -proj_clip, proj_clip)
-        memory[:, :k] = new_memory
+            new_state.clamp_(-proj_clip, proj_clip)
         state[:, :k] = new_state
         outputs[:, :k, t] = new_state
     return outputs
@@ -113,6 +131,31 @@ def _bidirectional_lstm_scan_differentiable(
     return torch.stack(outputs, dim=2)
 
 
+def _stacked_weights(
+    cells: Tuple[torch.nn.Module, torch.nn.Module], dtype: torch.dtype
+) -> Tuple[List[torch.Tensor], torch.Tensor, torch.Tensor, torch.Tensor]:
+    """
+    The weights of one layer's forward and backward `LstmCellWithProjection`, for the scans:
+    input weights `[(input_dim, 4 * cell)] * 2` and state weights `(2, hidden, 4 * cell)`,
+    both transposed views (with hidden as small as 128, MKL runs these products about 1.8x
+    faster than on contiguous copies), state biases `(2, 1, 4 * cell)` and projection
+    weights `(2, cell, hidden)`.
+    """
+    weights = [cell.input_linearity.weight.t().to(dtype) for cell in cells]
+    state_weight = torch.stack([cell.state_linearity.weight for cell in cells]).to(dtype).transpose(1, 2)
+    state_bias = torch.stack([cell.state_linearity.bias for cell in cells])[:, None].to(dtype)
+    projection_weight = torch.stack([cell.state_projection.weight.t() for cell in cells]).to(dtype)
+    return weights, state_weight, state_bias, projection_weight
+
+
+def _double_memory_input(tensor: torch.Tensor, dim: int) -> torch.Tensor:
+    """A copy of LSTM gate weights or biases with the third quarter of `dim` (the memory input) doubled."""
+    cell = tensor.size(dim) // 4
+    doubled = tensor.clone()
+    doubled.narrow(dim, 2 * cell, cell).mul_(2.0)
+    return doubled
+
+
 def _reverse_within_lengths(tensor: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """tensor: (batch, time, dim); reverses positions [0, length) of each row, keeps the rest."""
     time = tensor.size(1)
@@ -150,11 +193,58 @@ class FastElmoBiLm(torch.nn.Module):
         self.autocast_bf16 = autocast_bf16
         self.word_memo_size = word_memo_size
         # Character-CNN output of words seen before, by their character ids (frozen weights).
-        self._memo: Dict[bool, Dict[bytes, torch.Tensor]] = {}
+        self._memo: Dict[bool, Dict[bytes, int]] = {}
+        # Their vectors, row by row, in a table grown as needed.
+        self._memo_tables: Dict[bool, torch.Tensor] = {}
         self.num_layers = bilm.num_layers
         # Floating-point operations of the matrix products and convolutions run so far (a
         # multiply-add counts 2), for benchmarks: the work actually executed, padding included.
         self.matrix_flops = 0
+        # Reused buffers for the large intermediate results of inference (see `_scratch`).
+        self._scratch_buffers: Dict[str, torch.Tensor] = {}
+        # The inference scan's weights of each layer (see `_scan_weights`).
+        self._scan_weights_cache: Dict[int, Tuple[object, object]] = {}
+
+    def _scratch(self, name: str, shape: List[int], like: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """
+        An uninitialised tensor of `shape` for inference only, from a buffer kept between calls
+        and grown as needed. Freshly allocated tensors of tens of megabytes come from the
+        operating system page by page at every call; on the CPU those page faults cost as
+        much as the matrix product that fills the tensor. The caller must be done with the
+        previous tensor of the same `name`.
+        """
+        size = 1
+        for dim in shape:
+            size *= dim
+        buffer = self._scratch_buffers.get(name)
+        if buffer is None or buffer.numel() < size or buffer.dtype != dtype or buffer.device != like.device:
+            buffer = like.new_empty(size, dtype=dtype)
+            self._scratch_buffers[name] = buffer
+        return buffer[:size].view(shape)
+
+    def _scan_weights(
+        self, cells: Tuple[torch.nn.Module, torch.nn.Module], dtype: torch.dtype
+    ) -> Tuple[List[torch.Tensor], torch.Tensor, torch.Tensor, torch.Tensor]:
+        """
+        `_stacked_weights` as the inference scan wants them: the memory-input block of the
+        gates doubled (see `_bidirectional_lstm_scan`), the state biases `(2, 1, 4 * cell)`
+        to add to the input projections. Kept between calls until a parameter changes (its
+        storage or its in-place version counter, which an optimizer step increments).
+        """
+        parameters = [parameter for cell in cells for parameter in cell.parameters()]
+        key = (dtype, tuple((parameter.data_ptr(), parameter._version) for parameter in parameters))
+        cached = self._scan_weights_cache.get(id(cells[0]))
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        weights, state_weight, state_bias, projection_weight = _stacked_weights(cells, dtype)
+        prepared = (
+            [_double_memory_input(weight.t(), 0).t() for weight in weights],
+            _double_memory_input(state_bias, 2),
+            _double_memory_input(state_weight.transpose(1, 2), 1).transpose(1, 2),
+            projection_weight,
+        )
+        self._scan_weights_cache[id(cells[0])] = (key, prepared)
+        return prepared
 
     def get_output_dim(self) -> int:
         return self.bilm.get_output_dim()
@@ -172,8 +262,10 @@ class FastElmoBiLm(torch.nn.Module):
             Ignored (accepted so that AllenNLP's `Elmo(module=...)` can call this module).
         """
         with torch.autocast(inputs.device.type, dtype=torch.bfloat16, enabled=self.autocast_bf16):
-            type_representation, mask = self.token_embedding(inputs)
-            lstm_outputs = self.contextualize(type_representation, mask)
+            distinct, inverse, mask = self._distinct_words(inputs)
+            # Shape: (batch_size, num_tokens + 2, projection_dim)
+            type_representation = distinct[inverse]
+            lstm_outputs = self.contextualize(type_representation, mask, words=(distinct, inverse))
         type_representation = type_representation.float()
         activations = [torch.cat([type_representation, type_representation], dim=-1) * mask.unsqueeze(-1)]
         activations.extend(layer.float() for layer in lstm_outputs)
@@ -185,6 +277,15 @@ class FastElmoBiLm(torch.nn.Module):
         (as `_ElmoCharacterEncoder`): `(batch_size, num_tokens + 2, projection_dim)` and the
         mask `(batch_size, num_tokens + 2)`. The CNN runs once per distinct word.
         """
+        distinct, inverse, mask = self._distinct_words(inputs)
+        return distinct[inverse], mask
+
+    def _distinct_words(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """
+        The token embeddings of the batch's distinct words (with `<S>` and `</S>` added),
+        `(num_distinct, projection_dim)`, the index of each token's word `(batch_size,
+        num_tokens + 2)` and the mask. Words in the memo are not computed again.
+        """
         encoder = self.bilm._token_embedder
         mask = (inputs > 0).sum(dim=-1) > 0
         # Shape: (batch_size, num_tokens + 2, 50)
@@ -194,20 +295,32 @@ class FastElmoBiLm(torch.nn.Module):
         batch_size, length, num_chars = ids.shape
         # Shape: (num_distinct, 50), (batch_size * (num_tokens + 2),)
         words, inverse = torch.unique(ids.view(-1, num_chars), dim=0, return_inverse=True)
+        inverse = inverse.view(batch_size, length)
+        if not self.word_memo_size:
+            return self._embed_words(words), inverse, mask_with_bos_eos
+        keys = [row.tobytes() for row in words.cpu().numpy().astype("<u2")]
         memo = self._memo.setdefault(self.autocast_bf16, {})
-        keys = [row.tobytes() for row in words.cpu().numpy().astype("<u2")] if self.word_memo_size else []
-        new = [i for i, key in enumerate(keys) if key not in memo] if keys else list(range(len(words)))
+        rows = [memo.get(key, -1) for key in keys]
+        new = [i for i, row in enumerate(rows) if row < 0]
+        if len(memo) + len(new) > self.word_memo_size:  # full: start again with this batch's words
+            if len(keys) > self.word_memo_size:  # more than it holds: computed, not remembered
+                return self._embed_words(words), inverse, mask_with_bos_eos
+            memo.clear()
+            new, rows = list(range(len(keys))), [-1] * len(keys)
         if new:
             computed = self._embed_words(words[new] if len(new) < len(words) else words)
-            if not keys:
-                return computed[inverse].view(batch_size, length, -1), mask_with_bos_eos
-            if len(memo) + len(new) > self.word_memo_size:
-                memo.clear()
-            for i, vector in zip(new, computed):
-                memo[keys[i]] = vector
+            table = self._memo_tables.get(self.autocast_bf16)
+            if table is None or len(memo) + len(new) > table.size(0):
+                grown = computed.new_empty(max(2 * len(memo), len(memo) + len(new), 1024), computed.size(1))
+                if memo:
+                    grown[: len(memo)] = table[: len(memo)]
+                table = self._memo_tables[self.autocast_bf16] = grown
+            table[len(memo) : len(memo) + len(new)] = computed
+            for i in new:
+                rows[i] = memo[keys[i]] = len(memo)
         # Shape: (num_distinct, projection_dim)
-        distinct = torch.stack([memo[key] for key in keys])
-        return distinct[inverse].view(batch_size, length, -1), mask_with_bos_eos
+        distinct = self._memo_tables[self.autocast_bf16][torch.tensor(rows, device=words.device)]
+        return distinct, inverse, mask_with_bos_eos
 
     def _embed_words(self, words: torch.Tensor) -> torch.Tensor:
         """
@@ -215,37 +328,99 @@ class FastElmoBiLm(torch.nn.Module):
 
         Each word's characters are `[BOW, c_1 .. c_n, EOW, PAD, ...]`; every convolution
         window lying wholly in the trailing PAD run gives the same vector, so the max over
-        positions is unchanged when the words are cut to the longest word plus the widest
-        window (still at most 50): each cut word keeps at least one all-PAD window if it had
-        one, and loses only copies of it.
+        positions is unchanged when words are cut to their longest plus the widest window
+        (still at most 50): each cut word keeps at least one all-PAD window if it had one, and
+        loses only copies of it. The words are sorted by length and convolved in chunks of
+        `_CNN_CHUNK_WORDS` words, each chunk cut to its own longest word.
+
+        All the filters run as one matrix product over windows of the widest width (a
+        narrower filter's weights padded with zeros). A narrower filter's windows that start
+        after the last widest window are all-PAD copies of one that is kept, except in words
+        cut at 50 characters, where they are computed over zero-padded characters and the
+        windows past the word are masked out of the max.
         """
         encoder = self.bilm._token_embedder
         options = encoder._options["char_cnn"]
         widths = [width for width, _ in options["filters"]]
-        padding_id = int(encoder._end_of_sentence_characters[-1])
-        # Padding tokens (all zeros) are masked out later; they do not set the cut.
-        used = ((words != padding_id) & (words != 0)).sum(dim=1).max()
-        cut = min(words.size(1), int(used) + max(widths))
+        convolutions = [getattr(encoder, f"char_conv_{i}") for i in range(len(widths))]
+        widest = max(widths)
+        # Shape: (embed_dim * widest, filters), row e * widest + k: filter weight [e, k].
+        weight = torch.cat(
+            [torch.nn.functional.pad(conv.weight, (0, widest - conv.weight.size(2))).flatten(1)
+             for conv in convolutions]
+        ).t()
+        bias = torch.cat([conv.bias for conv in convolutions])
         activation = torch.tanh if options["activation"] == "tanh" else torch.nn.functional.relu
-        # Shape: (num_words, embed_dim, cut)
-        embedded = torch.nn.functional.embedding(words[:, :cut], encoder._char_embedding_weights).transpose(1, 2)
-        convolved = []
-        for i in range(len(widths)):
-            conv = getattr(encoder, f"char_conv_{i}")
-            convolved.append(activation(conv(embedded).max(dim=-1)[0]))
-            self.matrix_flops += 2 * words.size(0) * conv.weight.numel() * (cut - widths[i] + 1)
-        filters = sum(count for _, count in options["filters"])
+        padding_id = int(encoder._end_of_sentence_characters[-1])
+        # Characters before the PAD run; padding tokens (all zeros) count 0 and are masked later.
+        used = ((words != padding_id) & (words != 0)).sum(dim=1)
+        order = torch.argsort(used)
+        sorted_used = used[order].tolist()
+        outputs = []
+        for begin in range(0, len(sorted_used), _CNN_CHUNK_WORDS):
+            end = min(len(sorted_used), begin + _CNN_CHUNK_WORDS)
+            # The chunk's longest word (the last) sets its number of windows.
+            filters = self._convolve(words[order[begin:end]], sorted_used[end - 1], weight, widths, convolutions)
+            outputs.append(activation(filters + bias))
+        # Shape: (num_words, filters), back in the input order.
+        convolved = torch.cat(outputs)[torch.argsort(order)]
+        filters = weight.size(1)
         self.matrix_flops += 2 * words.size(0) * filters * (
             2 * filters * options["n_highway"] + encoder._projection.out_features
         )
         # Shape: (num_words, projection_dim)
-        return encoder._projection(encoder._highways(torch.cat(convolved, dim=-1)))
+        return encoder._projection(encoder._highways(convolved))
 
-    def contextualize(self, inputs: torch.Tensor, mask: torch.Tensor) -> List[torch.Tensor]:
+    def _convolve(
+        self, chunk: torch.Tensor, used: int, weight: torch.Tensor, widths: List[int],
+        convolutions: List[torch.nn.Conv1d],
+    ) -> torch.Tensor:
+        """
+        The max over positions of every filter, before bias and activation, for words whose
+        characters before the PAD run number at most `used`: `(chunk_words, filters)`.
+        """
+        encoder = self.bilm._token_embedder
+        widest = max(widths)
+        cut = min(chunk.size(1), used + widest)
+        # Window starts that matter: up to the last widest window, or, where the cut is at
+        # the word's end (no all-PAD window), up to the last window of the narrowest filter.
+        starts = cut - widest + 1 if used + widest <= cut else cut - min(widths) + 1
+        embed_dim = encoder._char_embedding_weights.size(1)
+        # Shape: (chunk, starts + widest - 1, embed_dim), zeros after the cut.
+        embedded = torch.nn.functional.embedding(chunk[:, :cut], encoder._char_embedding_weights)
+        embedded = torch.nn.functional.pad(embedded, (0, 0, 0, starts + widest - 1 - cut))
+        # Shape: (chunk * starts, embed_dim * widest)
+        windows = embedded.unfold(1, widest, 1).reshape(chunk.size(0) * starts, embed_dim * widest)
+        windows = windows.to(weight.dtype)
+        if torch.is_grad_enabled():
+            convolved = windows @ weight
+        else:
+            scratch = self._scratch("convolved", [windows.size(0), weight.size(1)], windows, windows.dtype)
+            convolved = torch.mm(windows, weight, out=scratch)
+        # Shape: (chunk, starts, filters)
+        convolved = convolved.view(chunk.size(0), starts, -1)
+        if starts > cut - widest + 1:
+            # -inf where a filter's window would run past the cut.
+            limits = torch.cat(
+                [torch.full((conv.weight.size(0),), cut - width) for conv, width in zip(convolutions, widths)]
+            )
+            past = torch.arange(starts)[:, None] > limits[None, :]
+            convolved = convolved.masked_fill(past.to(convolved.device), float("-inf"))
+        self.matrix_flops += 2 * chunk.size(0) * starts * sum(conv.weight.numel() for conv in convolutions)
+        # amax, not max: no indices, an order of magnitude faster over this middle dimension.
+        return convolved.amax(dim=1)
+
+    def contextualize(
+        self, inputs: torch.Tensor, mask: torch.Tensor, words: Optional[Tuple[torch.Tensor, torch.Tensor]] = None
+    ) -> List[torch.Tensor]:
         """
         The biLSTM over `inputs` `(batch_size, length, projection_dim)` (with `<S>`/`</S>`),
         from zero states: one `(batch_size, length, 2 * projection_dim)` tensor per layer,
         forward half first, zero past each sequence (as `ElmoLstm`).
+
+        `words`, optional: `inputs` as `(distinct, index)`, `inputs == distinct[index]`. Then
+        the first layer's input projection (without gradients) runs once per distinct word,
+        not once per position, when the batch has fewer distinct words than positions.
         """
         lstm = self.bilm._elmo_lstm
         # With gradients (training), every row runs at every step of a scan without
@@ -270,15 +445,10 @@ class FastElmoBiLm(torch.nn.Module):
             forward_cell = getattr(lstm, f"forward_layer_{layer_index}")
             backward_cell = getattr(lstm, f"backward_layer_{layer_index}")
             cells = (forward_cell, backward_cell)
-            weights = [cell.input_linearity.weight.t().to(dtype) for cell in cells]
-            state_weight = torch.stack([cell.state_linearity.weight.t() for cell in cells]).to(dtype)
-            state_bias = torch.stack([cell.state_linearity.bias for cell in cells])[:, None].to(dtype)
-            projection_weight = torch.stack(
-                [forward_cell.state_projection.weight.t(), backward_cell.state_projection.weight.t()]
-            ).to(dtype)
             cell_clip = float(forward_cell.memory_cell_clip_value or 0.0)
             proj_clip = float(forward_cell.state_projection_clip_value or 0.0)
             if differentiable:
+                weights, state_weight, state_bias, projection_weight = _stacked_weights(cells, dtype)
                 # Shape: (2, batch, time, 4 * cell); one product per direction.
                 projected = torch.stack(
                     [current.to(dtype) @ weights[0], reversed_current.to(dtype) @ weights[1]]
@@ -291,17 +461,46 @@ class FastElmoBiLm(torch.nn.Module):
             else:
                 # Shape: (2, batch, time, 4 * cell). Written in place (no copies): only
                 # positions before each length are read, so the rest may hold anything.
-                projected = current.new_empty(2, current.size(0), time, weights[0].size(1), dtype=dtype)
-                if int(valid.sum()) >= 0.8 * valid.numel():  # little padding: project every position
-                    for direction, rows in enumerate((current, reversed_current)):
-                        torch.matmul(rows.to(dtype), weights[direction], out=projected[direction])
-                else:  # much padding: project the real positions only
-                    for direction, rows in enumerate((current, reversed_current)):
-                        projected[direction][valid] = rows[valid].to(dtype) @ weights[direction]
+                # Shape: (2, time, batch, 4 * cell), time first (the scan's layout), with the
+                # state bias added. Written in place (no copies): only positions before each
+                # length are read, so the rest may hold anything.
+                weights, biases, state_weight, projection_weight = self._scan_weights(cells, dtype)
+                shape = [2, time, current.size(0), weights[0].size(1)]
+                projected = self._scratch("projected", shape, current, dtype)
+                valid_by_time = valid.t()
+                little_padding = int(valid.sum()) >= 0.6 * valid.numel()
+                by_word = layer_index == 0 and words is not None and words[0].size(0) < int(valid.sum())
+                if by_word:
+                    # Shape: (batch, time) each: every position's distinct word, both directions.
+                    index = words[1][order, :time]
+                    indices = (index, _reverse_within_lengths(index.unsqueeze(-1), sorted_lengths).squeeze(-1))
+                for direction, rows in enumerate((current, reversed_current)):
+                    if by_word:
+                        # Shape: (num_distinct, 4 * cell), then gathered to every position.
+                        table = torch.addmm(biases[direction], words[0].to(dtype), weights[direction])
+                        torch.index_select(
+                            table, 0, indices[direction].t().reshape(-1),
+                            out=projected[direction].view(-1, projected.size(-1)),
+                        )
+                        continue
+                    # Shape: (time, batch, input_dim)
+                    rows = rows.transpose(0, 1).to(dtype)
+                    if little_padding:  # project every position
+                        torch.addmm(
+                            biases[direction], rows.reshape(-1, rows.size(-1)), weights[direction],
+                            out=projected[direction].view(-1, projected.size(-1)),
+                        )
+                    else:  # much padding: project the real positions only
+                        projected[direction][valid_by_time] = torch.addmm(
+                            biases[direction], rows[valid_by_time], weights[direction]
+                        )
                 scanned = _bidirectional_lstm_scan(
-                    projected, state_weight, state_bias, projection_weight, active, cell_clip, proj_clip
+                    projected, state_weight, projection_weight, active, cell_clip, proj_clip
                 )
-                projected_rows = valid.numel() if int(valid.sum()) >= 0.8 * valid.numel() else int(valid.sum())
+                if by_word:
+                    projected_rows = words[0].size(0)
+                else:
+                    projected_rows = valid.numel() if little_padding else int(valid.sum())
                 self.matrix_flops += 2 * 2 * (
                     projected_rows * weights[0].numel()
                     + sum(active) * (state_weight[0].numel() + projection_weight[0].numel())

@@ -152,7 +152,9 @@ class Grid:
         if self.pair is not None and (len(self.pair) != 2 or not set(self.pair) <= set(names)):
             raise ConfigurationError(f"pair must name two of the configs {names}, not {self.pair}")
         if self.metrics is not None and (
-            not isinstance(self.metrics, list) or not self.metrics or not all(isinstance(metric, str) and metric for metric in self.metrics)
+            not isinstance(self.metrics, list)
+            or not self.metrics
+            or not all(isinstance(metric, str) and metric for metric in self.metrics)
         ):
             raise ConfigurationError(f"metrics must be a non-empty list of metric names, not {self.metrics!r}")
 

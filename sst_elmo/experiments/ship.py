@@ -64,7 +64,8 @@ def model_card(
         report_markdown(report["config"], training, report["heldout"]).rstrip(),
         "",
         "Validation perplexity by epoch (sampled softmax training, full-softmax validation on the "
-        "run's held-out split of its training text): " + ", ".join(f"{value:.1f}" for value in training["validation_perplexity_by_epoch"]) + ".",
+        "run's held-out split of its training text): "
+        + ", ".join(f"{value:.1f}" for value in training["validation_perplexity_by_epoch"]) + ".",
         "",
         "## Files",
         "",

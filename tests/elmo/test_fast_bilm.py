@@ -31,6 +31,16 @@ def test_equals_allennlp_on_the_tiny_elmo(tiny_elmo, memo):
     assert compare(*tiny_elmo, SENTENCES, word_memo_size=memo) <= 1e-5
 
 
+def test_long_words_at_and_past_the_character_limit(tiny_elmo):
+    """
+    The one-product character CNN near AllenNLP's 50-character cut (48 characters + BOW/EOW):
+    words of every length around it, each with a short word beside it, in one batch each.
+    """
+    for length in range(36, 56):
+        word = "".join("abcdefghijklmnopqrstuvwxyz"[i % 26] for i in range(length))
+        assert compare(*tiny_elmo, [["a", word, "."], ["ok"]], word_memo_size=0) <= 1e-5, length
+
+
 def test_equals_allennlp_elmo_with_its_scalar_mix(tiny_elmo):
     options, weights = tiny_elmo
     torch.manual_seed(0)
@@ -53,6 +63,24 @@ def test_no_state_is_carried_between_batches(tiny_elmo):
         fast(batch_to_ids(SENTENCES[2:]))
         again = fast(batch_to_ids(SENTENCES[:2]))["activations"][-1]
     assert torch.equal(alone, again)
+
+
+def test_a_full_word_memo_starts_again(tiny_elmo):
+    """A memo smaller than the words seen is cleared and refilled, with the same outputs."""
+    bilm = _ElmoBiLm(*tiny_elmo).eval()
+    fast = FastElmoBiLm(bilm, word_memo_size=10).eval()
+    # Words remembered after each batch: 8 (with <S>, </S> and the padding token); 12 new
+    # words are more than the memo holds, so none is kept; one more; two more overflow it,
+    # so it starts again with that batch's 4 words.
+    batches = [SENTENCES[:2], SENTENCES[2:], [["x"], ["Dull", "."]], [["It", "rocks"]], SENTENCES]
+    remembered = [8, 8, 9, 4, 4]
+    with torch.no_grad():
+        for batch, size in zip(batches, remembered):
+            ids = batch_to_ids(batch)
+            bilm._elmo_lstm.reset_states()
+            expected, actual = bilm(ids)["activations"], fast(ids)["activations"]
+            assert max(float((a - b).abs().max()) for a, b in zip(expected, actual)) <= 1e-5
+            assert len(fast._memo[False]) == size
 
 
 def test_bf16_is_opt_in_and_close(tiny_elmo):
@@ -79,7 +107,11 @@ def test_matrix_flops_count_the_products_executed(tiny_elmo):
         first = fast.matrix_flops
         fast(ids)  # every word now comes from the memo: only the LSTM runs
     steps = 5 + 3  # sum over timesteps of the rows still running
-    positions = 2 * 5 if 8 >= 0.8 * 10 else 8  # the input projection covers the padded grid here
-    per_layer = 2 * 2 * (positions * hidden * 4 * cell + steps * (hidden * 4 * cell + cell * hidden))
-    assert fast.matrix_flops - first == lstm["n_layers"] * per_layer
+
+    def per_layer(positions):
+        return 2 * 2 * (positions * hidden * 4 * cell + steps * (hidden * 4 * cell + cell * hidden))
+
+    # The first layer's input projection runs once per distinct word (<S>, </S>, a, b, c and
+    # the padding token: 6 < 8 real positions); the others cover the padded grid (8 >= 0.6 * 10).
+    assert fast.matrix_flops - first == per_layer(6) + (lstm["n_layers"] - 1) * per_layer(2 * 5)
     assert first > fast.matrix_flops - first  # the first call also ran the character CNN

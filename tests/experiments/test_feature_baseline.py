@@ -58,7 +58,8 @@ def test_several_lstm_runs_make_one_row_of_means_and_sds(tmp_path):
                       "positive_label": "1", "models": [row]})
     assert "| lstm_classifier (configs), 3 runs | 0.3000 ± 0.1000 | 0.5000 ± 0.0000 |" in table
     # One run: its own values, no spread.
-    assert lstm_runs_metrics(dirs[:1])["positive_f1"] == 0.2 and "positive_f1_sd" not in lstm_runs_metrics(dirs[:1])
+    alone = lstm_runs_metrics(dirs[:1])
+    assert alone["positive_f1"] == 0.2 and "positive_f1_sd" not in alone
     with pytest.raises(ConfigurationError, match="metrics.json"):
         lstm_runs_metrics(dirs + [str(tmp_path)])
 

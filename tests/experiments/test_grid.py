@@ -48,7 +48,8 @@ def test_grid_from_json_checks_its_input():
         Grid.from_json({"configs": [{"name": "a/b", "config": "x"}], "seeds": [1]})
     with pytest.raises(ConfigurationError, match="pair"):
         Grid.from_json({"configs": [{"name": "a", "config": "x"}], "seeds": [1], "pair": ["a", "b"]})
-    assert Grid.from_json({"configs": [{"name": "a", "config": "x"}], "seeds": [1], "metrics": ["m"]}).metrics == ["m"]
+    with_metrics = {"configs": [{"name": "a", "config": "x"}], "seeds": [1], "metrics": ["m"]}
+    assert Grid.from_json(with_metrics).metrics == ["m"]
     for bad in ([], "best_validation_f1_1", [""], [3]):
         with pytest.raises(ConfigurationError, match="metrics"):
             Grid.from_json({"configs": [{"name": "a", "config": "x"}], "seeds": [1], "metrics": bad})
