@@ -14,6 +14,7 @@ needs and measures the import time.
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -78,15 +79,18 @@ def timed_command(subcommand: str, archive: str, input_path: str, output: str, e
 
 
 def prediction_rows(archive: str, sentences: Sequence[str], count: int, out_dir: str,
-                    threads: int) -> Iterator[Dict[str, object]]:
+                    threads: int, fresh_dir: Optional[str] = None) -> Iterator[Dict[str, object]]:
     """
     For each of `COMMANDS`, one process on `count` sentences: `{"name", "startup_s",
-    "predict_s", "sentences_per_s"}` (the speed after start-up).
+    "predict_s", "sentences_per_s"}` (the speed after start-up). `fresh_dir` (an activation
+    cache the model writes to) is removed before each command, so none reads what another wrote.
     """
     os.makedirs(out_dir, exist_ok=True)
     env = thread_env(threads)
     many = write_input(sentences, count, os.path.join(out_dir, f"input_{count}.jsonl"))
     for index, (name, subcommand, extra) in enumerate(COMMANDS):
+        if fresh_dir:
+            shutil.rmtree(fresh_dir, ignore_errors=True)
         log = os.path.join(out_dir, f"command_{index}.log")
         output = os.path.join(out_dir, f"output_{index}.jsonl")
         startup, predicting = timed_command(subcommand, archive, many, output, extra, env, log)
@@ -105,31 +109,43 @@ def import_seconds(module: str, python: str = sys.executable, runs: int = 3) -> 
     return statistics.median(totals)
 
 
-def train_small_models(out_dir: str, shared: str, threads: int) -> Dict[str, str]:
+def train_small_models(
+    out_dir: str, shared: str, threads: int, elmo_dir: Optional[str] = None
+) -> Dict[str, Tuple[str, Optional[str]]]:
     """
-    Two small archives for speed measurements (their accuracy means nothing): `sst2_lstm`
-    (300-dimensional random word vectors, as with GloVe 840B, 1 epoch on 3,000 phrases) and
-    `sst2_elmo` with a frozen random ELMo of the published small shape
-    (`shared/elmo/small/options.json`, 1 epoch on 200 phrases). Existing archives are kept.
+    Small archives for speed measurements (their accuracy means nothing), each with the
+    activation cache it writes to while predicting (or `None`): `sst2_lstm` (300-dimensional
+    random word vectors, as with GloVe 840B, 1 epoch on 3,000 phrases); `sst2_elmo`, a frozen
+    ELMo through AllenNLP's `Elmo` (`stateless_elmo`), and `sst2_elmo_cached`, the same with
+    the activation cache on (`cached_elmo`: unseen sentences run through `FastElmoBiLm`),
+    each 1 epoch on 200 phrases. The ELMo is `elmo_dir` (`options.json`, `weights.hdf5`; e.g.
+    the shipped `models/elmo-imdb`), or random weights of the published small shape
+    (`shared/elmo/small/options.json`). Existing archives are kept.
     """
     from sst_elmo.elmo.hdf5_layout import write_random_elmo
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = thread_env(threads)
     env.update(SST_ELMO_DATA=os.path.join(shared, "data"), SST_ELMO_CACHE="")
-    archives = {}
-    with open(os.path.join(shared, "elmo", "small", "options.json"), encoding="utf-8") as handle:
-        small = json.load(handle)
-    options, weights = os.path.join(out_dir, "elmo", "options.json"), os.path.join(out_dir, "elmo", "weights.hdf5")
-    if not os.path.exists(weights):
-        os.makedirs(os.path.dirname(weights), exist_ok=True)
-        write_random_elmo(os.path.dirname(weights), small, scale=0.03)
+    if elmo_dir:
+        options, weights = os.path.join(elmo_dir, "options.json"), os.path.join(elmo_dir, "weights.hdf5")
+    else:
+        with open(os.path.join(shared, "elmo", "small", "options.json"), encoding="utf-8") as handle:
+            small = json.load(handle)
+        options, weights = os.path.join(out_dir, "elmo", "options.json"), os.path.join(out_dir, "elmo", "weights.hdf5")
+        if not os.path.exists(weights):
+            os.makedirs(os.path.dirname(weights), exist_ok=True)
+            write_random_elmo(os.path.dirname(weights), small, scale=0.03)
+    elmo_env = {"SST_ELMO_OPTIONS": os.path.abspath(options), "SST_ELMO_WEIGHTS": os.path.abspath(weights)}
+    cache_dir = os.path.join(os.path.abspath(out_dir), "elmo_cache")
     word_vectors = {"model.text_field_embedder.token_embedders.tokens.pretrained_file": None,
                     "model.text_field_embedder.token_embedders.tokens.embedding_dim": 300}
-    for name, config, overrides, extra_env in [
-        ("sst2_lstm", "sst2_lstm.jsonnet", {"dataset_reader.max_instances": 3000, **word_vectors}, {}),
-        ("sst2_elmo", "sst2_elmo.jsonnet", {"dataset_reader.max_instances": 200},
-         {"SST_ELMO_OPTIONS": options, "SST_ELMO_WEIGHTS": weights}),
+    archives: Dict[str, Tuple[str, Optional[str]]] = {}
+    for name, config, overrides, extra_env, cache in [
+        ("sst2_lstm", "sst2_lstm.jsonnet", {"dataset_reader.max_instances": 3000, **word_vectors}, {}, None),
+        ("sst2_elmo", "sst2_elmo.jsonnet", {"dataset_reader.max_instances": 200}, elmo_env, None),
+        ("sst2_elmo_cached", "sst2_elmo.jsonnet", {"dataset_reader.max_instances": 200},
+         {**elmo_env, "SST_ELMO_CACHE": "1", "SST_ELMO_CACHE_DIR": cache_dir}, cache_dir),
     ]:
         serialization_dir = os.path.join(out_dir, name)
         archive = os.path.join(serialization_dir, "model.tar.gz")
@@ -139,7 +155,7 @@ def train_small_models(out_dir: str, shared: str, threads: int) -> Dict[str, str
             status = run_logged(command, serialization_dir + ".log", env={**env, **extra_env})
             if status != 0:
                 raise RuntimeError(f"training {name} failed ({status}); see {serialization_dir}.log")
-        archives[name] = archive
+        archives[name] = (archive, cache)
     return archives
 
 
