@@ -132,7 +132,8 @@ def train_small_models(
     else:
         with open(os.path.join(shared, "elmo", "small", "options.json"), encoding="utf-8") as handle:
             small = json.load(handle)
-        options, weights = os.path.join(out_dir, "elmo", "options.json"), os.path.join(out_dir, "elmo", "weights.hdf5")
+        options = os.path.join(out_dir, "elmo", "options.json")
+        weights = os.path.join(out_dir, "elmo", "weights.hdf5")
         if not os.path.exists(weights):
             os.makedirs(os.path.dirname(weights), exist_ok=True)
             write_random_elmo(os.path.dirname(weights), small, scale=0.03)
