@@ -29,6 +29,7 @@ copies for inference are kept until a parameter changes), so it never changes Al
 modules. Optional `autocast_bf16` runs the matrix products in bfloat16 (about 1e-2 absolute
 error; off by default).
 """
+import threading
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -201,7 +202,10 @@ class FastElmoBiLm(torch.nn.Module):
         # multiply-add counts 2), for benchmarks: the work actually executed, padding included.
         self.matrix_flops = 0
         # Reused buffers for the large intermediate results of inference (see `_scratch`).
-        self._scratch_buffers: Dict[str, torch.Tensor] = {}
+        # By thread: calls from several threads at once (a threaded server) never share one.
+        self._scratch_buffers: Dict[Tuple[int, str], torch.Tensor] = {}
+        # Guards the word memo and its table, which calls from several threads update.
+        self._memo_lock = threading.Lock()
         # The inference scan's weights of each layer (see `_scan_weights`).
         self._scan_weights_cache: Dict[int, Tuple[object, object]] = {}
 
@@ -216,11 +220,23 @@ class FastElmoBiLm(torch.nn.Module):
         size = 1
         for dim in shape:
             size *= dim
-        buffer = self._scratch_buffers.get(name)
+        key = (threading.get_ident(), name)
+        buffer = self._scratch_buffers.get(key)
         if buffer is None or buffer.numel() < size or buffer.dtype != dtype or buffer.device != like.device:
             buffer = like.new_empty(size, dtype=dtype)
-            self._scratch_buffers[name] = buffer
+            self._scratch_buffers[key] = buffer
         return buffer[:size].view(shape)
+
+    def __getstate__(self) -> Dict[str, object]:
+        """For `copy.deepcopy` and pickling: without the lock and the scratch buffers."""
+        state = dict(self.__dict__)
+        state["_memo_lock"] = None
+        state["_scratch_buffers"] = {}
+        return state
+
+    def __setstate__(self, state: Dict[str, object]) -> None:
+        super().__setstate__(state)
+        self._memo_lock = threading.Lock()
 
     def _scan_weights(
         self, cells: Tuple[torch.nn.Module, torch.nn.Module], dtype: torch.dtype
@@ -299,12 +315,17 @@ class FastElmoBiLm(torch.nn.Module):
         if not self.word_memo_size:
             return self._embed_words(words), inverse, mask_with_bos_eos
         keys = [row.tobytes() for row in words.cpu().numpy().astype("<u2")]
+        with self._memo_lock:
+            return self._remembered_words(words, keys), inverse, mask_with_bos_eos
+
+    def _remembered_words(self, words: torch.Tensor, keys: List[bytes]) -> torch.Tensor:
+        """The vectors of `words` (their memo `keys`): from the memo, the new ones computed and added."""
         memo = self._memo.setdefault(self.autocast_bf16, {})
         rows = [memo.get(key, -1) for key in keys]
         new = [i for i, row in enumerate(rows) if row < 0]
         if len(memo) + len(new) > self.word_memo_size:  # full: start again with this batch's words
             if len(keys) > self.word_memo_size:  # more than it holds: computed, not remembered
-                return self._embed_words(words), inverse, mask_with_bos_eos
+                return self._embed_words(words)
             memo.clear()
             new, rows = list(range(len(keys))), [-1] * len(keys)
         if new:
@@ -319,8 +340,7 @@ class FastElmoBiLm(torch.nn.Module):
             for i in new:
                 rows[i] = memo[keys[i]] = len(memo)
         # Shape: (num_distinct, projection_dim)
-        distinct = self._memo_tables[self.autocast_bf16][torch.tensor(rows, device=words.device)]
-        return distinct, inverse, mask_with_bos_eos
+        return self._memo_tables[self.autocast_bf16][torch.tensor(rows, device=words.device)]
 
     def _embed_words(self, words: torch.Tensor) -> torch.Tensor:
         """

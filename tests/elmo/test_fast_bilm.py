@@ -83,6 +83,49 @@ def test_a_full_word_memo_starts_again(tiny_elmo):
             assert len(fast._memo[False]) == size
 
 
+def test_threads_at_once_get_their_own_buffers_and_the_same_numbers(tiny_elmo):
+    """A threaded server may call one module from several threads: no shared scratch, a guarded memo."""
+    import threading
+
+    fast = FastElmoBiLm(_ElmoBiLm(*tiny_elmo)).eval()
+    batches = [SENTENCES[:2], SENTENCES[2:], SENTENCES, SENTENCES[1:3]] * 3
+    with torch.no_grad():
+        expected = [FastElmoBiLm(_ElmoBiLm(*tiny_elmo)).eval()(batch_to_ids(b))["activations"] for b in batches]
+    results, errors, buffers = [None] * len(batches), [], {}
+
+    def work(index):
+        try:
+            with torch.no_grad():
+                for _ in range(5):
+                    results[index] = fast(batch_to_ids(batches[index]))["activations"]
+            buffers[index] = fast._scratch("probe", [4], torch.zeros(1), torch.float32).data_ptr()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(batches))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(set(buffers.values())) == len(batches)  # one scratch buffer per thread
+    for got, want in zip(results, expected):  # rounding may differ with the memo, races would not
+        assert max(float((a - b).abs().max()) for a, b in zip(got, want)) <= 1e-6
+
+
+def test_a_copy_works_on_its_own(tiny_elmo):
+    import copy
+
+    fast = FastElmoBiLm(_ElmoBiLm(*tiny_elmo)).eval()
+    ids = batch_to_ids(SENTENCES)
+    with torch.no_grad():
+        before = fast(ids)["activations"]
+        copied = copy.deepcopy(fast)
+        after = copied(ids)["activations"]
+    assert all(torch.equal(a, b) for a, b in zip(before, after))
+    assert copied._memo_lock is not fast._memo_lock
+
+
 def test_bf16_is_opt_in_and_close(tiny_elmo):
     assert compare(*tiny_elmo, SENTENCES, autocast_bf16=True) < 0.1
 
