@@ -34,7 +34,7 @@ def main(argv=None) -> int:
                         help="the tweets config whose split and cleaning are used (default %(default)s)")
     parser.add_argument("--out", default="runs/feature_baseline", help="output directory (default %(default)s)")
     parser.add_argument("--cache-dir", default="cache/feature_baseline", help="ELMo vectors (default %(default)s)")
-    parser.add_argument("--lstm-dir", nargs="+", default=[],
+    parser.add_argument("--lstm-dir", nargs="+", action="extend", default=[],
                         help="serialization directories of lstm_classifier runs of --config "
                              "(several: their mean ± sd)")
     parser.add_argument("--train-lstm", action="store_true",

@@ -28,9 +28,10 @@ export SST_ELMO_DATA="${SST_ELMO_DATA:-$shared/data}"
 export SST_ELMO_GLOVE=6B.50d SST_ELMO_GLOVE_FILE="${SST_ELMO_GLOVE_FILE:-$shared/data/glove/glove.6B.50d.top2445.txt}"
 export SST_ELMO_OPTIONS="$(realpath "$elmo/options.json")" SST_ELMO_WEIGHTS="$(realpath "$elmo/weights.hdf5")"
 export SST_ELMO_CACHE=1 SST_ELMO_CACHE_DIR="$(realpath -m "${SST_ELMO_CACHE_DIR:-cache/elmo}")"
-jobs="${JOBS:-2}" threads="${THREADS:-1}" stages=" ${STAGES:-sst5 sst2 tweets} "
-for stage in $stages; do
-    case "$stage" in sst5|sst2|tweets) ;; *) echo "own_elmo_results.sh: unknown stage '$stage' in STAGES" >&2; exit 2;; esac
+jobs="${JOBS:-2}" threads="${THREADS:-1}" stages=" "
+for stage in ${STAGES:-sst5 sst2 tweets}; do
+    case "$stage" in sst5|sst2|tweets) stages+="$stage " ;;
+        *) echo "own_elmo_results.sh: unknown stage '$stage' in STAGES" >&2; exit 2;; esac
 done
 status=0
 
@@ -51,13 +52,20 @@ if [[ "$stages" == *" tweets "* ]]; then
     .venv/bin/allennlp elmo-cache configs/tweets_elmo.jsonnet
     .venv/bin/python scripts/run_grid.py --grid configs/grids/own_elmo_tweets.json --out "$out/tweets" \
         --jobs "$jobs" --threads "$threads" || status=1
-    OMP_NUM_THREADS="$threads" .venv/bin/python scripts/feature_baseline.py \
-        --lstm-dir "$out"/tweets/runs/tweets_elmo/seed*/full --out "$out/tweets/feature_baseline" \
-        --cache-dir "$out/tweets/feature_cache" || status=1
+    # The finished seeds of the grid (a failed one is reported by the grid, not averaged).
+    lstm_dirs=()
+    for metrics in "$out"/tweets/runs/tweets_elmo/seed*/full/metrics.json; do
+        [ -f "$metrics" ] && lstm_dirs+=(--lstm-dir "$(dirname "$metrics")")
+    done
+    OMP_NUM_THREADS="$threads" .venv/bin/python scripts/feature_baseline.py "${lstm_dirs[@]}" \
+        --out "$out/tweets/feature_baseline" --cache-dir "$out/tweets/feature_cache" || status=1
 fi
 
-for summary in "$out/sst5/report/summary.md" "$out/sst2_diagnosis/report/summary.md" \
-               "$out/tweets/report/summary.md" "$out/tweets/feature_baseline/feature_baseline.md"; do
+summaries=()
+[[ "$stages" == *" sst5 "* ]] && summaries+=("$out/sst5/report/summary.md")
+[[ "$stages" == *" sst2 "* ]] && summaries+=("$out/sst2_diagnosis/report/summary.md")
+[[ "$stages" == *" tweets "* ]] && summaries+=("$out/tweets/report/summary.md" "$out/tweets/feature_baseline/feature_baseline.md")
+for summary in "${summaries[@]}"; do
     [ -f "$summary" ] && { echo "== $summary"; cat "$summary"; }
 done
 [ "$status" = 0 ] || echo "own_elmo_results.sh: some runs failed; see $out/*/status" >&2

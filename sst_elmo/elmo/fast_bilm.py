@@ -149,6 +149,17 @@ def _stacked_weights(
     return weights, state_weight, state_bias, projection_weight
 
 
+def _weights_key(parameters: List[torch.nn.Parameter]) -> Optional[Tuple[Tuple[int, int], ...]]:
+    """
+    What identifies frozen weights' current values: each parameter's storage and in-place
+    version (which `load_state_dict` and optimizer steps increment); `None` if any parameter
+    takes gradients (results computed from it are not kept).
+    """
+    if any(parameter.requires_grad for parameter in parameters):
+        return None
+    return tuple((parameter.data_ptr(), parameter._version) for parameter in parameters)
+
+
 def _double_memory_input(tensor: torch.Tensor, dim: int) -> torch.Tensor:
     """A copy of LSTM gate weights or biases with the third quarter of `dim` (the memory input) doubled."""
     cell = tensor.size(dim) // 4
@@ -173,8 +184,14 @@ class FastElmoBiLm(torch.nn.Module):
     `(batch_size, num_tokens + 2, 2 * projection_dim)` with BOS/EOS, the mask
     `(batch_size, num_tokens + 2)`. Under `torch.no_grad()` it runs the inference scan
     (rows leave when their sentence ends, in-place writes); with gradients enabled it runs a
-    differentiable scan over the same weights, which is how `elmo_bilm` trains (then set
-    `word_memo_size=0`: the memo assumes frozen weights).
+    differentiable scan over the same weights, which is how `elmo_bilm` trains (the memo is
+    not used while the character CNN's weights take gradients).
+
+    Results kept between calls (the word memo, the prepared LSTM weights) follow the weights:
+    they are dropped when a parameter's storage or in-place version changes, as with
+    `load_state_dict` or an optimizer step, and they are kept only for frozen weights
+    (`requires_grad` false). Writes through `parameter.data` bypass the version counter: call
+    `clear_caches()` after them. The module may be called from several threads at once.
 
     # Parameters
 
@@ -184,8 +201,8 @@ class FastElmoBiLm(torch.nn.Module):
         Run the character CNN, highway and LSTM matrix products in bfloat16.
     word_memo_size : `int`, optional (default = `50000`)
         Remember the character-CNN output of up to this many distinct words across calls
-        (cleared when full), so a word's CNN runs once per run, not once per batch. It
-        assumes frozen weights; `0` turns it off.
+        (cleared when full), so a word's CNN runs once per run, not once per batch. Used for
+        frozen weights only; `0` turns it off.
     """
 
     def __init__(self, bilm: _ElmoBiLm, autocast_bf16: bool = False, word_memo_size: int = 50_000) -> None:
@@ -197,13 +214,16 @@ class FastElmoBiLm(torch.nn.Module):
         self._memo: Dict[bool, Dict[bytes, int]] = {}
         # Their vectors, row by row, in a table grown as needed.
         self._memo_tables: Dict[bool, torch.Tensor] = {}
+        # The token embedder's weights the memo was computed with (see `_weights_key`).
+        self._memo_key: object = None
         self.num_layers = bilm.num_layers
         # Floating-point operations of the matrix products and convolutions run so far (a
         # multiply-add counts 2), for benchmarks: the work actually executed, padding included.
         self.matrix_flops = 0
-        # Reused buffers for the large intermediate results of inference (see `_scratch`).
-        # By thread: calls from several threads at once (a threaded server) never share one.
-        self._scratch_buffers: Dict[Tuple[int, str], torch.Tensor] = {}
+        # Reused buffers for the large intermediate results of inference (see `_scratch`),
+        # per thread: threads calling at once never share one, and a thread's buffers go
+        # when the thread ends.
+        self._scratch_local = threading.local()
         # Guards the word memo and its table, which calls from several threads update.
         self._memo_lock = threading.Lock()
         # The inference scan's weights of each layer (see `_scan_weights`).
@@ -220,23 +240,40 @@ class FastElmoBiLm(torch.nn.Module):
         size = 1
         for dim in shape:
             size *= dim
-        key = (threading.get_ident(), name)
-        buffer = self._scratch_buffers.get(key)
+        buffers = self._scratch_local.__dict__
+        buffer = buffers.get(name)
         if buffer is None or buffer.numel() < size or buffer.dtype != dtype or buffer.device != like.device:
-            buffer = like.new_empty(size, dtype=dtype)
-            self._scratch_buffers[key] = buffer
+            # A normal tensor even under `torch.inference_mode()`, so later calls outside it
+            # may write to it.
+            with torch.inference_mode(False):
+                buffer = like.new_empty(size, dtype=dtype)
+            buffers[name] = buffer
         return buffer[:size].view(shape)
 
+    def clear_caches(self) -> None:
+        """Forgets the word memo, the prepared LSTM weights and this thread's scratch buffers."""
+        with self._memo_lock:
+            self._memo.clear()
+            self._memo_tables.clear()
+            self._memo_key = None
+        self._scan_weights_cache.clear()
+        self._scratch_local.__dict__.clear()
+
     def __getstate__(self) -> Dict[str, object]:
-        """For `copy.deepcopy` and pickling: without the lock and the scratch buffers."""
-        state = dict(self.__dict__)
+        """For `copy.deepcopy` and pickling: no lock, no scratch buffers, no prepared weights."""
+        with self._memo_lock:
+            state = dict(self.__dict__)
+            state["_memo"] = {flag: dict(memo) for flag, memo in self._memo.items()}
+            state["_memo_tables"] = dict(self._memo_tables)
         state["_memo_lock"] = None
-        state["_scratch_buffers"] = {}
+        state["_scratch_local"] = None
+        state["_scan_weights_cache"] = {}
         return state
 
     def __setstate__(self, state: Dict[str, object]) -> None:
         super().__setstate__(state)
         self._memo_lock = threading.Lock()
+        self._scratch_local = threading.local()
 
     def _scan_weights(
         self, cells: Tuple[torch.nn.Module, torch.nn.Module], dtype: torch.dtype
@@ -248,9 +285,9 @@ class FastElmoBiLm(torch.nn.Module):
         storage or its in-place version counter, which an optimizer step increments).
         """
         parameters = [parameter for cell in cells for parameter in cell.parameters()]
-        key = (dtype, tuple((parameter.data_ptr(), parameter._version) for parameter in parameters))
+        key = (dtype, _weights_key(parameters))
         cached = self._scan_weights_cache.get(id(cells[0]))
-        if cached is not None and cached[0] == key:
+        if key[1] is not None and cached is not None and cached[0] == key:
             return cached[1]
         weights, state_weight, state_bias, projection_weight = _stacked_weights(cells, dtype)
         prepared = (
@@ -259,7 +296,8 @@ class FastElmoBiLm(torch.nn.Module):
             _double_memory_input(state_weight.transpose(1, 2), 1).transpose(1, 2),
             projection_weight,
         )
-        self._scan_weights_cache[id(cells[0])] = (key, prepared)
+        if key[1] is not None:  # frozen weights only
+            self._scan_weights_cache[id(cells[0])] = (key, prepared)
         return prepared
 
     def get_output_dim(self) -> int:
@@ -312,10 +350,15 @@ class FastElmoBiLm(torch.nn.Module):
         # Shape: (num_distinct, 50), (batch_size * (num_tokens + 2),)
         words, inverse = torch.unique(ids.view(-1, num_chars), dim=0, return_inverse=True)
         inverse = inverse.view(batch_size, length)
-        if not self.word_memo_size:
+        weights_key = _weights_key(list(self.bilm._token_embedder.parameters())) if self.word_memo_size else None
+        if weights_key is None:  # no memo, or weights that train
             return self._embed_words(words), inverse, mask_with_bos_eos
         keys = [row.tobytes() for row in words.cpu().numpy().astype("<u2")]
         with self._memo_lock:
+            if weights_key != self._memo_key:  # other weights than the memo's: start again
+                self._memo.clear()
+                self._memo_tables.clear()
+                self._memo_key = weights_key
             return self._remembered_words(words, keys), inverse, mask_with_bos_eos
 
     def _remembered_words(self, words: torch.Tensor, keys: List[bytes]) -> torch.Tensor:
@@ -331,16 +374,21 @@ class FastElmoBiLm(torch.nn.Module):
         if new:
             computed = self._embed_words(words[new] if len(new) < len(words) else words)
             table = self._memo_tables.get(self.autocast_bf16)
-            if table is None or len(memo) + len(new) > table.size(0):
-                grown = computed.new_empty(max(2 * len(memo), len(memo) + len(new), 1024), computed.size(1))
+            if table is None or len(memo) + len(new) > table.size(0) or table.device != computed.device:
+                # A normal tensor even under `torch.inference_mode()` (see `_scratch`).
+                with torch.inference_mode(False):
+                    grown = computed.new_empty(max(2 * len(memo), len(memo) + len(new), 1024), computed.size(1))
                 if memo:
                     grown[: len(memo)] = table[: len(memo)]
                 table = self._memo_tables[self.autocast_bf16] = grown
             table[len(memo) : len(memo) + len(new)] = computed
             for i in new:
                 rows[i] = memo[keys[i]] = len(memo)
+        table = self._memo_tables[self.autocast_bf16]
+        if table.device != words.device:  # the module moved to another device
+            table = self._memo_tables[self.autocast_bf16] = table.to(words.device)
         # Shape: (num_distinct, projection_dim)
-        return self._memo_tables[self.autocast_bf16][torch.tensor(rows, device=words.device)]
+        return table[torch.tensor(rows, device=words.device)]
 
     def _embed_words(self, words: torch.Tensor) -> torch.Tensor:
         """
@@ -412,7 +460,7 @@ class FastElmoBiLm(torch.nn.Module):
         # Shape: (chunk * starts, embed_dim * widest)
         windows = embedded.unfold(1, widest, 1).reshape(chunk.size(0) * starts, embed_dim * widest)
         windows = windows.to(weight.dtype)
-        if torch.is_grad_enabled():
+        if torch.is_grad_enabled() or self.autocast_bf16:  # autocast does not apply to out=
             convolved = windows @ weight
         else:
             scratch = self._scratch("convolved", [windows.size(0), weight.size(1)], windows, windows.dtype)
@@ -455,7 +503,7 @@ class FastElmoBiLm(torch.nn.Module):
         current = inputs[order, :time]
         steps = torch.arange(time, device=inputs.device)
         # active[t]: the rows (a prefix, longest first) still running at timestep t.
-        active = [int(k) for k in (sorted_lengths[None, :] > steps[:, None]).sum(dim=1)]
+        active: List[int] = (sorted_lengths[None, :] > steps[:, None]).sum(dim=1).tolist()
         # Shape: (batch, time)
         valid = steps[None, :] < sorted_lengths[:, None]
         reversed_current = _reverse_within_lengths(current, sorted_lengths)
@@ -514,9 +562,11 @@ class FastElmoBiLm(torch.nn.Module):
                         projected[direction][valid_by_time] = torch.addmm(
                             biases[direction], rows[valid_by_time], weights[direction]
                         )
-                scanned = _bidirectional_lstm_scan(
-                    projected, state_weight, projection_weight, active, cell_clip, proj_clip
-                )
+                # The operands are cast already; TorchScript's autocast pass fails on bfloat16.
+                with torch.autocast(projected.device.type, enabled=False):
+                    scanned = _bidirectional_lstm_scan(
+                        projected, state_weight, projection_weight, active, cell_clip, proj_clip
+                    )
                 if by_word:
                     projected_rows = words[0].size(0)
                 else:

@@ -253,6 +253,8 @@ def run_feature_baseline(
     Embeds, fits and scores the feature baseline beside TF-IDF; adds the `lstm_classifier` runs
     of `lstm_dirs` (one row; mean ± sd over several), training a single one first if `train`.
     """
+    if train and len(lstm_dirs) != 1:
+        raise ConfigurationError(f"training needs exactly one LSTM directory, not {len(lstm_dirs)}")
     evaluated = evaluate_config(config, env)
     setup = split_setup(evaluated)
     rows = labelled_rows(setup)
@@ -267,8 +269,6 @@ def run_feature_baseline(
         "models": [tfidf, baseline],
     }
     if train:
-        if len(lstm_dirs) != 1:
-            raise ConfigurationError(f"training needs exactly one LSTM directory, not {len(lstm_dirs)}")
         train_lstm(config, lstm_dirs[0], lstm_overrides or {}, env)
     if lstm_dirs:
         result["models"].append(lstm_runs_metrics(lstm_dirs))

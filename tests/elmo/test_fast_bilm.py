@@ -126,6 +126,70 @@ def test_a_copy_works_on_its_own(tiny_elmo):
     assert copied._memo_lock is not fast._memo_lock
 
 
+def _max_difference(expected, actual):
+    return max(float((a - b).abs().max()) for a, b in zip(expected["activations"], actual["activations"]))
+
+
+def test_what_it_keeps_follows_the_weights(tiny_elmo, tmp_path):
+    """The word memo and the prepared LSTM weights are dropped when the weights change."""
+    from sst_elmo.elmo.hdf5_layout import write_random_elmo
+
+    bilm = _ElmoBiLm(*tiny_elmo).eval()
+    fast = FastElmoBiLm(bilm).eval()
+    ids = batch_to_ids(SENTENCES)
+    other = _ElmoBiLm(*write_random_elmo(str(tmp_path / "other"), seed=7)).eval()
+    with torch.no_grad():
+        fast(ids)
+        bilm.load_state_dict(other.state_dict())  # in-place copies: new versions
+        bilm._elmo_lstm.reset_states()
+        assert _max_difference(bilm(ids), fast(ids)) <= 1e-5
+        for parameter in bilm.parameters():  # through .data: no new version ...
+            parameter.data.mul_(0.5)
+        fast.clear_caches()  # ... so the caller says so
+        bilm._elmo_lstm.reset_states()
+        assert _max_difference(bilm(ids), fast(ids)) <= 1e-5
+
+
+def test_inference_mode_then_no_grad(tiny_elmo):
+    bilm = _ElmoBiLm(*tiny_elmo).eval()
+    fast = FastElmoBiLm(bilm).eval()
+    with torch.inference_mode():
+        fast(batch_to_ids(SENTENCES[:2]))
+    with torch.no_grad():
+        bilm._elmo_lstm.reset_states()
+        ids = batch_to_ids(SENTENCES)
+        assert _max_difference(bilm(ids), fast(ids)) <= 1e-5
+
+
+def test_weights_that_train_are_not_memoised(tiny_elmo):
+    """With gradients on trainable weights the memo is off: steps after the first still backpropagate."""
+    fast = FastElmoBiLm(_ElmoBiLm(*tiny_elmo, requires_grad=True)).train()
+    ids = batch_to_ids(SENTENCES)
+    for _ in range(2):
+        sum(layer.sum() for layer in fast(ids)["activations"]).backward()
+    assert not fast._memo.get(False)
+
+
+def test_a_finished_threads_buffers_are_freed(tiny_elmo):
+    import gc
+    import threading
+    import weakref
+
+    fast = FastElmoBiLm(_ElmoBiLm(*tiny_elmo)).eval()
+    references = []
+
+    def work():
+        with torch.no_grad():
+            fast(batch_to_ids(SENTENCES))
+        references.extend(weakref.ref(buffer) for buffer in fast._scratch_local.__dict__.values())
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    gc.collect()
+    assert references and all(reference() is None for reference in references)
+
+
 def test_bf16_is_opt_in_and_close(tiny_elmo):
     assert compare(*tiny_elmo, SENTENCES, autocast_bf16=True) < 0.1
 

@@ -90,3 +90,8 @@ def test_feature_baseline_script_beside_an_lstm_run(tmp_path, fixture_env):
     assert main(args) == 0
     assert cached[0].stat().st_mtime_ns == mtime
     assert json.loads((out / "feature_baseline.json").read_text()) == result
+    # Several runs, one --lstm-dir each (as scripts/own_elmo_results.sh passes the seeds): one row.
+    second = write_lstm_metrics(tmp_path / "lstm2", 0.75, 0.25)
+    assert main(args + ["--lstm-dir", second]) == 0
+    row = json.loads((out / "feature_baseline.json").read_text())["models"][-1]
+    assert row["model"] == "lstm_classifier (configs), 2 runs" and row["positive_f1"] == pytest.approx(0.5)
