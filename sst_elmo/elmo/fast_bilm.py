@@ -29,6 +29,7 @@ copies for inference are kept until a parameter changes), so it never changes Al
 modules. Optional `autocast_bf16` runs the matrix products in bfloat16 (about 1e-2 absolute
 error; off by default).
 """
+import math
 import threading
 from typing import Dict, List, Optional, Tuple
 
@@ -133,18 +134,29 @@ def _bidirectional_lstm_scan_differentiable(
 
 
 def _stacked_weights(
-    cells: Tuple[torch.nn.Module, torch.nn.Module], dtype: torch.dtype
+    cells: Tuple[torch.nn.Module, torch.nn.Module], dtype: torch.dtype, double_memory_input: bool = False
 ) -> Tuple[List[torch.Tensor], torch.Tensor, torch.Tensor, torch.Tensor]:
     """
     The weights of one layer's forward and backward `LstmCellWithProjection`, for the scans:
     input weights `[(input_dim, 4 * cell)] * 2` and state weights `(2, hidden, 4 * cell)`,
     both transposed views (with hidden as small as 128, MKL runs these products about 1.8x
     faster than on contiguous copies), state biases `(2, 1, 4 * cell)` and projection
-    weights `(2, cell, hidden)`.
+    weights `(2, cell, hidden)`. `double_memory_input`: the gates' memory-input block (the
+    third quarter) of the input and state weights and biases times 2, as the inference scan
+    wants them (see `_bidirectional_lstm_scan`).
     """
-    weights = [cell.input_linearity.weight.t().to(dtype) for cell in cells]
-    state_weight = torch.stack([cell.state_linearity.weight for cell in cells]).to(dtype).transpose(1, 2)
-    state_bias = torch.stack([cell.state_linearity.bias for cell in cells])[:, None].to(dtype)
+
+    def gates(parameter: torch.Tensor) -> torch.Tensor:  # (4 * cell, ...)
+        if not double_memory_input:
+            return parameter
+        cell = parameter.size(0) // 4
+        doubled = parameter.clone()
+        doubled[2 * cell : 3 * cell] *= 2.0
+        return doubled
+
+    weights = [gates(cell.input_linearity.weight).t().to(dtype) for cell in cells]
+    state_weight = torch.stack([gates(cell.state_linearity.weight) for cell in cells]).to(dtype).transpose(1, 2)
+    state_bias = torch.stack([gates(cell.state_linearity.bias) for cell in cells])[:, None].to(dtype)
     projection_weight = torch.stack([cell.state_projection.weight.t() for cell in cells]).to(dtype)
     return weights, state_weight, state_bias, projection_weight
 
@@ -158,14 +170,6 @@ def _weights_key(parameters: List[torch.nn.Parameter]) -> Optional[Tuple[Tuple[i
     if any(parameter.requires_grad for parameter in parameters):
         return None
     return tuple((parameter.data_ptr(), parameter._version) for parameter in parameters)
-
-
-def _double_memory_input(tensor: torch.Tensor, dim: int) -> torch.Tensor:
-    """A copy of LSTM gate weights or biases with the third quarter of `dim` (the memory input) doubled."""
-    cell = tensor.size(dim) // 4
-    doubled = tensor.clone()
-    doubled.narrow(dim, 2 * cell, cell).mul_(2.0)
-    return doubled
 
 
 def _reverse_within_lengths(tensor: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -237,9 +241,7 @@ class FastElmoBiLm(torch.nn.Module):
         much as the matrix product that fills the tensor. The caller must be done with the
         previous tensor of the same `name`.
         """
-        size = 1
-        for dim in shape:
-            size *= dim
+        size = math.prod(shape)
         buffers = self._scratch_local.__dict__
         buffer = buffers.get(name)
         if buffer is None or buffer.numel() < size or buffer.dtype != dtype or buffer.device != like.device:
@@ -279,23 +281,17 @@ class FastElmoBiLm(torch.nn.Module):
         self, cells: Tuple[torch.nn.Module, torch.nn.Module], dtype: torch.dtype
     ) -> Tuple[List[torch.Tensor], torch.Tensor, torch.Tensor, torch.Tensor]:
         """
-        `_stacked_weights` as the inference scan wants them: the memory-input block of the
-        gates doubled (see `_bidirectional_lstm_scan`), the state biases `(2, 1, 4 * cell)`
-        to add to the input projections. Kept between calls until a parameter changes (its
-        storage or its in-place version counter, which an optimizer step increments).
+        `_stacked_weights` as the inference scan wants them (the memory-input block doubled),
+        in the order `(input weights, state biases, state weights, projection weights)`. Kept
+        between calls for frozen weights until a parameter changes (see `_weights_key`).
         """
         parameters = [parameter for cell in cells for parameter in cell.parameters()]
         key = (dtype, _weights_key(parameters))
         cached = self._scan_weights_cache.get(id(cells[0]))
         if key[1] is not None and cached is not None and cached[0] == key:
             return cached[1]
-        weights, state_weight, state_bias, projection_weight = _stacked_weights(cells, dtype)
-        prepared = (
-            [_double_memory_input(weight.t(), 0).t() for weight in weights],
-            _double_memory_input(state_bias, 2),
-            _double_memory_input(state_weight.transpose(1, 2), 1).transpose(1, 2),
-            projection_weight,
-        )
+        weights, state_weight, state_bias, projection_weight = _stacked_weights(cells, dtype, True)
+        prepared = (weights, state_bias, state_weight, projection_weight)
         if key[1] is not None:  # frozen weights only
             self._scan_weights_cache[id(cells[0])] = (key, prepared)
         return prepared
@@ -350,7 +346,7 @@ class FastElmoBiLm(torch.nn.Module):
         # Shape: (num_distinct, 50), (batch_size * (num_tokens + 2),)
         words, inverse = torch.unique(ids.view(-1, num_chars), dim=0, return_inverse=True)
         inverse = inverse.view(batch_size, length)
-        weights_key = _weights_key(list(self.bilm._token_embedder.parameters())) if self.word_memo_size else None
+        weights_key = _weights_key(list(encoder.parameters())) if self.word_memo_size else None
         if weights_key is None:  # no memo, or weights that train
             return self._embed_words(words), inverse, mask_with_bos_eos
         keys = [row.tobytes() for row in words.cpu().numpy().astype("<u2")]
@@ -469,11 +465,12 @@ class FastElmoBiLm(torch.nn.Module):
         convolved = convolved.view(chunk.size(0), starts, -1)
         if starts > cut - widest + 1:
             # -inf where a filter's window would run past the cut.
-            limits = torch.cat(
-                [torch.full((conv.weight.size(0),), cut - width) for conv, width in zip(convolutions, widths)]
-            )
-            past = torch.arange(starts)[:, None] > limits[None, :]
-            convolved = convolved.masked_fill(past.to(convolved.device), float("-inf"))
+            limits = torch.cat([
+                torch.full((conv.weight.size(0),), cut - width, device=convolved.device)
+                for conv, width in zip(convolutions, widths)
+            ])
+            past = torch.arange(starts, device=convolved.device)[:, None] > limits[None, :]
+            convolved = convolved.masked_fill(past, float("-inf"))
         self.matrix_flops += 2 * chunk.size(0) * starts * sum(conv.weight.numel() for conv in convolutions)
         # amax, not max: no indices, an order of magnitude faster over this middle dimension.
         return convolved.amax(dim=1)
@@ -506,6 +503,9 @@ class FastElmoBiLm(torch.nn.Module):
         active: List[int] = (sorted_lengths[None, :] > steps[:, None]).sum(dim=1).tolist()
         # Shape: (batch, time)
         valid = steps[None, :] < sorted_lengths[:, None]
+        real_positions = int(valid.sum())
+        # Little padding: the input projections cover every position, not only the real ones.
+        little_padding = real_positions >= 0.6 * valid.numel()
         reversed_current = _reverse_within_lengths(current, sorted_lengths)
         dtype = torch.bfloat16 if self.autocast_bf16 else inputs.dtype
         outputs = []
@@ -527,17 +527,13 @@ class FastElmoBiLm(torch.nn.Module):
                         projected, state_weight, state_bias, projection_weight, cell_clip, proj_clip
                     )
             else:
-                # Shape: (2, batch, time, 4 * cell). Written in place (no copies): only
-                # positions before each length are read, so the rest may hold anything.
                 # Shape: (2, time, batch, 4 * cell), time first (the scan's layout), with the
                 # state bias added. Written in place (no copies): only positions before each
                 # length are read, so the rest may hold anything.
                 weights, biases, state_weight, projection_weight = self._scan_weights(cells, dtype)
                 shape = [2, time, current.size(0), weights[0].size(1)]
                 projected = self._scratch("projected", shape, current, dtype)
-                valid_by_time = valid.t()
-                little_padding = int(valid.sum()) >= 0.6 * valid.numel()
-                by_word = layer_index == 0 and words is not None and words[0].size(0) < int(valid.sum())
+                by_word = layer_index == 0 and words is not None and words[0].size(0) < real_positions
                 if by_word:
                     # Shape: (batch, time) each: every position's distinct word, both directions.
                     index = words[1][order, :time]
@@ -553,14 +549,14 @@ class FastElmoBiLm(torch.nn.Module):
                         continue
                     # Shape: (time, batch, input_dim)
                     rows = rows.transpose(0, 1).to(dtype)
-                    if little_padding:  # project every position
+                    if little_padding:
                         torch.addmm(
                             biases[direction], rows.reshape(-1, rows.size(-1)), weights[direction],
                             out=projected[direction].view(-1, projected.size(-1)),
                         )
-                    else:  # much padding: project the real positions only
-                        projected[direction][valid_by_time] = torch.addmm(
-                            biases[direction], rows[valid_by_time], weights[direction]
+                    else:
+                        projected[direction][valid.t()] = torch.addmm(
+                            biases[direction], rows[valid.t()], weights[direction]
                         )
                 # The operands are cast already; TorchScript's autocast pass fails on bfloat16.
                 with torch.autocast(projected.device.type, enabled=False):
@@ -570,7 +566,7 @@ class FastElmoBiLm(torch.nn.Module):
                 if by_word:
                     projected_rows = words[0].size(0)
                 else:
-                    projected_rows = valid.numel() if little_padding else int(valid.sum())
+                    projected_rows = valid.numel() if little_padding else real_positions
                 self.matrix_flops += 2 * 2 * (
                     projected_rows * weights[0].numel()
                     + sum(active) * (state_weight[0].numel() + projection_weight[0].numel())
