@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from sst_elmo.common.cpu import matmul_gflops  # noqa: E402
 from sst_elmo.elmo.fast_bilm import FastElmoBiLm  # noqa: E402
 from sst_elmo.elmo.hdf5_layout import random_weights, write_options, write_weights  # noqa: E402
+from sst_elmo.experiments.benchmarks import operation_table, operation_timings  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.environ.get("SST_ELMO_SHARED", os.path.join(HERE, "..", "..", "shared"))
@@ -80,6 +81,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--no-bf16", action="store_true", help="skip the bfloat16 run")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile FastElmoBiLm on the sorted batches (torch.profiler, top operations)")
+    parser.add_argument("--ops", action="store_true",
+                        help="also time the single operations behind FastElmoBiLm's choices")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -135,6 +140,14 @@ def main() -> None:
     print(f"FastElmoBiLm, length-sorted: {executed / 1e9:.1f} GFLOP of matrix products and convolutions executed, "
           f"{executed / fast_s / 1e9:.1f} GFLOP/s = {executed / fast_s / 1e9 / peak:.0%} of the fp32 peak")
     print(f"  (AllenNLP vs itself, file order vs sorted batches: {max_difference(base, sorted_ref):.2e})")
+    if args.profile:
+        from torch.profiler import ProfilerActivity, profile
+
+        with profile(activities=[ProfilerActivity.CPU]) as profiler:
+            run(fast(), sentences, args.batch_size, True)
+        print(profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=12))
+    if args.ops:
+        print(operation_table(operation_timings()))
     if not args.no_bf16:
         bf16_s, bf16_out = results["FastElmoBiLm bf16, length-sorted batches"]
         print(f"max abs difference FastElmoBiLm bf16 vs AllenNLP fp32: {max_difference(bf16_out, sorted_ref):.2e} "

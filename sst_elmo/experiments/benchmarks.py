@@ -9,7 +9,8 @@ import argparse
 import json
 import os
 import sys
-from typing import List, Optional
+import time
+from typing import Callable, List, Optional, Tuple
 
 from sst_elmo.common.file_utils import final_metrics
 
@@ -40,6 +41,49 @@ def cached_training_table(
         f"training alone: {uncached / cached:.1f}x",
         f"dev accuracy difference: {abs(uncached_accuracy - cached_accuracy) * 100:.2f} points",
     ]) + "\n"
+
+
+def operation_timings(repeats: int = 50) -> List[Tuple[str, str, float, str, float]]:
+    """
+    The single-operation timings behind `FastElmoBiLm`'s choices, in this process (one call
+    each, after a warm-up; seconds per call): `(what, slower way, seconds, faster way,
+    seconds)`, on the shapes of the published small ELMo with batches of 64.
+    """
+    import torch
+
+    def seconds(function: Callable[[], object]) -> float:
+        for _ in range(3):
+            function()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            function()
+        return (time.perf_counter() - start) / repeats
+
+    gates = torch.randn(2, 64, 4096)
+    # Shape: (words, windows, filters), the CNN's output before the max over positions.
+    convolved = torch.randn(256, 12, 2048)
+    state, weight = torch.randn(2, 64, 128), torch.randn(2, 4096, 128)
+    contiguous = weight.transpose(1, 2).contiguous()
+    return [
+        ("the LSTM gates' non-linearity, 2 x 64 x 4,096 values",
+         "torch.tanh", seconds(lambda: torch.tanh(gates)),
+         "torch.sigmoid", seconds(lambda: torch.sigmoid(gates))),
+        ("max over the CNN's positions, 256 x 12 x 2,048",
+         "max(dim=1) (with indices)", seconds(lambda: convolved.max(dim=1)),
+         "amax(dim=1)", seconds(lambda: convolved.amax(dim=1))),
+        ("state product, (2, 64, 128) x (2, 128, 4,096)",
+         "bmm, contiguous weights", seconds(lambda: torch.bmm(state, contiguous)),
+         "bmm, the stored weights transposed", seconds(lambda: torch.bmm(state, weight.transpose(1, 2)))),
+    ]
+
+
+def operation_table(rows: List[Tuple[str, str, float, str, float]]) -> str:
+    """`operation_timings` as a markdown table with the ratios."""
+    lines = ["| operation | slower | µs | faster | µs | ratio |", "|---|---|---|---|---|---|"]
+    for what, slow_name, slow, fast_name, fast in rows:
+        lines.append(f"| {what} | {slow_name} | {slow * 1e6:,.0f} | {fast_name} | {fast * 1e6:,.0f} "
+                     f"| {slow / fast:.1f}x |")
+    return "\n".join(lines) + "\n"
 
 
 def write_random_shaped_elmo(options_path: str, out_dir: str) -> List[str]:
