@@ -255,6 +255,8 @@ def run_feature_baseline(
     """
     if train and len(lstm_dirs) != 1:
         raise ConfigurationError(f"training needs exactly one LSTM directory, not {len(lstm_dirs)}")
+    # Runs given as finished are read first: a missing one stops before the embedding.
+    lstm_row = lstm_runs_metrics(lstm_dirs) if lstm_dirs and not train else None
     evaluated = evaluate_config(config, env)
     setup = split_setup(evaluated)
     rows = labelled_rows(setup)
@@ -270,6 +272,7 @@ def run_feature_baseline(
     }
     if train:
         train_lstm(config, lstm_dirs[0], lstm_overrides or {}, env)
-    if lstm_dirs:
-        result["models"].append(lstm_runs_metrics(lstm_dirs))
+        lstm_row = lstm_runs_metrics(lstm_dirs)
+    if lstm_row is not None:
+        result["models"].append(lstm_row)
     return result

@@ -172,7 +172,11 @@ class Grid:
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigurationError(f"{source}: bad configs or seeds ({error!r})") from None
         sizes = [parse_size(size) for size in data.get("sizes", [FULL])]
-        return cls(entries, seeds, sizes, dict(data.get("overrides") or {}), data.get("pair"), data.get("metrics"))
+        try:
+            overrides = dict(data.get("overrides") or {})
+            return cls(entries, seeds, sizes, overrides, data.get("pair"), data.get("metrics"))
+        except ConfigurationError as error:
+            raise ConfigurationError(f"{source}: {error.message}") from None
 
     @classmethod
     def from_file(cls, path: str) -> "Grid":

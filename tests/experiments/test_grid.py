@@ -51,8 +51,8 @@ def test_grid_from_json_checks_its_input():
     with_metrics = {"configs": [{"name": "a", "config": "x"}], "seeds": [1], "metrics": ["m"]}
     assert Grid.from_json(with_metrics).metrics == ["m"]
     for bad in ([], "best_validation_f1_1", [""], [3]):
-        with pytest.raises(ConfigurationError, match="metrics"):
-            Grid.from_json({"configs": [{"name": "a", "config": "x"}], "seeds": [1], "metrics": bad})
+        with pytest.raises(ConfigurationError, match="^grid.json: metrics"):
+            Grid.from_json({"configs": [{"name": "a", "config": "x"}], "seeds": [1], "metrics": bad}, "grid.json")
 
 
 def test_grid_file_errors_name_the_line(tmp_path):
