@@ -9,18 +9,23 @@ matrix speed of MKL's default path there.
 
 It also makes the process safer for archives from elsewhere: every tar extraction goes
 through Python's PEP 706 `data` filter with links refused (`sst_elmo.common.archive_safety`),
-and an uncaught `InputError` prints as one line (`sst_elmo.common.error_output`).
+AllenNLP's own archive and checkpoint loading (in every `allennlp` command) builds only
+registered types and unpickles only tensors (`sst_elmo.common.archive_hooks`), within the
+limits of `sst_elmo.common.limits`; and an uncaught `InputError` prints as one line
+(`sst_elmo.common.error_output`).
 """
 from sst_elmo.common.cpu import prefer_fast_mkl
 
 prefer_fast_mkl()
 
+from sst_elmo.common.archive_hooks import install_archive_hooks  # noqa: E402
 from sst_elmo.common.archive_safety import install_extraction_filter  # noqa: E402
 from sst_elmo.common.config_env import set_config_defaults  # noqa: E402
 from sst_elmo.common.error_output import install_excepthook  # noqa: E402
 
 set_config_defaults()
 install_extraction_filter()
+install_archive_hooks()
 install_excepthook()
 
 # Registering modules; imported for their side effect on AllenNLP's registries.

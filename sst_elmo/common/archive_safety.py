@@ -13,20 +13,29 @@ refusals of our own:
   3.10.18 / 3.11.13 / 3.12.11 can be bypassed with chains of symbolic links (CVE-2025-4138,
   CVE-2025-4330, CVE-2025-4517), so no link is extracted at all.
 
-`check_archive` runs the same filter over the member list without extracting anything, so
-the project's own loaders (`safe_load_archive`) refuse a bad archive with one line before any
-file is written.
+The filter also refuses a member bigger than `SST_ELMO_MAX_ARCHIVE_BYTES`
+(`sst_elmo.common.limits`), as its header declares it, before a byte of it is written.
+
+`check_archive` runs the same filter over the member list without extracting anything, and
+bounds the members' number and sizes (`limits`), stopping at the first header over a limit, so
+a decompression bomb is refused after reading its first header. `sst_elmo.common.archive_hooks`
+runs it before AllenNLP's `load_archive` extracts anything, and the project's own loaders
+(`safe_load_archive`) do the same: a bad archive is refused with one line before any file is
+written.
 """
 import contextlib
 import logging
 import os
 import posixpath
 import shutil
+import stat
 import tarfile
 import tempfile
+import zlib
 from typing import Iterator, List, Optional
 
 from sst_elmo.common.errors import InputError
+from sst_elmo.common.limits import LimitError, limit
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +66,8 @@ def safe_extraction_filter(member: tarfile.TarInfo, dest_path: str) -> tarfile.T
         raise UnsafeArchiveError(f"{where} has an absolute path")
     if member.issym() or member.islnk():
         raise UnsafeArchiveError(f"{where} is a link (to {member.linkname!r}); links are refused")
+    if member.size > limit("SST_ELMO_MAX_ARCHIVE_BYTES"):
+        raise LimitError(f"{where} is {member.size:,} bytes", "SST_ELMO_MAX_ARCHIVE_BYTES")
     if not HAS_DATA_FILTER:  # pragma: no cover - Pythons without PEP 706
         normalized = posixpath.normpath(member.name.replace("\\", "/"))
         if normalized == ".." or normalized.startswith("../"):
@@ -89,22 +100,93 @@ def check_archive(path: str) -> List[str]:
     """
     Runs `safe_extraction_filter` over every member of the tar (optionally gzip) archive at
     `path` without extracting anything, and raises an `UnsafeArchiveError` naming the archive
-    and the first member that would be refused. Returns the member names.
+    and the first member that would be refused, or a `LimitError` at the first member over a
+    limit of `sst_elmo.common.limits` (members, their bytes, `vocabulary/` and `config.json`).
+    Headers are read one at a time, so a refusal comes as soon as its header is read. Returns
+    the member names.
     """
     if os.path.isdir(path):
         return []  # an already-extracted archive directory: nothing to extract
+    names: List[str] = []
     try:
-        with tarfile.open(path, "r:*") as archive:
-            members = archive.getmembers()
-    except (tarfile.TarError, EOFError, OSError) as error:
+        with tarfile.open(path, "r:*") as archive, tempfile.TemporaryDirectory(prefix="sst_elmo_check_") as empty:
+            sizes = _MemberSizes(path)
+            for member in archive:  # lazily, header by header
+                try:
+                    safe_extraction_filter(member, empty)
+                except UnsafeArchiveError as error:
+                    raise UnsafeArchiveError(error.reason, path) from None
+                except LimitError as error:
+                    raise LimitError(error.what, error.variable, path) from None
+                sizes.add(member)
+                names.append(member.name)
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
         raise UnsafeArchiveError(f"not a readable tar archive ({error})", path) from None
-    with tempfile.TemporaryDirectory(prefix="sst_elmo_check_") as empty:
-        for member in members:
-            try:
-                safe_extraction_filter(member, empty)
-            except UnsafeArchiveError as error:
-                raise UnsafeArchiveError(error.reason, path) from None
-    return [member.name for member in members]
+    return names
+
+
+class _MemberSizes:
+    """Adds up an archive's members as they are read, and refuses the first one over a limit."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.members = self.total = self.vocabulary = 0
+        self.limits = {name: limit(name) for name in (
+            "SST_ELMO_MAX_ARCHIVE_MEMBERS", "SST_ELMO_MAX_ARCHIVE_BYTES", "SST_ELMO_MAX_VOCAB_BYTES",
+            "SST_ELMO_MAX_CONFIG_BYTES")}
+
+    def _over(self, variable: str, value: int) -> bool:
+        return value > self.limits[variable]
+
+    def add(self, member: tarfile.TarInfo) -> None:
+        self.members += 1
+        self.total += member.size
+        name = posixpath.normpath(member.name)
+        if name.startswith("vocabulary/"):
+            self.vocabulary += member.size
+        if self._over("SST_ELMO_MAX_ARCHIVE_MEMBERS", self.members):
+            raise LimitError(f"more than {self.members - 1:,} members", "SST_ELMO_MAX_ARCHIVE_MEMBERS", self.path)
+        if self._over("SST_ELMO_MAX_ARCHIVE_BYTES", self.total):
+            raise LimitError(f"members of {self.total:,} bytes (up to {member.name!r})",
+                             "SST_ELMO_MAX_ARCHIVE_BYTES", self.path)
+        if self._over("SST_ELMO_MAX_VOCAB_BYTES", self.vocabulary):
+            raise LimitError(f"a vocabulary of {self.vocabulary:,} bytes (up to {member.name!r})",
+                             "SST_ELMO_MAX_VOCAB_BYTES", self.path)
+        if name == "config.json" and self._over("SST_ELMO_MAX_CONFIG_BYTES", member.size):
+            raise LimitError(f"config.json of {member.size:,} bytes", "SST_ELMO_MAX_CONFIG_BYTES", self.path)
+
+
+def check_archive_directory(directory: str, name: Optional[str] = None) -> None:
+    """
+    The checks of `check_archive` for an extracted (or never packed) archive `directory`:
+    `config.json`, the weights and every file under `vocabulary/` must be regular files (not
+    links, devices or FIFOs), within the limits. A `LimitError` or `InputError` naming `name`.
+    """
+    name = name or directory
+    vocabulary = os.path.join(directory, "vocabulary")
+    files = [os.path.join(directory, member) for member in ("config.json", "weights.th", "best.th")]
+    if os.path.isdir(vocabulary) and not os.path.islink(vocabulary):
+        files += [entry.path for entry in os.scandir(vocabulary)]
+    elif os.path.lexists(vocabulary):
+        raise InputError("vocabulary is not a directory", name)
+    if len(files) > limit("SST_ELMO_MAX_ARCHIVE_MEMBERS"):
+        raise LimitError(f"{len(files):,} files", "SST_ELMO_MAX_ARCHIVE_MEMBERS", name)
+    total = vocabulary_bytes = 0
+    for path in files:
+        if not os.path.lexists(path):
+            continue
+        where = os.path.relpath(path, directory)
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{where} is not a regular file (a link, directory, device or FIFO)", name)
+        total += info.st_size
+        vocabulary_bytes += info.st_size if where.startswith("vocabulary") else 0
+        if where == "config.json" and info.st_size > limit("SST_ELMO_MAX_CONFIG_BYTES"):
+            raise LimitError(f"config.json of {info.st_size:,} bytes", "SST_ELMO_MAX_CONFIG_BYTES", name)
+    if vocabulary_bytes > limit("SST_ELMO_MAX_VOCAB_BYTES"):
+        raise LimitError(f"a vocabulary of {vocabulary_bytes:,} bytes", "SST_ELMO_MAX_VOCAB_BYTES", name)
+    if total > limit("SST_ELMO_MAX_ARCHIVE_BYTES"):
+        raise LimitError(f"files of {total:,} bytes", "SST_ELMO_MAX_ARCHIVE_BYTES", name)
 
 
 @contextlib.contextmanager
@@ -131,16 +213,15 @@ def extracted(path: str) -> Iterator[str]:
 
 def safe_load_archive(archive_file: str, cuda_device: int = -1, overrides="", weights_file: Optional[str] = None):
     """
-    AllenNLP's `load_archive`, made safe for an archive from anywhere: the member list is
-    checked before extraction (`check_archive`); every `type` in `config.json` (after
-    `overrides`) must be a registered name (`check_config_types`); and the weights are read
-    first with the restricted unpickler, which accepts only tensors, so the pickle that
-    AllenNLP then loads holds nothing else.
+    AllenNLP's `load_archive`, made safe for an archive from anywhere, whether or not
+    `SST_ELMO_TRUST_ARCHIVES=1` turned the process-wide hooks off: the member list is checked
+    before extraction (`check_archive`); the extracted files, `config.json`'s size and nesting
+    and every `type` in it (after `overrides`) are checked (`archive_hooks.read_archive_config`);
+    and the weights are read with the restricted unpickler, which accepts only tensors.
     """
-    from allennlp.common import Params
     from allennlp.models.archival import CONFIG_NAME, get_weights_path, load_archive
 
-    from sst_elmo.common.config_check import check_config_types
+    from sst_elmo.common import archive_hooks
     from sst_elmo.common.file_utils import local_input
     from sst_elmo.common.safe_unpickle import load_state_dict_safely
 
@@ -149,16 +230,10 @@ def safe_load_archive(archive_file: str, cuda_device: int = -1, overrides="", we
         config_path = os.path.join(directory, CONFIG_NAME)
         if not os.path.isfile(config_path):
             raise InputError(f"no {CONFIG_NAME} in the archive", archive_file)
-        try:
-            params = Params.from_file(config_path, overrides)
-        except Exception as error:  # noqa: B902 - a config that does not parse, in one line
-            raise InputError(f"{CONFIG_NAME} does not parse ({_one_line(error)})", archive_file) from None
-        check_config_types(params.as_dict(quiet=True), f"{archive_file}:{CONFIG_NAME}")
-        weights = weights_file or get_weights_path(directory)
-        load_state_dict_safely(weights, weights_file or f"{archive_file}:{os.path.basename(weights)}")
+        archive_hooks.name_archive(directory, archive_file)
+        archive_hooks.read_archive_config(config_path, overrides)
+        if not archive_hooks.installed():  # else load_archive reads the weights with the same unpickler
+            weights = weights_file or get_weights_path(directory)
+            load_state_dict_safely(weights, weights_file or f"{archive_file}:{os.path.basename(weights)}")
+        archive_hooks.name_archive(directory, archive_file)
         return load_archive(directory, cuda_device=cuda_device, overrides=overrides, weights_file=weights_file)
-
-
-def _one_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[-1] if lines else type(error).__name__
