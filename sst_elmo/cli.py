@@ -6,6 +6,7 @@ directory, or `--include-package sst_elmo`):
     sst-elmo train CONFIG -s DIR          # any allennlp command, plugin loaded
     sst-verify model.tar.gz               # = allennlp sst-verify ...
     sst-predict model.tar.gz in.jsonl --output-file out.jsonl
+    sst-serve model.tar.gz                # = allennlp sst-serve ... (HTTP on 127.0.0.1:8000)
     elmo-export / elmo-embed / elmo-cache
 
 Each takes `--debug` (or `SST_ELMO_DEBUG=1`) to show a traceback instead of the one-line
@@ -44,7 +45,7 @@ def run_allennlp(argv: List[str], prog: str = "sst-elmo") -> int:
     return 0
 
 
-_OWN_SUBCOMMANDS = ("sst-verify", "sst-predict", "elmo-export", "elmo-embed", "elmo-cache")
+_OWN_SUBCOMMANDS = ("sst-verify", "sst-predict", "sst-serve", "elmo-export", "elmo-embed", "elmo-cache")
 
 
 def _entry(subcommand: Optional[str]):
@@ -59,6 +60,7 @@ def _entry(subcommand: Optional[str]):
 main = _entry(None)
 sst_verify = _entry("sst-verify")
 sst_predict = _entry("sst-predict")
+sst_serve = _entry("sst-serve")
 elmo_export = _entry("elmo-export")
 elmo_embed = _entry("elmo-embed")
 elmo_cache = _entry("elmo-cache")

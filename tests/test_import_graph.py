@@ -5,7 +5,7 @@ Every `import` of an `sst_elmo` module is read from the source (function-level i
 included, since they form circles all the same). The layers, lowest first:
 
     common, version < data < dataset_readers < elmo < modules < models < predictors
-    < training < commands < sst_elmo (the package, which registers all of these)
+    < training < serving < commands < sst_elmo (the package, which registers all of these)
     < experiments, cli (the console scripts)
 
 A module may import its own layer and the layers below it, never one above.
@@ -26,6 +26,7 @@ LAYERS = [
     {"models"},
     {"predictors"},
     {"training"},
+    {"serving"},
     {"commands"},
     {""},  # sst_elmo/__init__.py
     {"experiments", "cli"},

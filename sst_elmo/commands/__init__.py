@@ -3,4 +3,5 @@ from sst_elmo.commands.elmo_cache import ElmoCache
 from sst_elmo.commands.elmo_embed import ElmoEmbed
 from sst_elmo.commands.elmo_export import ElmoExport
 from sst_elmo.commands.sst_predict import SstPredict
+from sst_elmo.commands.sst_serve import SstServe
 from sst_elmo.commands.sst_verify import SstVerify

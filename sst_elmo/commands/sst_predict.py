@@ -56,11 +56,7 @@ class SstPredict(Subcommand):
             help=f"sentences per batch (default {DEFAULT_BATCH_SIZE}); batches are made of sentences of "
             "similar length, and the output keeps the input order",
         )
-        subparser.add_argument("--cuda-device", type=int, default=-1)
-        subparser.add_argument("--predictor", type=str, default=None, help="default: the archive's predictor")
-        subparser.add_argument("--predictor-args", type=str, default="", help="JSON constructor arguments")
-        subparser.add_argument("-o", "--overrides", type=str, default="", help="JSON config overrides")
-        subparser.add_argument("--weights-file", type=str, default=None, help="weights to use instead of best.th")
+        add_archive_arguments(subparser)
         add_debug_flag(subparser)
         subparser.set_defaults(func=_predict_from_args)
         return subparser
@@ -84,7 +80,13 @@ def input_lines(path: str) -> Iterator[Tuple[int, str]]:
             raise InputError(f"cannot read compressed data ({error})", path, line_number + 1) from None
 
 
-def _predict_from_args(args: argparse.Namespace) -> None:
+def load_predictor(args: argparse.Namespace):
+    """
+    The predictor of `args.archive_file` as `sst-predict` (and `sst-serve`) use it: the archive
+    loaded by `safe_load_archive` (member paths, config types and weights checked first),
+    `--predictor`/`--predictor-args` applied, and a predictor with `load_numbered_line` and
+    `predict_rows` required. Problems raise one-line `InputError`s.
+    """
     from allennlp.predictors import Predictor
 
     from sst_elmo.common.archive_safety import safe_load_archive
@@ -103,6 +105,20 @@ def _predict_from_args(args: argparse.Namespace) -> None:
         raise InputError(
             f"the predictor {type(predictor).__name__} has no load_numbered_line/predict_rows", args.archive_file
         )
+    return predictor
+
+
+def add_archive_arguments(subparser: argparse.ArgumentParser) -> None:
+    """The arguments of `load_predictor` after the archive: device, predictor, overrides, weights."""
+    subparser.add_argument("--cuda-device", type=int, default=-1)
+    subparser.add_argument("--predictor", type=str, default=None, help="default: the archive's predictor")
+    subparser.add_argument("--predictor-args", type=str, default="", help="JSON constructor arguments")
+    subparser.add_argument("-o", "--overrides", type=str, default="", help="JSON config overrides")
+    subparser.add_argument("--weights-file", type=str, default=None, help="weights to use instead of best.th")
+
+
+def _predict_from_args(args: argparse.Namespace) -> None:
+    predictor = load_predictor(args)
     predictor.skip_bad_lines = args.skip_bad_lines
 
     def rows() -> Iterator[dict]:

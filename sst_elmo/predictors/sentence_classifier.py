@@ -2,9 +2,10 @@ import logging
 import sys
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Union
 
+import numpy
 from allennlp.common.util import JsonDict, lazy_groups_of
 from allennlp.data import DatasetReader, Instance
-from allennlp.data.fields import MetadataField
+from allennlp.data.fields import LabelField, MetadataField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 from overrides import overrides
@@ -197,6 +198,22 @@ class SentenceClassifierPredictor(Predictor):
     @overrides
     def dump_line(self, outputs: JsonDict) -> str:
         return "" if BAD_LINE in outputs else super().dump_line(outputs)
+
+    @overrides
+    def json_to_labeled_instances(self, inputs: JsonDict) -> List[Instance]:
+        """The input as an `Instance` labelled with the model's prediction (for AllenNLP Interpret)."""
+        instance = self._json_to_instance(inputs)
+        return self.predictions_to_labeled_instances(instance, self.predict_instance(instance))
+
+    @overrides
+    def predictions_to_labeled_instances(
+        self, instance: Instance, outputs: Dict[str, numpy.ndarray]
+    ) -> List[Instance]:
+        """`instance` with a `label` field holding the predicted label (as `TextClassifierPredictor`)."""
+        labeled = instance.duplicate()
+        labeled.fields.pop(TRUNCATED, None)
+        labeled.add_field("label", LabelField(int(numpy.argmax(outputs["probs"])), skip_indexing=True))
+        return [labeled]
 
     @overrides
     def predict_instance(self, instance: Instance) -> JsonDict:

@@ -1,0 +1,138 @@
+"""
+`Batcher`: requests that arrive within a short delay of each other run as one forward pass,
+in one worker thread (dynamic batching, as TorchServe's `batch_size` and `max_batch_delay`).
+"""
+import logging
+import queue
+import threading
+import time
+from typing import Callable, Dict, List, Optional
+
+from allennlp.common.util import JsonDict
+
+logger = logging.getLogger(__name__)
+
+# What the worker thread reads to stop (after every job queued before it).
+_STOP = object()
+
+
+class _Job:
+    """One request's rows, waiting for their outputs (or the error that stopped them)."""
+
+    def __init__(self, rows: List[JsonDict]) -> None:
+        self.rows = rows
+        self.outputs: Optional[List[JsonDict]] = None
+        self.error: Optional[BaseException] = None
+        self.done = threading.Event()
+
+
+class Batcher:
+    """
+    Runs `predict_batch(rows) -> outputs` in one worker thread, over batches made of the
+    requests that arrive within `max_batch_delay_ms` of the first one waiting, up to
+    `max_batch_size` rows. A request of more rows than that runs alone, in chunks of
+    `max_batch_size`. `max_batch_size=1` turns batching off: each request is its own
+    forward pass, in arrival order.
+
+    `lock` is held while the model runs; anything else that uses the model (saliency, which
+    changes `requires_grad` and registers hooks) takes it too, so it never runs during a batch.
+
+    # Parameters
+
+    predict_batch : `Callable[[List[JsonDict]], List[JsonDict]]`
+        One output per row, in the rows' order (a predictor's `predict_batch_json`).
+    max_batch_size : `int`, optional (default = `32`)
+        The most rows in one forward pass.
+    max_batch_delay_ms : `float`, optional (default = `5.0`)
+        How long the first request of a batch waits for others.
+    """
+
+    def __init__(
+        self,
+        predict_batch: Callable[[List[JsonDict]], List[JsonDict]],
+        max_batch_size: int = 32,
+        max_batch_delay_ms: float = 5.0,
+    ) -> None:
+        if max_batch_size < 1:
+            raise ValueError(f"max_batch_size must be at least 1, not {max_batch_size}")
+        if max_batch_delay_ms < 0:
+            raise ValueError(f"max_batch_delay_ms must not be negative, not {max_batch_delay_ms}")
+        self._predict_batch = predict_batch
+        self.max_batch_size = max_batch_size
+        self.max_batch_delay = max_batch_delay_ms / 1000.0
+        self.lock = threading.Lock()
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._held: Optional[_Job] = None  # a job that did not fit in the last batch
+        self._closed = False
+        # Forward passes run and rows predicted, for /health and the benchmark.
+        self.stats: Dict[str, int] = {"batches": 0, "rows": 0, "requests": 0}
+        self._thread = threading.Thread(target=self._run, name="sst-serve-batcher", daemon=True)
+        self._thread.start()
+
+    def submit(self, rows: List[JsonDict], timeout: Optional[float] = None) -> List[JsonDict]:
+        """The outputs of `rows`, in their order, computed with whatever else arrives meanwhile."""
+        if self._closed:
+            raise RuntimeError("the batcher is closed")
+        job = _Job(list(rows))
+        self._queue.put(job)
+        if not job.done.wait(timeout):
+            raise TimeoutError(f"no prediction within {timeout} s")
+        if job.error is not None:
+            raise job.error
+        assert job.outputs is not None
+        return job.outputs
+
+    def close(self, timeout: Optional[float] = None) -> None:
+        """Stops the worker after the jobs already submitted (waits up to `timeout` seconds)."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    def _next_batch(self) -> Optional[List[_Job]]:
+        """The jobs of the next forward pass (`None`: stop)."""
+        first = self._held if self._held is not None else self._queue.get()
+        self._held = None
+        if first is _STOP:
+            return None
+        batch: List[_Job] = [first]  # type: ignore[list-item]
+        size = len(batch[0].rows)
+        deadline = time.monotonic() + self.max_batch_delay
+        while size < self.max_batch_size:
+            remaining = deadline - time.monotonic()
+            try:
+                job = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is _STOP or size + len(job.rows) > self.max_batch_size:  # type: ignore[attr-defined]
+                self._held = job  # type: ignore[assignment]
+                break
+            batch.append(job)  # type: ignore[arg-type]
+            size += len(job.rows)  # type: ignore[attr-defined]
+        return batch
+
+    def _run(self) -> None:
+        while True:
+            batch = self._next_batch()
+            if batch is None:
+                return
+            rows = [row for job in batch for row in job.rows]
+            try:
+                outputs: List[JsonDict] = []
+                with self.lock:
+                    for begin in range(0, len(rows), self.max_batch_size):
+                        outputs.extend(self._predict_batch(rows[begin : begin + self.max_batch_size]))
+                        self.stats["batches"] += 1
+                self.stats["rows"] += len(rows)
+                self.stats["requests"] += len(batch)
+            except BaseException as error:  # noqa: B902 - handed to every waiting request
+                logger.exception("prediction failed for a batch of %d rows", len(rows))
+                for job in batch:
+                    job.error = error
+                    job.done.set()
+                continue
+            start = 0
+            for job in batch:
+                job.outputs = outputs[start : start + len(job.rows)]
+                start += len(job.rows)
+                job.done.set()
