@@ -172,3 +172,63 @@ def test_an_unregistered_type_is_refused_while_loading_even_past_the_config_chec
     from allennlp.data import DatasetReader
 
     assert DatasetReader.resolve_class_name("logging.FileHandler")[0].__name__ == "FileHandler"
+
+
+def train(config, run, *extra):
+    overrides = json.dumps({"trainer.num_epochs": 1})
+    sys.argv = ["allennlp", "train", config, "-s", str(run), "-o", overrides, *extra]
+    main()
+
+
+@pytest.mark.parametrize("poisoned", ["model_state_e1_b0.th", "training_state_e1_b0.th"])
+def test_train_recover_refuses_a_pickle_in_a_checkpoint(fixture_env, tmp_path, monkeypatch, poisoned):
+    """`allennlp train --recover` (through the project's `atomic` checkpointer) unpickles only tensors and plain data."""
+    from tests.conftest import CONFIGS
+
+    monkeypatch.setattr(sys, "argv", sys.argv)
+    run, marker = tmp_path / "run", tmp_path / "pwned"
+    train(str(CONFIGS / "sst5_lstm.jsonnet"), run)
+    state = torch.load(run / poisoned)
+    state["evil"] = RunsCode(marker)
+    torch.save(state, run / poisoned)
+    with pytest.raises(InputError) as error:
+        train(str(CONFIGS / "sst5_lstm.jsonnet"), run, "--recover")
+    assert str(error.value).startswith(str(run / poisoned)) and "refusing to load posix.system" in str(error.value)
+    assert not marker.exists()
+
+
+def test_a_clean_checkpoint_still_recovers(fixture_env, tmp_path, monkeypatch):
+    from allennlp.training.checkpointer import Checkpointer
+
+    from tests.conftest import CONFIGS
+
+    monkeypatch.setattr(sys, "argv", sys.argv)
+    run = tmp_path / "run"
+    train(str(CONFIGS / "sst5_lstm.jsonnet"), run)
+    checkpoint = Checkpointer(str(run)).load_checkpoint()
+    assert checkpoint.trainer_state["epochs_completed"] == 1
+    assert set(checkpoint.model_state) == set(torch.load(run / "best.th"))
+    train(str(CONFIGS / "sst5_lstm.jsonnet"), run, "--recover")  # nothing left to train; it loads and finishes
+
+
+def test_best_model_and_pretrained_initializer_read_only_tensors(tmp_path, model_archive):
+    """The other `torch.load`s of training: `best_model_filename` from a checkpoint, and a `pretrained` initializer."""
+    from allennlp.nn.initializers import PretrainedModelInitializer
+    from allennlp.training import GradientDescentTrainer
+
+    marker = tmp_path / "pwned"
+    torch.save({"evil": RunsCode(marker)}, tmp_path / "evil.th")
+    trainer = GradientDescentTrainer.__new__(GradientDescentTrainer)
+    trainer._ddp_wrapped_model, trainer.model = None, torch.nn.Linear(2, 2)
+    with pytest.raises(InputError, match="refusing to load posix.system"):
+        trainer._load_model_state(str(tmp_path / "evil.th"))
+    torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "ok.th")
+    trainer._load_model_state(str(tmp_path / "ok.th"))
+    assert torch.equal(trainer.model.weight, torch.load(tmp_path / "ok.th")["weight"])
+    evil_archive = rearchive(model_archive, {"weights.th": tmp_path / "evil.th"}, name="evil.tar.gz")
+    for weights in (str(tmp_path / "evil.th"), evil_archive):
+        with pytest.raises(InputError, match="refusing to load posix.system"):
+            PretrainedModelInitializer(weights)
+    assert not marker.exists()
+    assert set(PretrainedModelInitializer(str(model_archive / "model.tar.gz")).weights) == set(
+        torch.load(model_archive / "best.th"))

@@ -79,21 +79,35 @@ def install_archive_hooks() -> None:
     from allennlp.training.checkpointer import Checkpointer
     from allennlp.training.gradient_descent_trainer import GradientDescentTrainer
 
-    _ORIGINALS.update(
-        extracted_archive=archival.extracted_archive, params=archival.Params,
-        load_dataset_readers=archival._load_dataset_readers, load_model=archival._load_model,
-        resolve_class_name=Registrable.__dict__["resolve_class_name"].__func__,
-        read_state_dict=nn_util.read_state_dict,
-    )
-    archival.extracted_archive = _checked_extracted_archive
-    archival.Params = _archive_params_class(archival.Params)
-    archival._load_dataset_readers = _while_loading(archival._load_dataset_readers)
-    archival._load_model = _while_loading(archival._load_model, last=True)
-    Registrable.resolve_class_name = classmethod(_resolve_registered_only)
-    nn_util.read_state_dict = read_state_dict_safely
-    Checkpointer.load_checkpoint = _load_checkpoint_safely
-    GradientDescentTrainer._load_model_state = _load_model_state_safely
-    initializers.PretrainedModelInitializer.__init__ = _pretrained_initializer_init
+    hooks = [
+        (archival, "extracted_archive", _checked_extracted_archive),
+        (archival, "Params", _archive_params_class(archival.Params)),
+        (archival, "_load_dataset_readers", _while_loading(archival._load_dataset_readers)),
+        (archival, "_load_model", _while_loading(archival._load_model, last=True)),
+        (Registrable, "resolve_class_name", classmethod(_resolve_registered_only)),
+        (nn_util, "read_state_dict", read_state_dict_safely),
+        (Checkpointer, "load_checkpoint", _load_checkpoint_safely),
+        (GradientDescentTrainer, "_load_model_state", _load_model_state_safely),
+        (initializers.PretrainedModelInitializer, "__init__", _pretrained_initializer_init),
+    ]
+    for owner, attribute, hook in hooks:
+        _ORIGINALS[(owner, attribute)] = owner.__dict__[attribute]
+        setattr(owner, attribute, hook)
+
+
+def uninstall_archive_hooks() -> None:
+    """Puts back what `install_archive_hooks` replaced (for tests that show what the hooks prevent)."""
+    while _ORIGINALS:
+        (owner, attribute), original = _ORIGINALS.popitem()
+        setattr(owner, attribute, original)
+
+
+def _original(owner_name: str, attribute: str) -> Any:
+    """The function `install_archive_hooks` replaced at `owner_name.attribute`, unwrapped."""
+    for (owner, name), original in _ORIGINALS.items():
+        if name == attribute and getattr(owner, "__name__", "").endswith(owner_name):
+            return original.__func__ if isinstance(original, classmethod) else original
+    raise KeyError(f"{owner_name}.{attribute} is not hooked")
 
 
 @contextlib.contextmanager
@@ -101,7 +115,7 @@ def _checked_extracted_archive(resolved_archive_file, cleanup: bool = True) -> I
     from sst_elmo.common.archive_safety import check_archive
 
     check_archive(str(resolved_archive_file))
-    with _ORIGINALS["extracted_archive"](resolved_archive_file, cleanup=cleanup) as directory:
+    with _original("archival", "extracted_archive")(resolved_archive_file, cleanup=cleanup) as directory:
         name_archive(directory, resolved_archive_file)
         yield directory
 
@@ -179,7 +193,7 @@ def _resolve_registered_only(cls, name: str):
             "types (a dotted path would be imported and called)",
             f"{loading[0]}:config.json",
         )
-    return _ORIGINALS["resolve_class_name"](cls, name)
+    return _original("Registrable", "resolve_class_name")(cls, name)
 
 
 def _archive_name(path: str) -> str:
@@ -213,7 +227,7 @@ def read_state_dict_safely(path, strip_prefix=None, ignore=None, strict=True, cu
     buffer = io.BytesIO()  # AllenNLP's own prefix and ignore logic, over the checked tensors
     torch.save(state, buffer)
     buffer.seek(0)
-    return _ORIGINALS["read_state_dict"](buffer, strip_prefix, ignore, strict, cuda_device)
+    return _original("util", "read_state_dict")(buffer, strip_prefix, ignore, strict, cuda_device)
 
 
 def _load_checkpoint_safely(self):
