@@ -96,7 +96,7 @@ def test_a_crafted_archive_with_the_plain_cli(model_archive, elsewhere, fixture_
 
 
 def test_pickle_payloads(model_archive, elsewhere, fixture_env):
-    """The project's commands refuse code in weights.th; plain `allennlp predict` runs it (documented)."""
+    """Every command refuses code in weights.th; only SST_ELMO_TRUST_ARCHIVES=1 lets plain `allennlp predict` run it."""
     state = torch.load(model_archive / "best.th")
     marker = elsewhere / "pwned"
     torch.save(dict(state, evil=RunsCode(marker)), elsewhere / "evil.th")
@@ -106,4 +106,10 @@ def test_pickle_payloads(model_archive, elsewhere, fixture_env):
         assert result.returncode == 1 and "refusing to load posix.system" in last_line(result)
         assert not marker.exists() and not (elsewhere / "o.jsonl").exists()
     result = run("allennlp", PROJECT_ROOT, "predict", path, elsewhere / "in.jsonl", "--silent")
-    assert marker.exists(), "AllenNLP's own load_archive unpickles freely: the README says so"
+    assert result.returncode == 1 and "refusing to load posix.system" in last_line(result), result.stderr[-2000:]
+    assert last_line(result).startswith(f"sst_elmo.common.errors.InputError: {path}:weights.th: ")
+    assert not marker.exists()
+    trusting = dict(os.environ, SST_ELMO_TRUST_ARCHIVES="1")
+    result = run("allennlp", PROJECT_ROOT, "predict", path, elsewhere / "in.jsonl", "--silent", env=trusting)
+    assert "WARNING sst_elmo: SST_ELMO_TRUST_ARCHIVES=1" in result.stderr
+    assert marker.exists(), "the opt-out loads archives as AllenNLP does"
