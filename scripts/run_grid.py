@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     if not args.no_report:
         written = write_report(
             rows, os.path.join(runner.out_dir, "report"), pair=grid.pair, metric=args.metric,
-            summary_metrics=grid.metrics or DEFAULT_METRICS,
+            summary_metrics=grid.metrics or DEFAULT_METRICS, size_unit=grid.size_unit,
         )
         for name, path in written.items():
             print(f"{name}: {path}")

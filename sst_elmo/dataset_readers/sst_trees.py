@@ -1,4 +1,5 @@
-from typing import Iterable, Optional, Union
+import random
+from typing import Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from allennlp.data import DatasetReader, Instance
 from nltk.tree import Tree
@@ -38,24 +39,44 @@ class SstTreesReader(ClassificationReader):
     use_subtrees : `bool`, optional (default = `False`)
         Also yield every labelled phrase inside each tree. For training only: keep it off
         for the validation and test readers.
+    sample_trees : `int`, optional
+        Read only this many trees of the file, drawn at random with `sample_seed` (then, with
+        `use_subtrees`, every phrase of those trees). Samples of one seed are nested: the 100
+        trees of `sample_trees=100` are among the 300 of `sample_trees=300`. Unlike
+        `max_instances`, which keeps the first instances (phrases) read, this draws whole
+        trees from the whole file: the small-data experiments of `configs/grids/`.
+    sample_seed : `int`, optional (default = `13370`)
+        The seed of the tree sample; fixed by default, so that every run sees the same trees.
     **kwargs
         Passed to `ClassificationReader` (token indexers, `max_tokens`, ...).
     """
 
     def __init__(
-        self, granularity: str = "5-class", use_subtrees: bool = False, **kwargs
+        self,
+        granularity: str = "5-class",
+        use_subtrees: bool = False,
+        sample_trees: Optional[int] = None,
+        sample_seed: int = 13370,
+        **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        if sample_trees is not None and (isinstance(sample_trees, bool) or int(sample_trees) < 1):
+            raise ValueError(f"sample_trees must be a count >= 1, not {sample_trees!r}")
         if granularity not in GRANULARITIES:
             raise ValueError(
                 f"granularity must be one of {sorted(GRANULARITIES)}, not {granularity!r}"
             )
         self._label_map = GRANULARITIES[granularity]
         self._use_subtrees = use_subtrees
+        self._sample_trees = None if sample_trees is None else int(sample_trees)
+        self._sample_seed = sample_seed
 
     @overrides
     def _read(self, file_path: str) -> Iterable[Instance]:
-        for line_number, line in shard_rows(numbered_lines(file_path)):
+        rows: Iterable[Tuple[int, str]] = numbered_lines(file_path)
+        if self._sample_trees is not None:
+            rows = nested_sample(list(rows), self._sample_trees, self._sample_seed)
+        for line_number, line in shard_rows(rows):
             tree = parse_tree(line, file_path, line_number)
             phrases = tree.subtrees() if self._use_subtrees else [tree]
             for phrase in phrases:
@@ -75,6 +96,20 @@ class SstTreesReader(ClassificationReader):
         """The instance of one PTB tree string such as `(3 (2 a) (3 b))`; its root label is the gold label."""
         parsed = parse_tree(tree)
         return super().text_to_instance(parsed.leaves(), self._label_map[int(parsed.label())])
+
+
+_T = TypeVar("_T")
+
+
+def nested_sample(rows: Sequence[_T], count: int, seed: int) -> List[_T]:
+    """
+    `count` of `rows` drawn at random with `seed`, in their original order (all of them when
+    there are no more). For one seed, a smaller sample is part of every larger one: both are
+    prefixes of the same shuffled order.
+    """
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    return [rows[i] for i in sorted(order[:count])]
 
 
 def parse_tree(line: str, path: Optional[str] = None, line_number: Optional[int] = None) -> Tree:

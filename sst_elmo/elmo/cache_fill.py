@@ -99,7 +99,8 @@ def fill_cache(
     todo = {}
     for sequence in sequences:
         if len(sequence):
-            todo.setdefault(sequence_key(sequence), sequence)
+            # uint16 holds every ELMo character id (< 262): a quarter of int64's memory.
+            todo.setdefault(sequence_key(sequence), numpy.asarray(sequence, dtype=numpy.uint16))
     missing = [(key, todo[key]) for key in cache.missing(list(todo))]
     missing.sort(key=lambda item: len(item[1]), reverse=True)
     logger.info(f"ELMo cache: {len(todo)} distinct sequences, {len(missing)} to compute.")
@@ -107,8 +108,8 @@ def fill_cache(
     with Tqdm.tqdm(total=len(missing), desc="elmo-cache", unit="sequences", disable=not progress) as bar:
         for start in range(0, len(missing), batch_size):
             chunk = missing[start : start + batch_size]
-            for (key, _), activations in zip(chunk, runner.compute([s for _, s in chunk], device)):
-                cache.put(key, activations)
+            computed = runner.compute([s for _, s in chunk], device)
+            cache.put_many([(key, activations) for (key, _), activations in zip(chunk, computed)])
             written += len(chunk)
             bar.update(len(chunk))
     return written

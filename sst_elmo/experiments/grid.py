@@ -11,7 +11,9 @@ of the real CLI with `--overrides`, in its own serialization directory under `OU
 - Sizes cut the training set with the readers' `max_instances` (AllenNLP's
   `DatasetReader` parameter): a run of size n trains on the first n instances the
   training reader yields, so smaller sets are prefixes of larger ones, the same for every
-  seed. Validation and test data are never cut.
+  seed. With `"size_unit": "trees"` a size is a number of SST trees instead, drawn at random
+  from the whole training file with a fixed seed (the `sst_trees` reader's `sample_trees`),
+  and each tree brings the phrases its config reads. Validation and test data are never cut.
 """
 import json
 import logging
@@ -33,6 +35,7 @@ from sst_elmo.experiments.results import run_row
 logger = logging.getLogger(__name__)
 
 FULL = "full"
+SIZE_UNITS = ("instances", "trees")
 STATUS_DONE = "done"
 STATUS_FAILED = "failed"
 LOG_TAIL_CHARS = 4000
@@ -124,9 +127,10 @@ class Grid:
     A grid file is JSON:
     `{"configs": [{"name", "config", "overrides"}], "seeds": [1, 2], "sizes": ["full", 0.5, 500],
     "overrides": {"trainer.num_epochs": 1}, "pair": ["baseline", "elmo"],
-    "metrics": ["best_validation_f1_1", "best_validation_accuracy"]}`
+    "metrics": ["best_validation_f1_1", "best_validation_accuracy"], "size_unit": "instances"}`
     (`pair`: the two configs of the paired plot; `sizes` defaults to `["full"]`; `metrics`: the
-    columns of the report's summary table, default `best_validation_accuracy` and `test_accuracy`).
+    columns of the report's summary table, default `best_validation_accuracy` and `test_accuracy`;
+    `size_unit`: `"instances"` (default) or `"trees"`, counts only, see the module docstring).
     """
 
     entries: List[GridEntry]
@@ -135,8 +139,13 @@ class Grid:
     overrides: Dict[str, Any] = field(default_factory=dict)
     pair: Optional[List[str]] = None
     metrics: Optional[List[str]] = None
+    size_unit: str = "instances"
 
     def __post_init__(self) -> None:
+        if self.size_unit not in SIZE_UNITS:
+            raise ConfigurationError(f"size_unit must be one of {SIZE_UNITS}, not {self.size_unit!r}")
+        if self.size_unit == "trees" and any(size.fraction is not None for size in self.sizes):
+            raise ConfigurationError("sizes in trees are counts or 'full', not fractions")
         names = [entry.name for entry in self.entries]
         if not names or not self.seeds or not self.sizes:
             raise ConfigurationError("a grid needs at least one config, one seed and one size")
@@ -160,7 +169,7 @@ class Grid:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], source: str = "<grid>") -> "Grid":
-        unknown = set(data) - {"configs", "seeds", "sizes", "overrides", "pair", "metrics"}
+        unknown = set(data) - {"configs", "seeds", "sizes", "overrides", "pair", "metrics", "size_unit"}
         if unknown:
             raise ConfigurationError(f"{source}: unknown grid keys {sorted(unknown)}")
         try:
@@ -174,7 +183,10 @@ class Grid:
         sizes = [parse_size(size) for size in data.get("sizes", [FULL])]
         try:
             overrides = dict(data.get("overrides") or {})
-            return cls(entries, seeds, sizes, overrides, data.get("pair"), data.get("metrics"))
+            return cls(
+                entries, seeds, sizes, overrides, data.get("pair"), data.get("metrics"),
+                str(data.get("size_unit", "instances")),
+            )
         except ConfigurationError as error:
             raise ConfigurationError(f"{source}: {error.message}") from None
 
@@ -255,6 +267,13 @@ def count_training_instances(config: Mapping[str, Any]) -> int:
     return sum(1 for _ in reader.read(config["train_data_path"]))
 
 
+def count_training_trees(config: Mapping[str, Any]) -> int:
+    """How many trees (non-blank lines) the config's `train_data_path` holds."""
+    from sst_elmo.common.file_utils import numbered_lines
+
+    return sum(1 for _ in numbered_lines(config["train_data_path"]))
+
+
 class GridRunner:
     """
     Trains the runs of a `Grid` with `allennlp train` in subprocesses.
@@ -308,10 +327,11 @@ class GridRunner:
         return self._configs[entry.name]
 
     def training_size(self, entry: GridEntry) -> int:
-        """The full training set's size (instances) for this entry, counted once."""
+        """The full training set's size for this entry (instances, or trees), counted once."""
         if entry.name not in self._totals:
             merged = merge(self._config(entry), combine(self.grid.overrides, entry.overrides))
-            self._totals[entry.name] = count_training_instances(merged)
+            counter = count_training_trees if self.grid.size_unit == "trees" else count_training_instances
+            self._totals[entry.name] = counter(merged)
         return self._totals[entry.name]
 
     def overrides(self, run: Run) -> Dict[str, Any]:
@@ -321,7 +341,8 @@ class GridRunner:
         total = self.training_size(run.entry) if run.size.fraction is not None else None
         max_instances = run.size.max_instances(total)
         if max_instances is not None:
-            layers.append({"dataset_reader": {"max_instances": max_instances}})
+            key = "sample_trees" if self.grid.size_unit == "trees" else "max_instances"
+            layers.append({"dataset_reader": {key: max_instances}})
             if "validation_dataset_reader" not in config:
                 # Validation would read with the cut training reader: give it an uncut copy.
                 uncut = combine(
@@ -343,7 +364,10 @@ class GridRunner:
         record: Dict[str, Any] = {"run_id": run.run_id, "config": run.entry.config, "seed": run.seed,
                                   "size": run.size.label}
         try:
-            record["max_instances"] = self.overrides(run).get("dataset_reader.max_instances")
+            overrides = self.overrides(run)
+            record["max_instances"] = overrides.get("dataset_reader.max_instances")
+            if self.grid.size_unit == "trees":
+                record["sample_trees"] = overrides.get("dataset_reader.sample_trees")
             command = self.command(run)
             record["command"] = command
             record["returncode"] = run_logged(command, run.log_path, self.env, self.timeout)

@@ -6,7 +6,7 @@ matplotlib is imported on the first plot, not with the package: `--include-packa
 imports every module of the package, and matplotlib would add about half a second to the
 start-up of every command.
 """
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from sst_elmo.common.file_utils import atomic_file, epoch_metrics
 from sst_elmo.experiments.statistics import groups, mean_sd, paired_differences
@@ -58,14 +58,21 @@ def paired_plot(rows: List[Dict[str, Any]], baseline: str, other: str, metric: s
     return _save(figure, path)
 
 
-def size_plot(rows: List[Dict[str, Any]], metric: str, path: str) -> str:
+def size_plot(
+    rows: List[Dict[str, Any]],
+    metric: str,
+    path: str,
+    unit: str = "instances",
+    pair: Optional[Sequence[str]] = None,
+) -> str:
     """
-    `metric` (mean ± sd over seeds) against the training-set size in instances, one line per
-    config. Raises `ValueError` when no finished run has the metric and a known size.
+    `metric` (mean ± sd over seeds) against the training-set size (in `unit`), one line per
+    config: a learning curve. With `pair` (two configs), each seed's two runs at a size are
+    also drawn as points joined by a thin line, as in the ELMo tutorial's paired plot.
+    Raises `ValueError` when no finished run has the metric and a known size.
     """
     plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(6, 4))
-    plotted = 0
+    figure, axes = plt.subplots(figsize=(6.5, 4.2))
     by_config: Dict[str, List[tuple]] = {}
     for (config, _size), group in groups(rows).items():
         done = [row for row in group if row["status"] == "done" and row.get(metric) is not None]
@@ -74,24 +81,39 @@ def size_plot(rows: List[Dict[str, Any]], metric: str, path: str) -> str:
             continue
         mean, sd = mean_sd([float(row[metric]) for row in done])
         by_config.setdefault(config, []).append((sizes.pop(), mean, sd or 0.0, len(done)))
+    if not by_config:
+        plt.close(figure)
+        raise ValueError(f"no finished run has {metric!r} and a known training-set size")
+    all_sizes = [p[0] for points in by_config.values() for p in points]
+    log_scale = min(all_sizes) > 0 and max(all_sizes) / min(all_sizes) >= 20
     for config, points in by_config.items():
         points.sort()
         axes.errorbar(
             [p[0] for p in points], [p[1] for p in points], yerr=[p[2] for p in points],
-            marker="o", capsize=4, label=config,
+            marker="o", capsize=4, label=config, zorder=3,
         )
-        plotted += len(points)
-    if not plotted:
-        plt.close(figure)
-        raise ValueError(f"no finished run has {metric!r} and a known training-set size")
-    all_sizes = [p[0] for points in by_config.values() for p in points]
-    if min(all_sizes) > 0 and max(all_sizes) / min(all_sizes) >= 20:
+    if pair:
+        _paired_points(axes, rows, pair, metric, log_scale)
+    if log_scale:
         axes.set_xscale("log")
-    axes.set_xlabel("training instances")
+    axes.set_xlabel(f"training {unit}")
     axes.set_ylabel(f"{metric} (mean ± sd over seeds)")
     axes.legend(fontsize=8)
     axes.grid(alpha=0.3)
     return _save(figure, path)
+
+
+def _paired_points(axes, rows: List[Dict[str, Any]], pair: Sequence[str], metric: str, log_scale: bool) -> None:
+    """Each seed's runs of the two `pair` configs at each size: two small points and a line."""
+    baseline, other = pair
+    sizes = {row["size"]: row.get("train_instances") for row in rows if row.get("train_instances") is not None}
+    for size, where in sizes.items():
+        # Side by side around the size: a few percent apart on a log axis.
+        left, right = (where / 1.04, where * 1.04) if log_scale else (where, where)
+        for _seed, a, b in paired_differences(rows, baseline, other, metric, size):
+            axes.plot([left, right], [a, b], color="grey", alpha=0.5, linewidth=0.8, zorder=1)
+            axes.scatter([left], [a], s=10, color="tab:blue", alpha=0.6, zorder=2)
+            axes.scatter([right], [b], s=10, color="tab:orange", alpha=0.6, zorder=2)
 
 
 def curves_plot(runs: Dict[str, str], path: str, metric: str = "accuracy", title: Optional[str] = None) -> str:

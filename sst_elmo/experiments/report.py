@@ -81,12 +81,14 @@ def write_report(
     metric: Optional[str] = None,
     size: Optional[str] = None,
     summary_metrics: Sequence[str] = DEFAULT_METRICS,
+    size_unit: str = "instances",
 ) -> Dict[str, str]:
     """
     Writes `summary.md` and the PNG plots of a grid's results into `out_dir`: the paired
-    plot of `pair` at `size`, `metric` against training-set size (when the runs have more
-    than one size), and per-epoch curves of each config. Returns `{what: path}`; a plot that
-    has no data is left out (its reason is in the summary).
+    plot of `pair` at `size`, `metric` against training-set size in `size_unit` (when the
+    runs have more than one size: a learning curve, with the paired per-seed points of
+    `pair` and a paired table per size), and per-epoch curves of each config. Returns
+    `{what: path}`; a plot that has no data is left out (its reason is in the summary).
     """
     from sst_elmo.experiments import plots  # matplotlib, only when plotting
 
@@ -110,8 +112,13 @@ def write_report(
 
     sized = {row.get("train_instances") for row in rows if row["status"] == "done"} - {None}
     if len(sized) > 1:
+        if pair:
+            for other_size in dict.fromkeys(str(row["size"]) for row in rows):
+                if other_size != size:
+                    sections += [f"\n### {pair[0]} vs {pair[1]}, size {other_size}\n",
+                                 paired_markdown(rows, pair[0], pair[1], metric, other_size)]
         try:
-            written["size"] = plots.size_plot(rows, metric, f"{out_dir}/size_{metric}.png")
+            written["size"] = plots.size_plot(rows, metric, f"{out_dir}/size_{metric}.png", size_unit, pair)
         except ValueError as error:
             notes.append(f"size plot: {error}")
 

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import _jsonnet
+import numpy
 import pytest
 from allennlp.common.checks import ConfigurationError
 
@@ -27,7 +28,7 @@ def test_fill_then_training_reads_only_hits(monkeypatch, tmp_path):
     assert written == entries > 0
     assert fill_from_config(SST5)[0] == 0  # warm: nothing left to compute
     params = Params.from_file(SST5)
-    reader = DatasetReader.from_params(params.pop("dataset_reader"))
+    reader = DatasetReader.from_params(params.pop("validation_dataset_reader"))
     instances = list(reader.read(params.pop("validation_data_path")))
     vocab = Vocabulary.from_instances(instances)
     model = Model.from_params(vocab=vocab, params=params.pop("model")).eval()
@@ -84,3 +85,69 @@ def test_every_elmo_config_turns_the_cache_on(config):
     variables["SST_ELMO_CACHE"] = "1"
     embedders = json.loads(_jsonnet.evaluate_file(str(config), ext_vars=variables))["model"]["text_field_embedder"]
     assert embedders["token_embedders"]["elmo"]["type"] == "cached_elmo"
+
+
+def _phrase_tree_file(path, count):
+    """`count` SST trees whose phrases are all distinct (random words), 6 phrases each."""
+    import random
+
+    rng = random.Random(0)
+    words = ["".join(rng.choice("abcdefghij") for _ in range(6)) for _ in range(4 * count)]
+    lines = [f"(3 (2 (2 {a}) (3 {b})) (4 (1 {c}) (2 {d})))" for a, b, c, d in zip(*[iter(words)] * 4)]
+    path.write_text("\n".join(lines) + "\n")
+    return len(lines)
+
+
+def test_every_phrase_is_cached_and_a_killed_fill_resumes(fixture_env, tmp_path):
+    """SIGKILL in the middle of a fill of phrases: what was committed stays valid, nothing is
+    damaged, and the next fill computes exactly what is missing."""
+    import os
+    import signal
+    import time
+
+    from allennlp.common import Params
+    from allennlp.data import DatasetReader
+
+    from sst_elmo.commands.elmo_cache import _character_ids
+    from sst_elmo.elmo.activation_cache import ElmoActivationCache, sequence_key
+    from sst_elmo.elmo.cache_fill import BiLmRunner
+
+    trees = tmp_path / "trees.txt"
+    _phrase_tree_file(trees, 1500)
+    overrides = json.dumps({"train_data_path": str(trees)})
+    cache_dir = tmp_path / "cache"
+    env = {**os.environ, "SST_ELMO_CACHE": "1"}
+    command = [sys.executable, "-m", "allennlp", "elmo-cache", SST5, "--include-package", "sst_elmo",
+               "-o", overrides, "--cache-dir", str(cache_dir), "--data", "train_data_path", "--batch-size", "4"]
+    child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+    options, weights = fixture_env["options"], fixture_env["weights"]
+    deadline = time.time() + 300
+    try:
+        while time.time() < deadline and child.poll() is None:
+            if os.path.exists(cache_dir):
+                store = ElmoActivationCache(options, weights, str(cache_dir))
+                if store.size()[0] >= 200:
+                    break
+            time.sleep(0.05)
+        assert child.poll() is None, "the fill ended before it was killed: " + child.stderr.read().decode()[-500:]
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    reader = DatasetReader.from_params(Params.from_file(SST5, overrides).pop("dataset_reader"))
+    sequences = list(_character_ids(reader, str(trees), "elmo"))
+    total = len({sequence_key(sequence) for sequence in sequences})
+    assert len(sequences) == 1500 * 7 and total > 1500 * 6  # each tree: the sentence and 6 phrases
+    store = ElmoActivationCache(options, weights, str(cache_dir))
+    kept = store.size()[0]
+    assert 200 <= kept < total
+    written, cache = fill_from_config(SST5, overrides, str(cache_dir), ["train_data_path"])
+    assert written == total - kept and cache.size()[0] == total
+    # Every entry, those committed before the kill included, is whole and right.
+    runner = BiLmRunner(options, weights)
+    for sequence in sequences[:: len(sequences) // 25]:
+        numpy.testing.assert_allclose(
+            cache.get(sequence_key(sequence), len(sequence)), runner.compute([sequence])[0], atol=1e-6
+        )
+    assert cache.stats().misses == 0

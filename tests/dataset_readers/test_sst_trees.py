@@ -38,6 +38,25 @@ class TestSstTreesReader:
         binary = labels_and_tokens(SstTreesReader(use_subtrees=True, granularity="2-class").read(TRAIN))
         assert all(label in {"0", "1"} for label, _ in binary)
 
+    def test_sample_trees_draws_whole_trees_nested_and_fixed(self):
+        roots = labels_and_tokens(SstTreesReader().read(TRAIN))
+        small = labels_and_tokens(SstTreesReader(sample_trees=4).read(TRAIN))
+        larger = labels_and_tokens(SstTreesReader(sample_trees=8).read(TRAIN))
+        assert len(small) == 4 and len(larger) == 8
+        assert set(map(str, small)) <= set(map(str, larger))  # nested
+        assert small == labels_and_tokens(SstTreesReader(sample_trees=4).read(TRAIN))  # fixed seed
+        assert small != roots[:4]  # drawn from the whole file, not its first trees
+        assert [roots.index(root) for root in small] == sorted(roots.index(root) for root in small)
+        other_seed = labels_and_tokens(SstTreesReader(sample_trees=4, sample_seed=1).read(TRAIN))
+        assert other_seed != small
+        assert labels_and_tokens(SstTreesReader(sample_trees=100).read(TRAIN)) == roots
+        # With subtrees, every phrase of exactly the sampled trees.
+        phrases = labels_and_tokens(SstTreesReader(sample_trees=4, use_subtrees=True).read(TRAIN))
+        sentences = [tokens for _, tokens in phrases if any(tokens == t for _, t in small)]
+        assert len(sentences) == 4 and len(phrases) > 4
+        with pytest.raises(ValueError, match="sample_trees"):
+            SstTreesReader(sample_trees=0)
+
     def test_elmo_characters_and_word_ids_together(self):
         reader = DatasetReader.from_params(Params({
             "type": "sst_trees",

@@ -1,10 +1,19 @@
+import logging
 import multiprocessing
 import os
+import shutil
 
 import numpy
 import pytest
 
-from sst_elmo.elmo.activation_cache import ElmoActivationCache, sequence_key
+from sst_elmo.common.errors import InputError
+from sst_elmo.elmo.activation_cache import (
+    STORE_NAME,
+    ElmoActivationCache,
+    decode_activations,
+    encode_activations,
+    sequence_key,
+)
 from sst_elmo.elmo.cache_fill import BiLmRunner, fill_cache
 
 ROWS = [numpy.full((n, 50), n + 1, dtype=numpy.int64) for n in (1, 2, 3)]
@@ -31,24 +40,74 @@ def test_round_trip_and_stats(tiny_elmo, tmp_path):
     assert numpy.array_equal(store.get("ab" * 32, 2), value)
     assert store.get("ab" * 32, 3) is None  # another length: never returned
     assert (store.stats().hits, store.stats().misses) == (1, 2)
-    assert store.size() == (1, os.path.getsize(store.path("ab" * 32)))
+    entries, size = store.size()
+    assert entries == 1 and size >= value.nbytes
+    assert set(os.listdir(store.directory)) == {"meta.json", STORE_NAME}
 
 
-def test_a_leftover_temporary_file_or_a_truncated_entry_is_a_miss(tiny_elmo, tmp_path):
+def test_get_many_and_put_many_in_one_transaction(tiny_elmo, tmp_path):
+    store = cache(tiny_elmo, tmp_path)
+    values = {f"{i:02x}" * 32: numpy.full((3, i + 2, 16), i, dtype=numpy.float32) for i in range(5)}
+    store.put_many(values.items())
+    requests = [(key, value.shape[1] - 2) for key, value in values.items()] + [("ff" * 32, 1)]
+    found = store.get_many(requests)
+    assert [None if array is None else float(array[0, 0, 0]) for array in found] == [0, 1, 2, 3, 4, None]
+    assert store.missing(["ff" * 32, "00" * 32, "ff" * 32]) == ["ff" * 32]
+
+
+def test_a_damaged_entry_is_a_miss_and_is_rewritten(tiny_elmo, tmp_path):
+    import lmdb
+
     store = cache(tiny_elmo, tmp_path)
     key = "cd" * 32
     value = numpy.ones((3, 4, 16), dtype=numpy.float32)
-    # A run killed while writing leaves only its temporary file: ignored.
-    os.makedirs(os.path.dirname(store.path(key)))
-    with open(store.path(key) + ".tmp123.abc", "wb") as handle:
-        handle.write(b"\x93NUMPY half")
-    assert store.get(key, 2) is None and store.size()[0] == 0
-    # An entry damaged by something else (a disk fault) is recomputed, not trusted.
-    with open(store.path(key), "wb") as handle:
-        handle.write(b"\x93NUMPY garbage")
+    store.put(key, value)
+    damaged = encode_activations(value, "float32")[:-7]  # truncated: the header's size disagrees
+    store.close()
+    env = lmdb.open(store.store_path, subdir=True)
+    with env.begin(write=True) as txn:
+        txn.put(bytes.fromhex(key), damaged)
+    env.close()
+    store = cache(tiny_elmo, tmp_path)
     assert store.get(key, 2) is None
     store.put(key, value)
     assert numpy.array_equal(store.get(key, 2), value)
+    with pytest.raises(ValueError, match="not an activation entry"):
+        decode_activations(b"\x80\x04pickle-bytes-pickle-bytes")
+
+
+def test_a_store_that_cannot_be_opened_is_set_aside_not_deleted(tiny_elmo, tmp_path, caplog):
+    store = cache(tiny_elmo, tmp_path)
+    path = store.store_path
+    store.close()
+    shutil.rmtree(path)
+    with open(path, "wb") as handle:  # a file where the store's directory should be
+        handle.write(b"garbage")
+    with caplog.at_level(logging.WARNING):
+        again = cache(tiny_elmo, tmp_path)
+    aside = [name for name in os.listdir(again.directory) if ".damaged-" in name]
+    assert len(aside) == 1 and "is damaged" in caplog.text
+    with open(os.path.join(again.directory, aside[0]), "rb") as handle:
+        assert handle.read() == b"garbage"
+    assert again.size()[0] == 0
+
+
+def test_a_store_copied_under_another_biLM_is_refused(tiny_elmo, tmp_path):
+    """Entries of one biLM are never served for another, even when its directory is copied over."""
+    from sst_elmo.elmo.hdf5_layout import write_random_elmo
+
+    (tmp_path / "other").mkdir()
+    other_elmo = write_random_elmo(str(tmp_path / "other"), seed=5)
+    first = cache(tiny_elmo, tmp_path / "c")
+    first.put("ab" * 32, numpy.ones((3, 3, 16), dtype=numpy.float32))
+    first.close()
+    second = cache(other_elmo, tmp_path / "c")
+    assert second.get("ab" * 32, 1) is None  # its own store: a miss
+    second.close()
+    shutil.rmtree(second.store_path)
+    shutil.copytree(first.store_path, second.store_path)
+    with pytest.raises(InputError, match="belongs to another biLM"):
+        cache(other_elmo, tmp_path / "c")
 
 
 def test_cache_directories_differ_by_weights_and_dtype(tiny_elmo, tmp_path):
@@ -82,8 +141,7 @@ def test_concurrent_writers_leave_complete_identical_entries(tiny_elmo, tmp_path
     expected = BiLmRunner(*tiny_elmo).compute(ROWS)
     for row, value in zip(ROWS, expected):
         numpy.testing.assert_allclose(store.get(sequence_key(row), len(row)), value, atol=1e-6)
-    leftovers = [name for _, _, names in os.walk(store.directory) for name in names if ".tmp" in name]
-    assert leftovers == [] and store.size()[0] == 3
+    assert store.size()[0] == 3
 
 
 def test_fill_computes_only_missing_distinct_sequences(tiny_elmo, tmp_path):
@@ -102,5 +160,5 @@ def test_float16_storage(tiny_elmo, tmp_path):
     store = cache(tiny_elmo, tmp_path, storage_dtype="float16")
     value = numpy.random.RandomState(1).standard_normal((3, 4, 16)).astype(numpy.float32)
     store.put("ef" * 32, value)
-    assert os.path.getsize(store.path("ef" * 32)) < value.nbytes
+    assert len(encode_activations(value, "float16")) < value.nbytes
     numpy.testing.assert_allclose(store.get("ef" * 32, 2), value, rtol=1e-3, atol=1e-3)

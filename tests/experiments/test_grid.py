@@ -101,6 +101,25 @@ def test_fractions_count_the_training_set_once(tmp_path, fixture_env):
     assert runner.train_instances(half) == 6 and runner.train_instances(full, count=True) == 12
 
 
+def test_sizes_in_trees_sample_whole_trees_of_the_training_reader_only(tmp_path, fixture_env):
+    runner = make_runner(tmp_path, [Size(count=4), Size()], {"dataset_reader": {"use_subtrees": True}})
+    runner.grid.size_unit = "trees"
+    small, full = runner.runs()
+    overrides = runner.overrides(small)
+    assert overrides["dataset_reader.sample_trees"] == 4 and "dataset_reader.max_instances" not in overrides
+    assert "dataset_reader.sample_trees" not in runner.overrides(full)
+    config = with_overrides(runner._config(small.entry), overrides)
+    phrases = read_count(config["dataset_reader"], config["train_data_path"])
+    assert phrases > 4  # four trees and every phrase of them
+    assert read_count(config["validation_dataset_reader"], config["train_data_path"]) == 12  # not cut
+    # The size plot's x: trees, the full set counted as the training file's trees.
+    assert runner.train_instances(small) == 4 and runner.train_instances(full, count=True) == 12
+    with pytest.raises(ConfigurationError, match="not fractions"):
+        Grid([GridEntry("a", "a.jsonnet")], [1], [Size(fraction=0.5)], size_unit="trees")
+    with pytest.raises(ConfigurationError, match="size_unit"):
+        Grid.from_json({"configs": [{"name": "a", "config": "a"}], "seeds": [1], "size_unit": "words"})
+
+
 def test_a_config_without_validation_reader_gets_an_uncut_copy(tmp_path, fixture_env):
     config = json.loads(json.dumps(Params.from_file(str(CONFIGS / "sst5_lstm.jsonnet")).as_dict()))
     del config["validation_dataset_reader"]

@@ -72,6 +72,18 @@ def test_write_report_makes_every_plot(tmp_path):
     assert "![paired](paired_base_vs_elmo.png)" in summary and "| 3 | 0.6200 | 0.7200 | +0.1000 |" in summary
 
 
+def test_a_learning_curve_in_trees_has_paired_points_and_a_table_per_size(tmp_path):
+    rows = fake_rows(tmp_path / "runs")
+    written = write_report(rows, str(tmp_path / "report"), pair=["base", "elmo"], size_unit="trees")
+    assert_png(written["size"])
+    summary = (tmp_path / "report" / "summary.md").read_text()
+    assert "### base vs elmo, size n100" in summary and "| 1 | 0.5100 | 0.6100 | +0.1000 |" in summary
+    # The paired points add to what a plot of the means alone draws.
+    plain = plots.size_plot(rows, "test_accuracy", str(tmp_path / "plain.png"), "trees")
+    with Image.open(plain) as without, Image.open(written["size"]) as with_pairs:
+        assert list(without.convert("L").getdata()) != list(with_pairs.convert("L").getdata())
+
+
 def test_plots_without_data_raise(tmp_path):
     rows = [{"run_id": "a/seed1/full", "config": "a", "seed": 1, "size": "full", "status": "failed"}]
     with pytest.raises(ValueError, match="no seed has finished runs"):

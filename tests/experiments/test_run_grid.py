@@ -17,7 +17,8 @@ def test_tiny_grid_runs_reports_and_resumes(tmp_path, fixture_env):
         "configs": [
             {"name": "lstm", "config": str(CONFIGS / "sst5_lstm.jsonnet"),
              "overrides": {"dataset_reader": {"use_subtrees": False}}},
-            {"name": "elmo", "config": str(CONFIGS / "sst5_elmo.jsonnet")},
+            {"name": "elmo", "config": str(CONFIGS / "sst5_elmo.jsonnet"),
+             "overrides": {"dataset_reader": {"use_subtrees": False}}},
             # Fails before any subprocess starts (a failing `allennlp train` is covered by
             # test_grid.py with a fake subprocess); keeps this test to 8 real trainings.
             {"name": "broken", "config": str(CONFIGS / "no_such_config.jsonnet")},

@@ -136,20 +136,19 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
         lengths = (ids > 0).any(axis=-1).sum(axis=-1)
         # Shape: (batch_size, num_layers, num_tokens + 2, dim)
         stacked = numpy.zeros((batch_size, self._num_layers, num_tokens + 2, self._elmo_dim), dtype=numpy.float32)
+        rows = [i for i, length in enumerate(lengths) if length > 0]
+        keys = [sequence_key(ids[i, : lengths[i]]) for i in rows]
+        found = self._cache.get_many([(key, int(lengths[i])) for i, key in zip(rows, keys)])
         misses = []
-        for i, length in enumerate(lengths):
-            if length == 0:
-                continue
-            key = sequence_key(ids[i, :length])
-            activations = self._cache.get(key, int(length))
+        for i, key, activations in zip(rows, keys, found):
             if activations is None:
                 misses.append((i, key))
             else:
-                stacked[i, :, : length + 2] = activations
+                stacked[i, :, : lengths[i] + 2] = activations
         if misses:
             computed = self._runner.compute([ids[i, : lengths[i]] for i, _ in misses], elmo_tokens.device)
-            for (i, key), activations in zip(misses, computed):
-                self._cache.put(key, activations)
+            self._cache.put_many([(key, activations) for (_, key), activations in zip(misses, computed)])
+            for (i, _), activations in zip(misses, computed):
                 # Read back through the storage dtype, so hits and misses give the same numbers.
                 stacked[i, :, : lengths[i] + 2] = activations.astype(self._cache.storage_dtype)
         device = elmo_tokens.device
