@@ -6,14 +6,15 @@ Every limit has a default that fits any archive or ELMo this project makes with 
 spare, and an environment variable that overrides it (a plain integer; `_` separators are
 allowed, as in `SST_ELMO_MAX_ARCHIVE_BYTES=8_000_000_000`):
 
-- `SST_ELMO_MAX_ARCHIVE_BYTES` (4 GiB): the members of one archive together, as their tar
+- `SST_ELMO_MAX_ARCHIVE_BYTES` (2 GiB): the members of one archive together, as their tar
   headers declare them, before anything is extracted; also any one member of any tar
   extraction in the process;
-- `SST_ELMO_MAX_ARCHIVE_MEMBERS` (10,000): the members of one archive;
+- `SST_ELMO_MAX_ARCHIVE_MEMBERS` (10,000): the members of one archive, and the datasets an ELMo
+  `options.json` asks for;
 - `SST_ELMO_MAX_VOCAB_BYTES` (256 MiB): the files under an archive's `vocabulary/` together;
 - `SST_ELMO_MAX_CONFIG_BYTES` (1 MiB): an archive's `config.json`, an ELMo `options.json`;
 - `SST_ELMO_MAX_CONFIG_DEPTH` (100): how deeply lists and objects nest in them;
-- `SST_ELMO_MAX_ELMO_PARAMETERS` (2,000,000,000): the weights an ELMo `options.json` asks for
+- `SST_ELMO_MAX_ELMO_PARAMETERS` (500,000,000): the weights an ELMo `options.json` asks for
   (the published ELMo models have up to 94 million).
 
 `limit(name)` reads the variable each time, so a test or a user can change it in a running process.
@@ -25,12 +26,12 @@ from typing import Any, Dict, Optional
 from sst_elmo.common.errors import InputError
 
 DEFAULTS: Dict[str, int] = {
-    "SST_ELMO_MAX_ARCHIVE_BYTES": 4 * 1024**3,
+    "SST_ELMO_MAX_ARCHIVE_BYTES": 2 * 1024**3,
     "SST_ELMO_MAX_ARCHIVE_MEMBERS": 10_000,
     "SST_ELMO_MAX_VOCAB_BYTES": 256 * 1024**2,
     "SST_ELMO_MAX_CONFIG_BYTES": 1024**2,
     "SST_ELMO_MAX_CONFIG_DEPTH": 100,
-    "SST_ELMO_MAX_ELMO_PARAMETERS": 2_000_000_000,
+    "SST_ELMO_MAX_ELMO_PARAMETERS": 500_000_000,
 }
 
 
