@@ -5,7 +5,8 @@
 # full output of every command goes to DEMO_OUT/demo.log.
 #
 #   DEMO_CONFIG   the config to train (default: configs/sst5_elmo.jsonnet)
-#   DEMO_EPOCHS   override the number of epochs (default: the config's own)
+#   DEMO_EPOCHS   the number of epochs (default 3, a few minutes with the shipped ELMo, which
+#                 trains on every SST phrase; 0: the config's own 10, with early stopping)
 #   DEMO_OUT      the output directory (default: runs/demo). It must not exist, be empty, or
 #                 be an earlier demo output (it holds .sst_elmo_demo), which is replaced; any
 #                 other directory is refused, never deleted. The model is trained in DEMO_OUT/model.
@@ -52,4 +53,4 @@ fi
 if [ -z "${SST_ELMO_GLOVE_FILE:-}" ] && [ -f "$shared/data/glove/glove.6B.50d.top2445.txt" ]; then
     export SST_ELMO_GLOVE=6B.50d SST_ELMO_GLOVE_FILE="$shared/data/glove/glove.6B.50d.top2445.txt"
 fi
-exec .venv/bin/python -m sst_elmo.experiments.demo --config "$config" --out "$out" ${DEMO_EPOCHS:+--epochs "$DEMO_EPOCHS"}
+exec .venv/bin/python -m sst_elmo.experiments.demo --config "$config" --out "$out" --epochs "${DEMO_EPOCHS:-3}"

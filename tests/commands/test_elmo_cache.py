@@ -39,6 +39,15 @@ def test_fill_then_training_reads_only_hits(monkeypatch, tmp_path):
         model(**batch.as_tensor_dict())
     assert embedder.cache.directory == cache.directory
     assert embedder.cache.stats().misses == 0 and embedder.cache.stats().hits == len(instances)
+    # Training reads every phrase of the training trees: each one was filled, so all are hits.
+    phrases = list(DatasetReader.from_params(params.pop("dataset_reader")).read(params.pop("train_data_path")))
+    assert len(phrases) > 5 * 12  # many phrases per tree
+    embedder.cache.reset_stats()
+    batch = Batch(phrases)
+    batch.index_instances(vocab)
+    with torch.no_grad():
+        model(**batch.as_tensor_dict())
+    assert embedder.cache.stats().misses == 0 and embedder.cache.stats().hits == len(phrases)
 
 
 def test_a_config_without_elmo_is_a_clear_error(fixture_env):
