@@ -2,7 +2,7 @@
 The `sst-serve` subcommand: a model archive behind HTTP, with a page that shows why the
 model decided (see docs/serving.md).
 
-    allennlp sst-serve model.tar.gz [--host 127.0.0.1] [--port 8000] [--threads 8]
+    allennlp sst-serve model.tar.gz [--host 127.0.0.1] [--port 8000] [--threads 32]
                        [--max-batch-size 32] [--max-batch-delay-ms 5]
 """
 import argparse
@@ -46,7 +46,9 @@ class SstServe(Subcommand):
         subparser.add_argument("archive_file", type=str, help="the model.tar.gz")
         subparser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
         subparser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port)")
-        subparser.add_argument("--threads", type=_positive, default=8, help="request threads (default 8)")
+        subparser.add_argument("--threads", type=_positive, default=32,
+                               help="request threads (default 32): requests handled at once, so also the "
+                               "most that can share a forward pass")
         subparser.add_argument("--max-batch-size", type=_positive, default=32,
                                help="inputs per forward pass (default 32; 1 turns batching off)")
         subparser.add_argument("--max-batch-delay-ms", type=_not_negative, default=5.0,

@@ -2,19 +2,16 @@
 `Batcher`: requests that arrive within a short delay of each other run as one forward pass,
 in one worker thread (dynamic batching, as TorchServe's `batch_size` and `max_batch_delay`).
 """
+import collections
+import contextlib
 import logging
-import queue
 import threading
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Deque, Dict, Iterator, List, Optional
 
 from allennlp.common.util import JsonDict
 
 logger = logging.getLogger(__name__)
-
-# What the worker thread reads to stop (after every job queued before it).
-_STOP = object()
-
 
 class _Job:
     """One request's rows, waiting for their outputs (or the error that stopped them)."""
@@ -25,6 +22,14 @@ class _Job:
         self.error: Optional[BaseException] = None
         self.done = threading.Event()
 
+    def result(self, timeout: Optional[float] = None) -> List[JsonDict]:
+        if not self.done.wait(timeout):
+            raise TimeoutError(f"no prediction within {timeout} s")
+        if self.error is not None:
+            raise self.error
+        assert self.outputs is not None
+        return self.outputs
+
 
 class Batcher:
     """
@@ -33,6 +38,10 @@ class Batcher:
     `max_batch_size` rows. A request of more rows than that runs alone, in chunks of
     `max_batch_size`. `max_batch_size=1` turns batching off: each request is its own
     forward pass, in arrival order.
+
+    The wait ends early when no other request is on its way: requests announce themselves
+    with `arriving()` while they are read and checked, and a batch waits only while some are.
+    A lone client therefore pays no delay.
 
     `lock` is held while the model runs; anything else that uses the model (saliency, which
     changes `requires_grad` and registers hooks) takes it too, so it never runs during a batch.
@@ -55,61 +64,76 @@ class Batcher:
     ) -> None:
         if max_batch_size < 1:
             raise ValueError(f"max_batch_size must be at least 1, not {max_batch_size}")
-        if max_batch_delay_ms < 0:
+        if not max_batch_delay_ms >= 0:
             raise ValueError(f"max_batch_delay_ms must not be negative, not {max_batch_delay_ms}")
         self._predict_batch = predict_batch
         self.max_batch_size = max_batch_size
         self.max_batch_delay = max_batch_delay_ms / 1000.0
         self.lock = threading.Lock()
-        self._queue: queue.Queue[object] = queue.Queue()
-        self._held: Optional[_Job] = None  # a job that did not fit in the last batch
+        self._condition = threading.Condition()
+        self._jobs: Deque[_Job] = collections.deque()
+        self._arriving = 0  # requests being read and checked, that may join the next batch
         self._closed = False
-        # Forward passes run and rows predicted, for /health and the benchmark.
+        # Forward passes run, rows predicted and requests served, for /health and the benchmark.
         self.stats: Dict[str, int] = {"batches": 0, "rows": 0, "requests": 0}
         self._thread = threading.Thread(target=self._run, name="sst-serve-batcher", daemon=True)
         self._thread.start()
 
+    @contextlib.contextmanager
+    def arriving(self) -> Iterator[None]:
+        """Marks a request on its way (being read, checked, then `put`): a batch may wait for it."""
+        with self._condition:
+            self._arriving += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._arriving -= 1
+                self._condition.notify_all()
+
+    def put(self, rows: List[JsonDict]) -> _Job:
+        """Queues `rows`; the job's `result(timeout)` gives their outputs, in their order."""
+        job = _Job(list(rows))
+        with self._condition:
+            if self._closed:
+                raise RuntimeError("the batcher is closed")
+            self._jobs.append(job)
+            self._condition.notify_all()
+        return job
+
     def submit(self, rows: List[JsonDict], timeout: Optional[float] = None) -> List[JsonDict]:
         """The outputs of `rows`, in their order, computed with whatever else arrives meanwhile."""
-        if self._closed:
-            raise RuntimeError("the batcher is closed")
-        job = _Job(list(rows))
-        self._queue.put(job)
-        if not job.done.wait(timeout):
-            raise TimeoutError(f"no prediction within {timeout} s")
-        if job.error is not None:
-            raise job.error
-        assert job.outputs is not None
-        return job.outputs
+        return self.put(rows).result(timeout)
 
     def close(self, timeout: Optional[float] = None) -> None:
-        """Stops the worker after the jobs already submitted (waits up to `timeout` seconds)."""
-        if not self._closed:
+        """Stops the worker after the jobs already queued (waits up to `timeout` seconds)."""
+        with self._condition:
             self._closed = True
-            self._queue.put(_STOP)
+            self._condition.notify_all()
         self._thread.join(timeout)
 
     def _next_batch(self) -> Optional[List[_Job]]:
-        """The jobs of the next forward pass (`None`: stop)."""
-        first = self._held if self._held is not None else self._queue.get()
-        self._held = None
-        if first is _STOP:
-            return None
-        batch: List[_Job] = [first]  # type: ignore[list-item]
-        size = len(batch[0].rows)
-        deadline = time.monotonic() + self.max_batch_delay
-        while size < self.max_batch_size:
-            remaining = deadline - time.monotonic()
-            try:
-                job = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if job is _STOP or size + len(job.rows) > self.max_batch_size:  # type: ignore[attr-defined]
-                self._held = job  # type: ignore[assignment]
-                break
-            batch.append(job)  # type: ignore[arg-type]
-            size += len(job.rows)  # type: ignore[attr-defined]
-        return batch
+        """The jobs of the next forward pass (`None`: closed, nothing left)."""
+        with self._condition:
+            while not self._jobs and not self._closed:
+                self._condition.wait()
+            if not self._jobs:
+                return None
+            batch = [self._jobs.popleft()]
+            size = len(batch[0].rows)
+            deadline = time.monotonic() + self.max_batch_delay
+            while size < self.max_batch_size:
+                if self._jobs:
+                    if size + len(self._jobs[0].rows) > self.max_batch_size:
+                        break
+                    batch.append(self._jobs.popleft())
+                    size += len(batch[-1].rows)
+                    continue
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._arriving == 0:
+                    break
+                self._condition.wait(remaining)
+            return batch
 
     def _run(self) -> None:
         while True:

@@ -12,11 +12,41 @@ from allennlp.interpret.saliency_interpreters import (
     SimpleGradient,
     SmoothGradient,
 )
+from allennlp.nn import util
 from allennlp.predictors import Predictor
+from overrides import overrides
+
+
+class AlignedSimpleGradient(SimpleGradient):
+    """
+    AllenNLP Interpret's `SimpleGradient` (gradient x input), with each token's gradient
+    multiplied by that token's own vector. AllenNLP 2.10.1 keeps the embedding layer's
+    output of the one-sentence batch as `output.squeeze(0)` and then reads it as
+    `embeddings[0]`: the first token's vector, multiplied into every token's gradient. Here
+    the batch dimension is kept, so `embeddings[0]` is the sentence, token by token.
+    (Not registered: AllenNLP's "simple-gradient" is unchanged.)
+    """
+
+    @overrides
+    def _register_hooks(self, embeddings_list: List, token_offsets: List):
+        def keep_embeddings(module, inputs, output):
+            # Shape: (1, num_tokens, embedding_dim)
+            embeddings_list.append(output.clone().detach())
+
+        def keep_offsets(module, inputs, outputs):
+            offsets = util.get_token_offsets_from_text_field_inputs(inputs)
+            if offsets is not None:
+                token_offsets.append(offsets)
+
+        return [
+            self.predictor.get_interpretable_layer().register_forward_hook(keep_embeddings),
+            self.predictor.get_interpretable_text_field_embedder().register_forward_hook(keep_offsets),
+        ]
+
 
 # The request's `"method"` -> AllenNLP Interpret's interpreter.
 METHODS = {
-    "simple_gradient": SimpleGradient,
+    "simple_gradient": AlignedSimpleGradient,
     "integrated_gradient": IntegratedGradient,
     "smooth_gradient": SmoothGradient,
 }
@@ -26,7 +56,8 @@ DEFAULT_METHOD = "simple_gradient"
 class Saliency:
     """
     How much each token counted for the predicted label, by AllenNLP Interpret's
-    `SimpleGradient` (gradient x input, the default), `IntegratedGradient` or `SmoothGradient`:
+    `SimpleGradient` (gradient x input, the default; see `AlignedSimpleGradient`),
+    `IntegratedGradient` or `SmoothGradient`:
     the gradients of the loss of the predicted label with respect to the `TextFieldEmbedder`'s
     output (or the word `Embedding` when it is the only embedder), one non-negative number per
     token, summing to 1.

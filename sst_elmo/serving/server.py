@@ -54,7 +54,7 @@ class DrainingServer:
     app : WSGI application
     host : `str`, optional (default = `"127.0.0.1"`)
     port : `int`, optional (default = `8000`)
-    threads : `int`, optional (default = `8`)
+    threads : `int`, optional (default = `32`)
         waitress's worker threads (requests handled at once; the model itself runs in the
         batcher's one thread).
     channel_timeout : `int`, optional (default = `DEFAULT_CHANNEL_TIMEOUT`)
@@ -64,7 +64,7 @@ class DrainingServer:
         as every error waitress answers itself) before it is read further.
     """
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 8000, threads: int = 8,
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 8000, threads: int = 32,
                  channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT, max_body: Optional[int] = None) -> None:
         extra = {} if max_body is None else {"max_request_body_size": max_body}
         self._server: BaseWSGIServer = create_server(

@@ -63,8 +63,10 @@ class PredictionService:
 
     def predict(self, body: Any) -> Any:
         """What `allennlp predict` writes for each input: one output, or a list for a list."""
-        rows, is_list = self.checked(body)
-        outputs = self.batcher.submit(rows, timeout=PREDICT_TIMEOUT)
+        with self.batcher.arriving():
+            rows, is_list = self.checked(body)
+            job = self.batcher.put(rows)
+        outputs = job.result(PREDICT_TIMEOUT)
         return outputs if is_list else outputs[0]
 
     def interpret(self, body: Any) -> Any:

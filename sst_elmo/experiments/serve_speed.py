@@ -1,0 +1,106 @@
+"""
+Serving speed of `allennlp sst-serve`: requests/s and p50/p99 latency at several numbers of
+concurrent clients, with batching on and off, for an LSTM model and an ELMo model. Each
+server is its own process (`allennlp sst-serve ARCHIVE --port 0`, loopback), driven by
+`sst_elmo.serving.load_test.run_load`, and stopped with SIGTERM. `scripts/bench_serve.py`
+is the script; speed only, no assertions.
+"""
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.request
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
+
+from sst_elmo.experiments.launch import allennlp_command
+from sst_elmo.serving.load_test import run_load
+
+# The server's `--max-batch-size` for each setting ("off": every request its own forward pass).
+BATCHING = {"off": ["--max-batch-size", "1"], "on": ["--max-batch-size", "32", "--max-batch-delay-ms", "5"]}
+_LISTENING = re.compile(r"sst-serve: listening on (http://\S+)")
+
+
+class ServerProcess:
+    """`allennlp sst-serve ARCHIVE --port 0 EXTRA...` in a child process, its output in `log_path`."""
+
+    def __init__(self, archive: str, extra: Sequence[str], log_path: str, env: Mapping[str, str],
+                 start_timeout: float = 300.0) -> None:
+        command = allennlp_command("sst-serve", archive, "--port", "0", *extra)
+        self._log = open(log_path, "w", encoding="utf-8")
+        self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, env=dict(env))
+        self.url = self._wait_for_url(log_path, start_timeout)
+
+    def _wait_for_url(self, log_path: str, start_timeout: float) -> str:
+        deadline = time.monotonic() + start_timeout
+        while time.monotonic() < deadline:
+            with open(log_path, encoding="utf-8", errors="replace") as handle:
+                found = _LISTENING.search(handle.read())
+            if found:
+                return found.group(1)
+            if self.process.poll() is not None:
+                raise RuntimeError(f"sst-serve exited ({self.process.returncode}); see {log_path}")
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"sst-serve did not listen within {start_timeout:.0f} s; see {log_path}")
+
+    def health(self) -> Dict[str, Any]:
+        import json
+
+        with urllib.request.urlopen(self.url + "health", timeout=10) as response:  # noqa: S310 - loopback
+            return json.load(response)
+
+    def stop(self, timeout: float = 60.0) -> Optional[int]:
+        """SIGTERM, then the exit status (killed after `timeout` seconds)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        return self.process.returncode
+
+
+def serving_rows(name: str, archive: str, sentences: Sequence[str], out_dir: str, env: Mapping[str, str],
+                 client_counts: Sequence[int] = (1, 8, 32), requests: int = 2000, time_limit: float = 30.0,
+                 threads: int = 32) -> Iterator[Dict[str, Any]]:
+    """
+    For batching off and on, one server; for each of `client_counts`, one `run_load` of at most
+    `requests` requests and `time_limit` seconds (after 20 warm-up requests), each body
+    `{"sentence": ...}` from `sentences` in turn (a fresh offset per run). Rows: `run_load`'s
+    result plus `model`, `batching`, `rows_per_batch` (the server's mean) and `exit_status`.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    bodies = [{"sentence": sentence} for sentence in sentences]
+    offset = 0
+    for batching, extra in BATCHING.items():
+        server = ServerProcess(archive, [*extra, "--threads", str(threads)],
+                               os.path.join(out_dir, f"{name}_batching_{batching}.log"), env)
+        rows: List[Dict[str, Any]] = []
+        try:
+            run_load(server.url, bodies[-20:], 1, 20, time_limit)  # warm-up
+            for clients in client_counts:
+                before = server.health()["batching"]
+                result = run_load(server.url, bodies[offset:] + bodies[:offset], clients, requests, time_limit)
+                after = server.health()["batching"]
+                offset = (offset + result["requests"]) % len(bodies)
+                batches = max(1, after["batches"] - before["batches"])
+                rows.append({"model": name, "batching": batching, **result,
+                             "rows_per_batch": (after["rows"] - before["rows"]) / batches})
+        finally:
+            status = server.stop()
+        for row in rows:
+            yield {**row, "exit_status": status}
+
+
+def serving_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The Markdown table of `serving_rows`."""
+    lines = ["| model | batching | clients | requests | failed | requests/s | p50 (ms) | p99 (ms) | "
+             "inputs per forward pass |", "|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(f"| {row['model']} | {row['batching']} | {row['clients']} | {row['requests']:,} | "
+                     f"{row['failures']} | {row['requests_per_s']:,.0f} | {row['p50_ms']:.1f} | "
+                     f"{row['p99_ms']:.1f} | {row['rows_per_batch']:.1f} |")
+    return "\n".join(lines) + "\n"
