@@ -3,8 +3,9 @@ Running the WSGI app with waitress, and stopping it cleanly on SIGTERM.
 
 waitress's own `serve` stops its loop on SIGINT and cancels the requests still queued; here
 a SIGTERM (or SIGINT) closes the listening socket at once, then keeps serving every request
-already received until its response has been sent (up to `drain_timeout` seconds), then
-closes the idle connections and returns.
+already begun (its first bytes received) until its response has been sent (up to
+`drain_timeout` seconds, and a client silent for `channel_timeout` is cut off as always),
+then closes the idle connections and returns.
 """
 import json
 import logging
@@ -89,7 +90,9 @@ class DrainingServer:
 
     def _busy(self) -> List[HTTPChannel]:
         channels = [channel for channel in list(self._server._map.values()) if isinstance(channel, HTTPChannel)]
-        return [channel for channel in channels if channel.requests or channel.total_outbufs_len]
+        # A request counts from its first byte (`channel.request`: one being received).
+        return [channel for channel in channels
+                if channel.request is not None or channel.requests or channel.total_outbufs_len]
 
     def _loop_once(self, timeout: float) -> None:
         self._server.asyncore.loop(timeout=timeout, map=self._server._map, use_poll=True, count=1)

@@ -1,0 +1,144 @@
+"""
+The HTTP API over a real waitress server on loopback: every bad request gets a 4xx with a
+one-line JSON error (never a 500 or a traceback), and the server keeps serving.
+"""
+import http.client
+import json
+import re
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from sst_elmo.serving.app import STATIC
+from sst_elmo.serving.service import PredictionService
+from tests.serving.conftest import serving
+
+LIMIT = 64 * 1024
+
+
+@pytest.fixture
+def url(lstm_predictor):
+    with serving(PredictionService(lstm_predictor, max_batch_delay_ms=2), max_body=LIMIT,
+                 channel_timeout=2) as base:
+        yield base
+
+
+def call(base, method, path, body=None, headers=None, timeout=30):
+    host, port = base[len("http://"):].split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            headers = {"Content-Type": "application/json", **(headers or {})}
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type"), response.read()
+    finally:
+        connection.close()
+
+
+def good_request_works(base):
+    status, _, data = call(base, "POST", "/predict", {"sentence": "A fine film."})
+    assert status == 200, data
+    assert json.loads(data)["tokens"] == ["A", "fine", "film", "."]
+
+
+def one_line_error(status, content_type, data, expected_status, words):
+    assert status == expected_status, data
+    assert content_type.startswith("application/json")
+    error = json.loads(data)["error"]
+    assert "\n" not in error and "Traceback" not in error and len(error) < 1100
+    assert re.search(words, error), error
+
+
+JSON = {"Content-Type": "application/json"}
+BAD = [
+    ("malformed JSON", "POST", "/predict", b'{"sentence": "fine"', JSON, 400, "not valid JSON"),
+    ("not UTF-8", "POST", "/predict", b'{"sentence": "\xff\xfe"}', JSON, 400, "not valid JSON"),
+    ("an empty body", "POST", "/predict", b"", JSON, 400, "empty body"),
+    ("a number for the sentence", "POST", "/predict", b'{"sentence": 5}', JSON, 400, "must be a string"),
+    ("numbers for tokens", "POST", "/predict", b'{"tokens": [1, 2]}', JSON, 400, "list of strings"),
+    ("a string for a body", "POST", "/predict", b'"fine"', JSON, 400, "expected a JSON object"),
+    ("null", "POST", "/predict", b"null", JSON, 400, "expected a JSON object"),
+    ("no text key", "POST", "/predict", b'{"text_typo": "a"}', JSON, 400, "no text"),
+    ("a bad item in a list", "POST", "/predict", b'[{"sentence": "ok"}, 7]', JSON, 400, "request:2"),
+    ("an empty list", "POST", "/predict", b"[]", JSON, 400, "empty list"),
+    ("an empty sentence", "POST", "/predict", b'{"sentence": ""}', JSON, 400, "no tokens"),
+    ("a blank sentence", "POST", "/predict", b'{"sentence": "   "}', JSON, 400, "no tokens"),
+    ("no tokens", "POST", "/predict", b'{"tokens": []}', JSON, 400, "no tokens"),
+    ("an unknown method", "POST", "/interpret", b'{"sentence": "a", "method": "lime"}', JSON, 400, "method"),
+    ("not JSON", "POST", "/predict", b"sentence=fine", {"Content-Type": "application/x-www-form-urlencoded"},
+     415, "JSON body"),
+    ("over the limit", "POST", "/predict", b'{"sentence": "' + b"a" * LIMIT + b'"}', JSON, 413, "over the limit"),
+    ("over the limit, chunked", "POST", "/predict", iter([b'{"sentence": "', b"a" * LIMIT, b'"}']),
+     {**JSON, "Transfer-Encoding": "chunked"}, 413, "over the limit"),
+    ("an unknown route", "GET", "/nowhere", None, {}, 404, "Not Found"),
+    ("a wrong method", "GET", "/predict", None, {}, 405, "Method Not Allowed"),
+    ("a wrong method on /", "DELETE", "/", None, {}, 405, "Method Not Allowed"),
+]
+
+
+@pytest.mark.parametrize("name, method, path, body, headers, status, words", BAD, ids=[row[0] for row in BAD])
+def test_bad_request_gets_a_4xx_and_the_server_goes_on(url, name, method, path, body, headers, status, words):
+    one_line_error(*call(url, method, path, body, headers), status, words)
+    good_request_works(url)
+
+
+def test_too_many_inputs(url):
+    one_line_error(*call(url, "POST", "/predict", [{"sentence": "a"}] * 257), 400, "at most 256")
+    one_line_error(*call(url, "POST", "/interpret", [{"sentence": "a"}] * 17), 400, "at most 16")
+    good_request_works(url)
+
+
+def test_a_sentence_over_max_tokens_is_truncated_and_flagged(url, lstm_predictor):
+    limit = lstm_predictor.max_tokens
+    for path in ("/predict", "/interpret"):
+        status, _, data = call(url, "POST", path, {"tokens": ["fine"] * (limit + 10)})
+        output = json.loads(data)
+        assert status == 200 and output["truncated"] is True and len(output["tokens"]) == limit
+    assert len(output["saliency"]) == limit
+    status, _, data = call(url, "POST", "/predict", {"tokens": ["fine"] * limit})
+    assert json.loads(data)["truncated"] is False
+
+
+def test_a_client_that_stops_sending_is_cut_off(url):
+    host, port = url[len("http://"):].split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as stalled:
+        stalled.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: 100\r\n\r\n{\"sentence\": ")  # then nothing more
+        start = time.monotonic()
+        good_request_works(url)  # others are served meanwhile
+        assert stalled.recv(1000) == b""  # closed by the server: no response, no hang
+        assert time.monotonic() - start < 20
+    good_request_works(url)
+
+
+def test_predict_and_interpret_outputs(url):
+    status, _, data = call(url, "POST", "/predict", [{"sentence": "A fine film."}, {"tokens": ["Dull", "."]}])
+    outputs = json.loads(data)
+    assert status == 200 and [output["tokens"] for output in outputs] == [["A", "fine", "film", "."], ["Dull", "."]]
+    for output in outputs:
+        assert set(output) >= {"label", "label_probs", "tokens", "probs", "logits", "labels", "truncated"}
+        assert sum(output["label_probs"].values()) == pytest.approx(1.0, abs=1e-5)
+    for method in ("simple_gradient", "integrated_gradient", "smooth_gradient"):
+        status, _, data = call(url, "POST", "/interpret", {"sentence": "A fine film.", "method": method})
+        output = json.loads(data)
+        assert status == 200 and output["saliency_method"] == method
+        assert len(output["saliency"]) == len(output["tokens"]) == 4
+    status, _, data = call(url, "GET", "/health")
+    health = json.loads(data)
+    assert status == 200 and health["status"] == "ok" and health["batching"]["requests"] >= 4
+
+
+def test_the_page_and_every_file_it_uses_come_from_the_server(url):
+    status, content_type, page = call(url, "GET", "/")
+    assert status == 200 and content_type.startswith("text/html")
+    used = re.findall(rb'(?:src|href)="([^"]+)"', page)
+    assert used and all(path.startswith(b"/static/") for path in used)
+    for path in used:
+        status, _, _ = call(url, "GET", path.decode())
+        assert status == 200
+    for file in Path(STATIC).iterdir():  # no CDN, no outside address: works offline
+        assert not re.search(r"https?://", file.read_text(encoding="utf-8")), file
