@@ -96,7 +96,7 @@ def test_a_crafted_archive_with_the_plain_cli(model_archive, elsewhere, fixture_
 
 
 def test_pickle_payloads(model_archive, elsewhere, fixture_env):
-    """Every command refuses code in weights.th; only SST_ELMO_TRUST_ARCHIVES=1 lets plain `allennlp predict` run it."""
+    """Every command refuses code in weights.th; only SST_ELMO_TRUST_ARCHIVES=1 lets `allennlp predict` run it."""
     state = torch.load(model_archive / "best.th")
     marker = elsewhere / "pwned"
     torch.save(dict(state, evil=RunsCode(marker)), elsewhere / "evil.th")
