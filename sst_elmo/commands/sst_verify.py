@@ -6,7 +6,6 @@ it is used, and prints the sha256 of every file.
     allennlp sst-verify --options-file options.json --weight-file weights.hdf5
 """
 import argparse
-import json
 import os
 import tarfile
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -88,15 +87,17 @@ def verify_archive(archive_file: str) -> List[str]:
     """
     Checks a model archive without running any of its code; returns the report lines.
 
-    The member list goes through `check_archive`; every `type` in `config.json` must be a
-    registered name; `weights.th` is read by the restricted unpickler. The model is built to
+    The member list goes through `check_archive` (paths, and the limits of
+    `sst_elmo.common.limits`); `config.json` is read within its size and depth limits, and every
+    `type` in it must be a registered name; `weights.th` is read by the restricted unpickler. The model is built to
     compare weight names and shapes only when every `type` in it is in `BUILDABLE_TYPES`
     (constructors that only make torch modules) or an ELMo embedder whose files are local
     regular files that pass `check_elmo_files`; otherwise the report says the shapes were
     not compared.
     """
-    from sst_elmo.common.archive_safety import check_archive, extracted
+    from sst_elmo.common.archive_safety import check_archive, check_archive_directory, extracted
     from sst_elmo.common.config_check import check_config_types
+    from sst_elmo.common.limits import read_json_within_limits
 
     names = check_archive(archive_file)
     tops = {name.split("/", 1)[0] for name in names}
@@ -105,11 +106,8 @@ def verify_archive(archive_file: str) -> List[str]:
         raise InputError(f"missing archive member(s) {', '.join(missing)}", archive_file)
     hashes = _member_hashes(archive_file)
     with extracted(archive_file) as directory:
-        try:
-            with open(os.path.join(directory, "config.json"), encoding="utf-8") as handle:
-                config = json.load(handle)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InputError(f"config.json does not parse ({error})", archive_file) from None
+        check_archive_directory(directory, archive_file)
+        config = read_json_within_limits(os.path.join(directory, "config.json"), f"{archive_file}:config.json")
         check_config_types(config, f"{archive_file}:config.json")
         parameters, model_name, skipped = _check_weights(archive_file, directory, config)
     lines = [f"OK archive: a {model_name} model, {len(names)} members, {parameters:,} weights"]

@@ -45,7 +45,7 @@ def test_bad_archives(model_archive, monkeypatch, capsys, tmp_path):
         ({"weights.th": tmp_path / "wrong.th"}, f"weights.th: {name}: shape (3, 3) does not match"),
         ({"weights.th": tmp_path / "extra.th"}, "weights.th: stray: not a weight of the config's model"),
         ({"weights.th": tmp_path / "evil.th"}, "refusing to load posix.system"),
-        ({"config.json": tmp_path / "config.json"}, "config.json does not parse"),
+        ({"config.json": tmp_path / "config.json"}, "config.json: not JSON (Expecting property name"),
         ({"../x": tmp_path / "x"}, "member '../x' would be written outside"),
     ]
     for replace, message in cases:
