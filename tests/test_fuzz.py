@@ -1,9 +1,13 @@
 """
-The fuzz run: at least 200 generated inputs per reader and for the predictor, with a fixed
-seed (`derandomize`). It takes a few minutes, so it runs only when asked:
+The fuzz properties. The default suite (and so CI) runs each with a small budget,
+`CI_EXAMPLES` derandomized examples (seconds in all); the full fuzz run, 200 generated inputs
+per reader and for the predictor with a fixed seed (`derandomize`), takes a few minutes, so it
+runs only when asked:
 
     SST_ELMO_FUZZ=1 .venv/bin/python -m pytest tests/test_fuzz.py tests/dataset_readers/test_properties.py \
         --hypothesis-show-statistics
+
+`SST_ELMO_FUZZ_EXAMPLES=N` sets the examples per property of either run.
 
 With SST_ELMO_FUZZ=1 the reader properties of `tests/dataset_readers/test_properties.py` (any
 bytes, lines, trees, JSON and CSV given to every reader are read or stop with one `InputError`
@@ -23,12 +27,12 @@ from hypothesis import strategies as st
 from sst_elmo.common.errors import InputError
 from tests.dataset_readers.test_properties import read_or_fail_clearly
 
-pytestmark = [
-    pytest.mark.fuzz,
-    pytest.mark.skipif(not os.environ.get("SST_ELMO_FUZZ"), reason="the fuzz run: set SST_ELMO_FUZZ=1"),
-]
+pytestmark = pytest.mark.fuzz
+FUZZING = bool(os.environ.get("SST_ELMO_FUZZ"))
+FULL_EXAMPLES, CI_EXAMPLES = 200, 25
 FUZZ = settings(
-    max_examples=int(os.environ.get("SST_ELMO_FUZZ_EXAMPLES", "200")), derandomize=True, deadline=None,
+    max_examples=int(os.environ.get("SST_ELMO_FUZZ_EXAMPLES", FULL_EXAMPLES if FUZZING else CI_EXAMPLES)),
+    derandomize=True, deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
