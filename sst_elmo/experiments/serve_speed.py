@@ -69,13 +69,14 @@ def serving_rows(name: str, archive: str, sentences: Sequence[str], out_dir: str
     """
     For batching off and on, one server; for each of `client_counts`, one `run_load` of at most
     `requests` requests and `time_limit` seconds (after 20 warm-up requests), each body
-    `{"sentence": ...}` from `sentences` in turn (a fresh offset per run). Rows: `run_load`'s
+    `{"sentence": ...}` from `sentences` in turn (each run of a server goes on where the last
+    one stopped; both settings get the same sequence). Rows: `run_load`'s
     result plus `model`, `batching`, `rows_per_batch` (the server's mean) and `exit_status`.
     """
     os.makedirs(out_dir, exist_ok=True)
     bodies = [{"sentence": sentence} for sentence in sentences]
-    offset = 0
     for batching, extra in BATCHING.items():
+        offset = 0  # both settings see the same sentences in the same order
         server = ServerProcess(archive, [*extra, "--threads", str(threads)],
                                os.path.join(out_dir, f"{name}_batching_{batching}.log"), env)
         rows: List[Dict[str, Any]] = []

@@ -143,3 +143,36 @@ def test_the_page_and_every_file_it_uses_come_from_the_server(url):
         assert status == 200
     for file in Path(STATIC).iterdir():  # no CDN, no outside address: works offline
         assert not re.search(r"https?://", file.read_text(encoding="utf-8")), file
+
+
+def test_a_bug_is_a_one_line_500_and_the_server_goes_on(lstm_predictor):
+    service = PredictionService(lstm_predictor)
+    real = service.batcher._predict_batch
+
+    def sometimes_broken(rows):
+        if any("crash" in row.get("sentence", "") for row in rows):
+            raise RuntimeError("a bug\nwith a second line")
+        return real(rows)
+
+    service.batcher._predict_batch = sometimes_broken
+    with serving(service) as url:
+        status, content_type, data = call(url, "POST", "/predict", {"sentence": "crash now"})
+        one_line_error(status, content_type, data, 500, r"internal error \(RuntimeError\)")
+        assert b"second line" not in data
+        good_request_works(url)
+
+
+def test_a_prediction_that_takes_too_long_is_a_503(lstm_predictor, monkeypatch):
+    import sst_elmo.serving.service as service_module
+
+    monkeypatch.setattr(service_module, "PREDICT_TIMEOUT", 0.2)
+    service = PredictionService(lstm_predictor)
+    real = service.batcher._predict_batch
+
+    def slow(rows):
+        time.sleep(1.0)
+        return real(rows)
+
+    service.batcher._predict_batch = slow
+    with serving(service) as url:
+        one_line_error(*call(url, "POST", "/predict", {"sentence": "Slow ."}), 503, "busy")
