@@ -233,3 +233,52 @@ def test_best_model_and_pretrained_initializer_read_only_tensors(tmp_path, model
     assert not marker.exists()
     assert set(PretrainedModelInitializer(str(model_archive / "model.tar.gz")).weights) == set(
         torch.load(model_archive / "best.th"))
+
+
+def test_fine_tuning_from_a_crafted_archive(attack, fixture_env, tmp_path, monkeypatch):
+    """AllenNLP 2.10.1 has no `fine-tune` command: a training config with a `from_archive` model does it."""
+    from tests.conftest import CONFIGS
+
+    archives, outside, marker = attack
+    monkeypatch.setattr(sys, "argv", sys.argv)
+    for name, message in [("pickle_weights", "refusing to load posix.system"),
+                          ("dotted_reader", "dataset_reader.type: type 'logging.FileHandler' is a dotted path")]:
+        overrides = json.dumps({"model": {"type": "from_archive", "archive_file": archives[name]},
+                                "trainer.num_epochs": 1})
+        sys.argv = ["allennlp", "train", str(CONFIGS / "sst5_elmo.jsonnet"), "-s", str(tmp_path / name),
+                    "-o", overrides]
+        with pytest.raises(InputError, match=message) as error:
+            main()
+        assert str(error.value).startswith(archives[name])
+    assert not marker.exists()
+
+
+def test_allennlp_diff_reads_only_tensors(tmp_path, monkeypatch, capsys):
+    marker = tmp_path / "pwned"
+    torch.save({"weight": torch.ones(2), "evil": RunsCode(marker)}, tmp_path / "evil.th")
+    torch.save({"weight": torch.ones(2)}, tmp_path / "ok.th")
+    monkeypatch.setattr(sys, "argv", ["allennlp", "diff", str(tmp_path / "ok.th"), str(tmp_path / "evil.th")])
+    with pytest.raises(InputError, match="refusing to load posix.system"):
+        main()
+    assert not marker.exists()
+    monkeypatch.setattr(sys, "argv", ["allennlp", "diff", str(tmp_path / "ok.th"), str(tmp_path / "ok.th")])
+    main()
+    assert "weight" in capsys.readouterr().out
+
+
+def test_the_opt_out_prints_a_warning_and_installs_nothing(monkeypatch, capsys):
+    from allennlp.models import archival
+
+    archive_hooks.uninstall_archive_hooks()
+    try:
+        monkeypatch.setenv("SST_ELMO_TRUST_ARCHIVES", "1")
+        archive_hooks.install_archive_hooks()
+        assert "WARNING sst_elmo: SST_ELMO_TRUST_ARCHIVES=1" in capsys.readouterr().err
+        assert not archive_hooks.installed()
+        assert archival.extracted_archive.__module__ == "allennlp.models.archival"
+        monkeypatch.setenv("SST_ELMO_TRUST_ARCHIVES", "yes")  # only "1" opts out
+        archive_hooks.install_archive_hooks()
+        assert archive_hooks.installed()
+    finally:
+        archive_hooks.install_archive_hooks()
+    assert archive_hooks.installed()

@@ -20,7 +20,8 @@ imports does not matter:
 - `Registrable.resolve_class_name`, while `load_archive` builds the readers and the model
   (`archival._load_dataset_readers`, `archival._load_model`): a name that is not registered,
   such as a dotted path, is refused, not imported;
-- `allennlp.nn.util.read_state_dict` (what `Model.load` reads the weights with): the
+- `allennlp.nn.util.read_state_dict` (what `Model.load` reads the weights with), and the same
+  name where `allennlp diff` and `TransformerModule.from_pretrained_module` imported it: the
   tensors-only unpickler of `sst_elmo.common.safe_unpickle`;
 - `Checkpointer.load_checkpoint` and `GradientDescentTrainer._load_model_state` (`train
   --recover`, and `best.th` at the end of training): the restricted unpickler for model and
@@ -72,8 +73,10 @@ def install_archive_hooks() -> None:
         return
     if installed():
         return
+    from allennlp.commands import diff
     from allennlp.common.registrable import Registrable
     from allennlp.models import archival
+    from allennlp.modules.transformer import transformer_module
     from allennlp.nn import initializers
     from allennlp.nn import util as nn_util
     from allennlp.training.checkpointer import Checkpointer
@@ -86,6 +89,9 @@ def install_archive_hooks() -> None:
         (archival, "_load_model", _while_loading(archival._load_model, last=True)),
         (Registrable, "resolve_class_name", classmethod(_resolve_registered_only)),
         (nn_util, "read_state_dict", read_state_dict_safely),
+        # Modules that imported read_state_dict by name before sst_elmo was imported:
+        (diff, "read_state_dict", read_state_dict_safely),  # allennlp diff CHECKPOINT CHECKPOINT
+        (transformer_module, "read_state_dict", read_state_dict_safely),  # pretrained transformer weights
         (Checkpointer, "load_checkpoint", _load_checkpoint_safely),
         (GradientDescentTrainer, "_load_model_state", _load_model_state_safely),
         (initializers.PretrainedModelInitializer, "__init__", _pretrained_initializer_init),
@@ -105,7 +111,7 @@ def uninstall_archive_hooks() -> None:
 def _original(owner_name: str, attribute: str) -> Any:
     """The function `install_archive_hooks` replaced at `owner_name.attribute`, unwrapped."""
     for (owner, name), original in _ORIGINALS.items():
-        if name == attribute and getattr(owner, "__name__", "").endswith(owner_name):
+        if name == attribute and getattr(owner, "__name__", "") == owner_name:
             return original.__func__ if isinstance(original, classmethod) else original
     raise KeyError(f"{owner_name}.{attribute} is not hooked")
 
@@ -115,7 +121,8 @@ def _checked_extracted_archive(resolved_archive_file, cleanup: bool = True) -> I
     from sst_elmo.common.archive_safety import check_archive
 
     check_archive(str(resolved_archive_file))
-    with _original("archival", "extracted_archive")(resolved_archive_file, cleanup=cleanup) as directory:
+    extract = _original("allennlp.models.archival", "extracted_archive")
+    with extract(resolved_archive_file, cleanup=cleanup) as directory:
         name_archive(directory, resolved_archive_file)
         yield directory
 
@@ -227,7 +234,7 @@ def read_state_dict_safely(path, strip_prefix=None, ignore=None, strict=True, cu
     buffer = io.BytesIO()  # AllenNLP's own prefix and ignore logic, over the checked tensors
     torch.save(state, buffer)
     buffer.seek(0)
-    return _original("util", "read_state_dict")(buffer, strip_prefix, ignore, strict, cuda_device)
+    return _original("allennlp.nn.util", "read_state_dict")(buffer, strip_prefix, ignore, strict, cuda_device)
 
 
 def _load_checkpoint_safely(self):
