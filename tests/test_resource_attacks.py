@@ -79,7 +79,7 @@ class Measured:
 
     def report(self, case, attack_bytes):
         print(f"\n  {case:32} declared {attack_bytes:>15,} B | extracted {self.disk:>9,} B | "
-              f"peak memory {self.peak / 2**20:6.1f} MiB | {self.seconds:5.2f} s | {self.error}",
+              f"peak memory {self.peak / 2**10:8,.0f} KiB | {self.seconds:5.2f} s | {self.error}",
               file=sys.__stdout__)
 
     def check(self, case, attack_bytes, message, name, memory_bound=None):
