@@ -348,3 +348,15 @@ def test_the_finite_check_reads_in_blocks(tmp_path, monkeypatch):
     tracemalloc.stop()
     assert peak < 16 * 16384 * 4 / 4, f"{peak:,} bytes: the whole dataset was read at once"
     assert TINY_OPTIONS["lstm"]["dim"] == 16  # the shared options were not changed
+
+
+def test_meta_json_is_held_to_the_same_limits(model_archive, isolated, monkeypatch):
+    """`load_archive` parses meta.json too: a big or deep one is refused like config.json."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    cases = [(crafted_tar_gz(isolated / "big.tar.gz", model_archive, header("meta.json", 50 * 10**6)),
+              "meta.json of 50,000,000 bytes"),
+             (crafted_tar_gz(isolated / "deep.tar.gz", model_archive, header("meta.json", len(deep)) + deep
+                             + b"\0" * (-len(deep) % 512)), "meta.json: nested 100,000 deep")]
+    for archive, message in cases:
+        measured = Measured(plain_predict(archive, isolated), monkeypatch)
+        measured.check(f"meta.json: {message}", 50 * 10**6, message, archive)

@@ -161,6 +161,8 @@ def read_archive_config(params_file: str, overrides: Any = "", ext_vars: Optiona
     where = f"{name}:{os.path.basename(params_file)}"
     check_archive_directory(directory, name)
     read_json_within_limits(params_file, where)
+    if os.path.isfile(os.path.join(directory, "meta.json")):  # load_archive parses it too, with json.load
+        read_json_within_limits(os.path.join(directory, "meta.json"), f"{name}:meta.json")
     try:
         params = Params.from_file(params_file, overrides, ext_vars)
     except Exception as error:  # noqa: B902 - a config that does not parse (or bad overrides), in one line

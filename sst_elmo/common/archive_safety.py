@@ -39,6 +39,8 @@ from sst_elmo.common.limits import LimitError, limit
 
 logger = logging.getLogger(__name__)
 
+# The JSON files of an archive that AllenNLP parses (held to SST_ELMO_MAX_CONFIG_BYTES and _DEPTH).
+JSON_MEMBERS = ("config.json", "meta.json")
 # Pythons from 3.8.17, 3.9.17, 3.10.12 and 3.11.4 have PEP 706 filters.
 HAS_DATA_FILTER = hasattr(tarfile, "data_filter")
 
@@ -152,8 +154,8 @@ class _MemberSizes:
         if self._over("SST_ELMO_MAX_VOCAB_BYTES", self.vocabulary):
             raise LimitError(f"a vocabulary of {self.vocabulary:,} bytes (up to {member.name!r})",
                              "SST_ELMO_MAX_VOCAB_BYTES", self.path)
-        if name == "config.json" and self._over("SST_ELMO_MAX_CONFIG_BYTES", member.size):
-            raise LimitError(f"config.json of {member.size:,} bytes", "SST_ELMO_MAX_CONFIG_BYTES", self.path)
+        if name in JSON_MEMBERS and self._over("SST_ELMO_MAX_CONFIG_BYTES", member.size):
+            raise LimitError(f"{name} of {member.size:,} bytes", "SST_ELMO_MAX_CONFIG_BYTES", self.path)
 
 
 def check_archive_directory(directory: str, name: Optional[str] = None) -> None:
@@ -164,7 +166,7 @@ def check_archive_directory(directory: str, name: Optional[str] = None) -> None:
     """
     name = name or directory
     vocabulary = os.path.join(directory, "vocabulary")
-    files = [os.path.join(directory, member) for member in ("config.json", "weights.th", "best.th")]
+    files = [os.path.join(directory, member) for member in (*JSON_MEMBERS, "weights.th", "best.th")]
     if os.path.isdir(vocabulary) and not os.path.islink(vocabulary):
         files += [entry.path for entry in os.scandir(vocabulary)]
     elif os.path.lexists(vocabulary):
@@ -181,8 +183,8 @@ def check_archive_directory(directory: str, name: Optional[str] = None) -> None:
             raise InputError(f"{where} is not a regular file (a link, directory, device or FIFO)", name)
         total += info.st_size
         vocabulary_bytes += info.st_size if where.startswith("vocabulary") else 0
-        if where == "config.json" and info.st_size > limit("SST_ELMO_MAX_CONFIG_BYTES"):
-            raise LimitError(f"config.json of {info.st_size:,} bytes", "SST_ELMO_MAX_CONFIG_BYTES", name)
+        if where in JSON_MEMBERS and info.st_size > limit("SST_ELMO_MAX_CONFIG_BYTES"):
+            raise LimitError(f"{where} of {info.st_size:,} bytes", "SST_ELMO_MAX_CONFIG_BYTES", name)
     if vocabulary_bytes > limit("SST_ELMO_MAX_VOCAB_BYTES"):
         raise LimitError(f"a vocabulary of {vocabulary_bytes:,} bytes", "SST_ELMO_MAX_VOCAB_BYTES", name)
     if total > limit("SST_ELMO_MAX_ARCHIVE_BYTES"):
