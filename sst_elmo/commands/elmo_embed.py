@@ -4,15 +4,28 @@ like AllenNLP 0.9's `allennlp elmo` (which AllenNLP 2.x removed).
 
     $ allennlp elmo-embed sentences.txt vectors.hdf5 \\
         --options-file options.json --weight-file weights.hdf5 --output average
+
+    $ allennlp elmo-embed tweets.csv features.hdf5 --column tweet --clean-tweets \\
+        --options-file options.json --weight-file weights.hdf5 \\
+        --output pooled --layers all --pooling mean,max --standardize
 """
 import argparse
 import logging
+from typing import Optional
 
 from allennlp.commands.subcommand import Subcommand
+from allennlp.common.checks import ConfigurationError
 from overrides import overrides
 
 from sst_elmo.commands.cli import add_debug_flag
-from sst_elmo.elmo.embedding_writer import DEFAULT_BATCH_SIZE, DEFAULT_CHUNK_SIZE, OUTPUT_MODES, embed_file
+from sst_elmo.elmo.embedding_writer import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_CHUNK_SIZE,
+    LAYER_COMBINATIONS,
+    OUTPUT_MODES,
+    SentenceFeatures,
+    embed_file,
+)
 from sst_elmo.elmo.sentence_input import DEFAULT_COLUMN, FORMATS
 
 logger = logging.getLogger(__name__)
@@ -74,7 +87,31 @@ class ElmoEmbed(Subcommand):
             choices=OUTPUT_MODES,
             default="all",
             help="all: every layer (n_layers, n_tokens, dim); top: the top layer (n_tokens, dim); "
-            "average: the mean of the layers (n_tokens, dim); mean-pooled: its mean over tokens (dim,)",
+            "average: the mean of the layers (n_tokens, dim); mean-pooled: its mean over tokens (dim,); "
+            "pooled: one vector per sentence from --layers, --combine and --pooling",
+        )
+        subparser.add_argument(
+            "--layers",
+            default=None,
+            help="with --output pooled: 'all' (default), 'top' or layer indices such as '1,2' "
+            "(0 the character layer, -1 the top)",
+        )
+        subparser.add_argument(
+            "--combine",
+            choices=LAYER_COMBINATIONS,
+            default=None,
+            help="with --output pooled: concatenate the chosen layers (default) or average them",
+        )
+        subparser.add_argument(
+            "--pooling",
+            default=None,
+            help="with --output pooled: 'mean' (default), 'max' or 'mean,max' (concatenated) over the tokens",
+        )
+        subparser.add_argument(
+            "--standardize",
+            action="store_true",
+            help="with one vector per sentence (pooled, mean-pooled): store each standardised per "
+            "dimension over the file; the mean and sd go to the attributes feature_mean and feature_scale",
         )
         subparser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="sentences per batch")
         subparser.add_argument(
@@ -87,6 +124,17 @@ class ElmoEmbed(Subcommand):
         add_debug_flag(subparser)
         subparser.set_defaults(func=_embed_from_args)
         return subparser
+
+
+def _features(args: argparse.Namespace) -> Optional[SentenceFeatures]:
+    """`SentenceFeatures` from --layers, --combine and --pooling; `None` when none is given."""
+    given = {"layers": args.layers, "combine": args.combine, "pooling": args.pooling}
+    if all(value is None for value in given.values()):
+        return None
+    if args.output_mode != "pooled":
+        named = ", ".join(f"--{name}" for name, value in given.items() if value is not None)
+        raise ConfigurationError(f"{named} need --output pooled, not --output {args.output_mode}")
+    return SentenceFeatures.parse(args.layers or "all", args.combine or "concatenate", args.pooling or "mean")
 
 
 def _embed_from_args(args: argparse.Namespace) -> None:
@@ -103,6 +151,8 @@ def _embed_from_args(args: argparse.Namespace) -> None:
         tokenized=args.tokenized,
         clean_tweets=args.clean_tweets,
         chunk_size=args.chunk_size,
+        features=_features(args),
+        standardize=args.standardize,
     )
     resumed = f" ({report.reused} from an unfinished run)" if report.reused else ""
     print(f"Wrote the ELMo vectors of {report.total} sentences{resumed} to {report.path}.")

@@ -17,7 +17,7 @@ from allennlp.nn.util import remove_sentence_boundaries
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.elmo import embedding_writer
-from sst_elmo.elmo.embedding_writer import ElmoLayerEmbedder, embed_file
+from sst_elmo.elmo.embedding_writer import ElmoLayerEmbedder, SentenceFeatures, embed_file
 from sst_elmo.elmo.sentence_input import infer_format
 from tests.conftest import PROJECT_ROOT
 
@@ -339,3 +339,154 @@ def test_the_cli_reports_a_bad_line(tmp_path, tiny_elmo):
     assert result.returncode != 0
     assert f"{source}:2: not valid JSON" in result.stderr.strip().splitlines()[-1]
     assert sorted(os.listdir(tmp_path)) == ["bad.jsonl"]
+
+
+# Sentence features (`--output pooled`): layers, combination, pooling, standardisation.
+
+
+@pytest.mark.parametrize(
+    "features, expected",
+    [
+        (SentenceFeatures(), lambda layers: numpy.concatenate(list(layers.mean(axis=1)))),
+        (SentenceFeatures(layers=(-1,)), lambda layers: layers[-1].mean(axis=0)),
+        (SentenceFeatures(layers=(2, 0)),
+         lambda layers: numpy.concatenate([layers[2].mean(axis=0), layers[0].mean(axis=0)])),
+        (SentenceFeatures(combine="average"), lambda layers: layers.mean(axis=0).mean(axis=0)),
+        (SentenceFeatures(layers=(1, 2), combine="average", pooling=("max",)),
+         lambda layers: layers[1:].mean(axis=0).max(axis=0)),
+        (SentenceFeatures(pooling=("mean", "max")),
+         lambda layers: numpy.concatenate(list(layers.mean(axis=1)) + list(layers.max(axis=1)))),
+    ],
+)
+def test_pooled_vectors_are_the_chosen_layers_pooled(tmp_path, tiny_elmo, features, expected):
+    source = write_lines(tmp_path / "sentences.txt", SENTENCES[:4])
+    every, pooled = tmp_path / "all.hdf5", tmp_path / "pooled.hdf5"
+    embed_file(source, str(every), *tiny_elmo, output_mode="all")
+    embed_file(source, str(pooled), *tiny_elmo, output_mode="pooled", features=features, batch_size=3)
+    layers, (vectors, _, attributes) = contents(every)[0], contents(pooled)
+    for key in layers:
+        assert vectors[key].shape == expected(layers[key]).shape
+        assert numpy.abs(vectors[key] - expected(layers[key])).max() <= 1e-6
+    assert attributes["output_mode"] == "pooled"
+    assert json.loads(attributes["settings"])["features"] == features.settings()
+
+
+def test_the_default_pooled_vector_concatenates_every_layer(tmp_path, tiny_elmo):
+    source = write_lines(tmp_path / "sentences.txt", SENTENCES[:2])
+    embed_file(source, str(tmp_path / "pooled.hdf5"), *tiny_elmo, output_mode="pooled")
+    assert {vector.shape for vector in contents(tmp_path / "pooled.hdf5")[0].values()} == {(LAYERS * DIM,)}
+
+
+def test_sentence_features_from_the_command_line_words():
+    assert SentenceFeatures.parse("all", "concatenate", "mean,max") == SentenceFeatures(pooling=("mean", "max"))
+    assert SentenceFeatures.parse("top") == SentenceFeatures(layers=(-1,))
+    assert SentenceFeatures.parse("1,2", "average", "max") == SentenceFeatures((1, 2), "average", ("max",))
+    for layers, pooling, message in (("one", "mean", "layers"), ("1,1", "mean", "distinct"),
+                                     ("all", "median", "pooling"), ("all", "mean,mean", "pooling")):
+        with pytest.raises(ConfigurationError, match=message):
+            SentenceFeatures.parse(layers, "concatenate", pooling)
+    with pytest.raises(ConfigurationError, match="combine"):
+        SentenceFeatures.parse("all", "sum")
+
+
+def test_layers_the_bilm_lacks_are_refused_before_any_output(tmp_path, tiny_elmo):
+    source = write_lines(tmp_path / "sentences.txt", SENTENCES[:2])
+    for layers in ((LAYERS,), (-LAYERS - 1,)):
+        with pytest.raises(ConfigurationError, match=f"has {LAYERS} layers"):
+            embed_file(source, str(tmp_path / "v.hdf5"), *tiny_elmo, output_mode="pooled",
+                       features=SentenceFeatures(layers=layers))
+    assert sorted(os.listdir(tmp_path)) == ["sentences.txt"]
+
+
+def test_features_and_standardize_need_a_sentence_vector_mode(tmp_path, tiny_elmo):
+    source = write_lines(tmp_path / "sentences.txt", SENTENCES[:2])
+    with pytest.raises(ConfigurationError, match="output mode 'pooled'"):
+        embed_file(source, str(tmp_path / "v.hdf5"), *tiny_elmo, output_mode="mean-pooled",
+                   features=SentenceFeatures())
+    for mode in ("all", "top", "average"):
+        with pytest.raises(ConfigurationError, match="standardize needs one vector per sentence"):
+            embed_file(source, str(tmp_path / "v.hdf5"), *tiny_elmo, output_mode=mode, standardize=True)
+    assert sorted(os.listdir(tmp_path)) == ["sentences.txt"]
+
+
+@pytest.mark.parametrize("mode", ["pooled", "mean-pooled"])
+def test_standardized_vectors_have_zero_mean_unit_sd_and_invert(tmp_path, tiny_elmo, mode):
+    source = write_lines(tmp_path / "sentences.txt", SENTENCES)
+    raw, standard = tmp_path / "raw.hdf5", tmp_path / "standard.hdf5"
+    embed_file(source, str(raw), *tiny_elmo, output_mode=mode)
+    report = embed_file(source, str(standard), *tiny_elmo, output_mode=mode, standardize=True, batch_size=3)
+    assert report.complete and report.path == str(standard)
+    assert sorted(os.listdir(tmp_path)) == ["raw.hdf5", "sentences.txt", "standard.hdf5"]
+    (raw_vectors, index, _), (vectors, standard_index, attributes) = contents(raw), contents(standard)
+    assert standard_index == index and vectors.keys() == raw_vectors.keys()
+    # Shape: (num_sentences, dim)
+    matrix = numpy.stack([vectors[key] for key in sorted(vectors)])
+    assert numpy.abs(matrix.mean(axis=0)).max() < 1e-5
+    assert numpy.abs(matrix.std(axis=0) - 1.0).max() < 1e-4
+    mean, scale = attributes["feature_mean"], attributes["feature_scale"]
+    for key, vector in vectors.items():
+        assert numpy.abs(vector * scale + mean - raw_vectors[key]).max() < 1e-5
+    assert json.loads(attributes["settings"])["standardize"] is True
+
+
+def test_a_constant_dimension_is_centred_not_divided_by_zero(tmp_path, tiny_elmo):
+    source = write_lines(tmp_path / "sentences.txt", ["Fine .", "Fine ."])  # two identical vectors
+    embed_file(source, str(tmp_path / "v.hdf5"), *tiny_elmo, output_mode="mean-pooled", standardize=True)
+    vectors, _, attributes = contents(tmp_path / "v.hdf5")
+    assert all(numpy.array_equal(vector, numpy.zeros(DIM, dtype=numpy.float32)) for vector in vectors.values())
+    assert numpy.array_equal(attributes["feature_scale"], numpy.ones(DIM, dtype=numpy.float32))
+
+
+def test_a_run_killed_while_standardizing_is_finished_without_embedding_again(tmp_path, tiny_elmo, spy,
+                                                                             monkeypatch):
+    source = write_lines(tmp_path / "sentences.txt", SENTENCES[:5])
+    output = tmp_path / "v.hdf5"
+    original = embedding_writer._write_standardized
+
+    def killed(*args):
+        raise KeyboardInterrupt  # as if killed after the last batch, before the output appeared
+
+    monkeypatch.setattr(embedding_writer, "_write_standardized", killed)
+    with pytest.raises(KeyboardInterrupt):
+        embed_file(source, str(output), *tiny_elmo, output_mode="pooled", standardize=True)
+    assert not output.exists() and os.path.exists(f"{output}.partial")
+    assert not [name for name in os.listdir(tmp_path) if name.startswith("v.hdf5.") and name != "v.hdf5.partial"]
+    monkeypatch.setattr(embedding_writer, "_write_standardized", original)
+    spy.clear()
+    report = embed_file(source, str(output), *tiny_elmo, output_mode="pooled", standardize=True)
+    assert (report.reused, report.computed, report.complete) == (5, 0, True) and spy == []
+    matrix = numpy.stack(list(contents(output)[0].values()))
+    assert numpy.abs(matrix.mean(axis=0)).max() < 1e-5
+    assert sorted(os.listdir(tmp_path)) == ["sentences.txt", "v.hdf5"]
+
+
+def test_a_partial_of_other_features_is_started_over(tmp_path, tiny_elmo, caplog, spy):
+    source = write_lines(tmp_path / "sentences.txt", SENTENCES[:4])
+    output = tmp_path / "v.hdf5"
+    embed_file(source, str(output), *tiny_elmo, output_mode="pooled", max_sentences=2)
+    spy.clear()
+    with caplog.at_level(logging.WARNING):
+        report = embed_file(source, str(output), *tiny_elmo, output_mode="pooled",
+                            features=SentenceFeatures(pooling=("mean", "max")))
+    assert (report.reused, report.computed) == (0, 4) and len(spy) == 4
+    assert "other input, biLM or settings" in caplog.text
+    assert {vector.shape for vector in contents(output)[0].values()} == {(2 * LAYERS * DIM,)}
+
+
+def test_the_cli_pooled_and_standardized(tmp_path, tiny_elmo):
+    source = write_lines(tmp_path / "sentences.txt", SENTENCES[:4])
+    output = tmp_path / "vectors.hdf5"
+    options, weights = tiny_elmo
+    result = elmo_embed_cli(source, str(output), "--options-file", options, "--weight-file", weights,
+                            "--output", "pooled", "--layers", "1,2", "--pooling", "mean,max", "--standardize")
+    assert result.returncode == 0, result.stderr[-3000:]
+    vectors, _, attributes = contents(output)
+    assert {vector.shape for vector in vectors.values()} == {(2 * 2 * DIM,)}
+    assert json.loads(attributes["settings"])["features"] == {"layers": [1, 2], "combine": "concatenate",
+                                                              "pooling": ["mean", "max"]}
+    assert attributes["feature_scale"].shape == (2 * 2 * DIM,)
+    refused = elmo_embed_cli(source, str(tmp_path / "other.hdf5"), "--options-file", options,
+                             "--weight-file", weights, "--output", "top", "--pooling", "max")
+    assert refused.returncode != 0
+    assert "--pooling need --output pooled" in refused.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "other.hdf5").exists()
