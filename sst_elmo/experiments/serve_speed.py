@@ -2,7 +2,8 @@
 Serving speed of `allennlp sst-serve`: requests/s and p50/p99 latency at several numbers of
 concurrent clients, with batching on and off, for an LSTM model and an ELMo model. Each
 server is its own process (`allennlp sst-serve ARCHIVE --port 0`, loopback), driven by
-`sst_elmo.serving.load_test.run_load`, and stopped with SIGTERM. `scripts/bench_serve.py`
+`sst_elmo.serving.load_test.run_load`, and stopped with SIGTERM. The two settings run side
+by side, each number of clients against one server and then the other. `scripts/bench_serve.py`
 is the script; speed only, no assertions.
 """
 import os
@@ -11,7 +12,7 @@ import signal
 import subprocess
 import time
 import urllib.request
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from sst_elmo.experiments.launch import allennlp_command
 from sst_elmo.serving.load_test import run_load
@@ -65,35 +66,41 @@ class ServerProcess:
 
 def serving_rows(name: str, archive: str, sentences: Sequence[str], out_dir: str, env: Mapping[str, str],
                  client_counts: Sequence[int] = (1, 8, 32), requests: int = 2000, time_limit: float = 30.0,
-                 threads: int = 32) -> Iterator[Dict[str, Any]]:
+                 threads: int = 32) -> List[Dict[str, Any]]:
     """
-    For batching off and on, one server; for each of `client_counts`, one `run_load` of at most
-    `requests` requests and `time_limit` seconds (after 20 warm-up requests), each body
-    `{"sentence": ...}` from `sentences` in turn (each run of a server goes on where the last
-    one stopped; both settings get the same sequence). Rows: `run_load`'s
-    result plus `model`, `batching`, `rows_per_batch` (the server's mean) and `exit_status`.
+    One server per batching setting, both running at once; for each of `client_counts`, one
+    `run_load` against each server in turn (so a change in the machine's other load hits both
+    alike), of at most `requests` requests and `time_limit` seconds, after 20 warm-up requests.
+    Each body is `{"sentence": ...}` from `sentences` in turn; both servers get the same
+    sequence. Rows: `run_load`'s result plus `model`, `batching`, `rows_per_batch` (the
+    server's mean) and `exit_status` (after SIGTERM).
     """
     os.makedirs(out_dir, exist_ok=True)
     bodies = [{"sentence": sentence} for sentence in sentences]
-    for batching, extra in BATCHING.items():
-        offset = 0  # both settings see the same sentences in the same order
-        server = ServerProcess(archive, [*extra, "--threads", str(threads)],
-                               os.path.join(out_dir, f"{name}_batching_{batching}.log"), env)
-        rows: List[Dict[str, Any]] = []
-        try:
-            run_load(server.url, bodies[-20:], 1, 20, time_limit)  # warm-up
-            for clients in client_counts:
+    servers: Dict[str, ServerProcess] = {}
+    rows: List[Dict[str, Any]] = []
+    try:
+        for batching, extra in BATCHING.items():
+            servers[batching] = ServerProcess(archive, [*extra, "--threads", str(threads)],
+                                              os.path.join(out_dir, f"{name}_batching_{batching}.log"), env)
+            run_load(servers[batching].url, bodies[-20:], 1, 20, time_limit)  # warm-up
+        offset = 0
+        for clients in client_counts:
+            done = 0
+            for batching, server in servers.items():
                 before = server.health()["batching"]
                 result = run_load(server.url, bodies[offset:] + bodies[:offset], clients, requests, time_limit)
                 after = server.health()["batching"]
-                offset = (offset + result["requests"]) % len(bodies)
+                done = max(done, result["requests"])
                 batches = max(1, after["batches"] - before["batches"])
                 rows.append({"model": name, "batching": batching, **result,
                              "rows_per_batch": (after["rows"] - before["rows"]) / batches})
-        finally:
-            status = server.stop()
-        for row in rows:
-            yield {**row, "exit_status": status}
+            offset = (offset + done) % len(bodies)
+    finally:
+        statuses = {batching: server.stop() for batching, server in servers.items()}
+    for row in rows:
+        row["exit_status"] = statuses[row["batching"]]
+    return sorted(rows, key=lambda row: (row["batching"], row["clients"]))
 
 
 def serving_table(rows: Sequence[Mapping[str, Any]]) -> str:
