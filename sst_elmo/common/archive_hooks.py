@@ -40,15 +40,20 @@ import functools
 import inspect
 import os
 import sys
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator
 
+from sst_elmo.common.archive_safety import (
+    archive_name,
+    check_archive,
+    forget_archive_name,
+    name_archive,
+    read_archive_config,
+)
 from sst_elmo.common.errors import InputError
 
 TRUST_VARIABLE = "SST_ELMO_TRUST_ARCHIVES"
 # The archive (name, extracted directory) whose readers or model `load_archive` is building.
 _LOADING: contextvars.ContextVar = contextvars.ContextVar("sst_elmo_loading_archive", default=None)
-# Archive names by the temporary directory AllenNLP extracted them to, until their config is read.
-_NAMES: Dict[str, str] = {}
 _ORIGINALS: Dict[str, Any] = {}
 
 
@@ -118,18 +123,11 @@ def _original(owner_name: str, attribute: str) -> Any:
 
 @contextlib.contextmanager
 def _checked_extracted_archive(resolved_archive_file, cleanup: bool = True) -> Iterator[str]:
-    from sst_elmo.common.archive_safety import check_archive
-
     check_archive(str(resolved_archive_file))
     extract = _original("allennlp.models.archival", "extracted_archive")
     with extract(resolved_archive_file, cleanup=cleanup) as directory:
         name_archive(directory, resolved_archive_file)
         yield directory
-
-
-def name_archive(directory: str, name: str) -> None:
-    """Errors about the files of the extracted archive at `directory` will name `name`."""
-    _NAMES[os.path.abspath(directory)] = str(name)
 
 
 def _archive_params_class(params_class: type) -> type:
@@ -144,34 +142,6 @@ def _archive_params_class(params_class: type) -> type:
     return ArchiveParams
 
 
-def read_archive_config(params_file: str, overrides: Any = "", ext_vars: Optional[dict] = None):
-    """
-    An archive's `config.json` as AllenNLP's `Params` (`overrides` applied), after the archive
-    directory, the file's size and nesting, and every `type` in it have been checked. Errors
-    name the archive (not its temporary directory).
-    """
-    from allennlp.common import Params
-
-    from sst_elmo.common.archive_safety import check_archive_directory
-    from sst_elmo.common.config_check import check_config_types
-    from sst_elmo.common.limits import read_json_within_limits
-
-    directory = os.path.abspath(os.path.dirname(params_file))
-    name = _NAMES.pop(directory, directory)
-    where = f"{name}:{os.path.basename(params_file)}"
-    check_archive_directory(directory, name)
-    read_json_within_limits(params_file, where)
-    if os.path.isfile(os.path.join(directory, "meta.json")):  # load_archive parses it too, with json.load
-        read_json_within_limits(os.path.join(directory, "meta.json"), f"{name}:meta.json")
-    try:
-        params = Params.from_file(params_file, overrides, ext_vars)
-    except Exception as error:  # noqa: B902 - a config that does not parse (or bad overrides), in one line
-        raise InputError(f"does not parse ({_one_line(error)})", where) from None
-    check_config_types(params.as_dict(quiet=True), where)
-    _NAMES[directory] = name  # for the errors of the readers and the model built next
-    return params
-
-
 def _while_loading(function, last: bool = False):
     """
     `function(config, ..., serialization_dir, ...)` of `load_archive`, run with
@@ -181,13 +151,13 @@ def _while_loading(function, last: bool = False):
 
     def wrapper(*args, **kwargs):
         directory = os.path.abspath(str(signature.bind(*args, **kwargs).arguments["serialization_dir"]))
-        token = _LOADING.set((_NAMES.get(directory, directory), directory))
+        token = _LOADING.set((archive_name(directory), directory))
         try:
             return function(*args, **kwargs)
         finally:
             _LOADING.reset(token)
             if last:
-                _NAMES.pop(directory, None)
+                forget_archive_name(directory)
 
     return functools.wraps(function)(wrapper)
 
@@ -239,6 +209,9 @@ def read_state_dict_safely(path, strip_prefix=None, ignore=None, strict=True, cu
     return _original("allennlp.nn.util", "read_state_dict")(buffer, strip_prefix, ignore, strict, cuda_device)
 
 
+read_state_dict_safely.tensors_only = True  # type: ignore[attr-defined]  # what safe_load_archive looks for
+
+
 def _load_checkpoint_safely(self):
     """`Checkpointer.load_checkpoint`, unpickling both files with the restricted unpickler."""
     from allennlp.nn.util import device_mapping
@@ -281,8 +254,3 @@ def _pretrained_initializer_init(self, weights_file_path: str, parameter_name_ov
     else:
         self.weights = load_state_dict_safely(weights_file_path)
     self.parameter_name_overrides = parameter_name_overrides or {}
-
-
-def _one_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[-1] if lines else type(error).__name__

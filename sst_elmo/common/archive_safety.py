@@ -32,7 +32,7 @@ import stat
 import tarfile
 import tempfile
 import zlib
-from typing import Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.limits import LimitError, limit
@@ -213,17 +213,62 @@ def extracted(path: str) -> Iterator[str]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+# Archive names by the directory an archive was extracted to, for errors about its files.
+_NAMES: Dict[str, str] = {}
+
+
+def name_archive(directory: str, name: str) -> None:
+    """Errors about the files of the extracted archive at `directory` will name `name`."""
+    _NAMES[os.path.abspath(directory)] = str(name)
+
+
+def archive_name(directory: str) -> str:
+    """The name given to `directory` by `name_archive`, else the directory."""
+    return _NAMES.get(os.path.abspath(directory), os.path.abspath(directory))
+
+
+def forget_archive_name(directory: str) -> None:
+    _NAMES.pop(os.path.abspath(directory), None)
+
+
+def read_archive_config(params_file: str, overrides: Any = "", ext_vars: Optional[dict] = None):
+    """
+    An archive's `config.json` as AllenNLP's `Params` (`overrides` applied), after the archive
+    directory, the file's size and nesting, and every `type` in it have been checked. Errors
+    name the archive (not its temporary directory).
+    """
+    from allennlp.common import Params
+
+    from sst_elmo.common.config_check import check_config_types
+    from sst_elmo.common.limits import read_json_within_limits
+
+    directory = os.path.abspath(os.path.dirname(params_file))
+    name = _NAMES.pop(directory, directory)
+    where = f"{name}:{os.path.basename(params_file)}"
+    check_archive_directory(directory, name)
+    read_json_within_limits(params_file, where)
+    if os.path.isfile(os.path.join(directory, "meta.json")):  # load_archive parses it too, with json.load
+        read_json_within_limits(os.path.join(directory, "meta.json"), f"{name}:meta.json")
+    try:
+        params = Params.from_file(params_file, overrides, ext_vars)
+    except Exception as error:  # noqa: B902 - a config that does not parse (or bad overrides), in one line
+        raise InputError(f"does not parse ({_one_line(error)})", where) from None
+    check_config_types(params.as_dict(quiet=True), where)
+    _NAMES[directory] = name  # for the errors of the readers and the model built next
+    return params
+
+
 def safe_load_archive(archive_file: str, cuda_device: int = -1, overrides="", weights_file: Optional[str] = None):
     """
     AllenNLP's `load_archive`, made safe for an archive from anywhere, whether or not
     `SST_ELMO_TRUST_ARCHIVES=1` turned the process-wide hooks off: the member list is checked
     before extraction (`check_archive`); the extracted files, `config.json`'s size and nesting
-    and every `type` in it (after `overrides`) are checked (`archive_hooks.read_archive_config`);
+    and every `type` in it (after `overrides`) are checked (`read_archive_config`);
     and the weights are read with the restricted unpickler, which accepts only tensors.
     """
     from allennlp.models.archival import CONFIG_NAME, get_weights_path, load_archive
+    from allennlp.nn import util as nn_util
 
-    from sst_elmo.common import archive_hooks
     from sst_elmo.common.file_utils import local_input
     from sst_elmo.common.safe_unpickle import load_state_dict_safely
 
@@ -232,10 +277,15 @@ def safe_load_archive(archive_file: str, cuda_device: int = -1, overrides="", we
         config_path = os.path.join(directory, CONFIG_NAME)
         if not os.path.isfile(config_path):
             raise InputError(f"no {CONFIG_NAME} in the archive", archive_file)
-        archive_hooks.name_archive(directory, archive_file)
-        archive_hooks.read_archive_config(config_path, overrides)
-        if not archive_hooks.installed():  # else load_archive reads the weights with the same unpickler
+        name_archive(directory, archive_file)
+        read_archive_config(config_path, overrides)
+        if not getattr(nn_util.read_state_dict, "tensors_only", False):  # else load_archive reads them so
             weights = weights_file or get_weights_path(directory)
             load_state_dict_safely(weights, weights_file or f"{archive_file}:{os.path.basename(weights)}")
-        archive_hooks.name_archive(directory, archive_file)
+        name_archive(directory, archive_file)
         return load_archive(directory, cuda_device=cuda_device, overrides=overrides, weights_file=weights_file)
+
+
+def _one_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[-1] if lines else type(error).__name__
