@@ -14,6 +14,7 @@ import threading
 import time
 from typing import Callable, List, Optional
 
+from overrides import overrides
 from waitress import create_server
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 class _JsonErrorTask(ErrorTask):
     """waitress's own error responses (a malformed request, a body over the limit) as the app's: one-line JSON."""
 
+    @overrides
     def execute(self) -> None:
         error = self.request.error
         if error.code == 413:

@@ -43,6 +43,7 @@ class PredictionService:
         if not hasattr(predictor, "load_numbered_line"):
             raise InputError(f"the predictor {type(predictor).__name__} has no load_numbered_line")
         self.predictor = predictor
+        predictor.skip_bad_lines = False  # a bad input is the request's 400, never a silent marker
         self.batcher = Batcher(predictor.predict_batch_json, max_batch_size, max_batch_delay_ms)
         self.saliency = Saliency(predictor, self.batcher.lock)
 

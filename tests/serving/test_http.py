@@ -176,3 +176,15 @@ def test_a_prediction_that_takes_too_long_is_a_503(lstm_predictor, monkeypatch):
     service.batcher._predict_batch = slow
     with serving(service) as url:
         one_line_error(*call(url, "POST", "/predict", {"sentence": "Slow ."}), 503, "busy")
+
+
+def test_skip_bad_lines_from_predictor_args_does_not_hide_a_bad_input(lstm_predictor):
+    from sst_elmo.common.errors import InputError
+
+    lstm_predictor.skip_bad_lines = True  # as --predictor-args '{"skip_bad_lines": true}' sets it
+    service = PredictionService(lstm_predictor)
+    try:
+        with pytest.raises(InputError, match="no tokens"):
+            service.predict({"sentence": ""})
+    finally:
+        service.close(5)
