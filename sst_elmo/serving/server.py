@@ -10,6 +10,7 @@ then closes the idle connections and returns.
 import json
 import logging
 import signal
+import socket
 import threading
 import time
 from typing import Callable, List, Optional
@@ -56,6 +57,7 @@ class DrainingServer:
 
     app : WSGI application
     host : `str`, optional (default = `"127.0.0.1"`)
+        A name resolves to its first address.
     port : `int`, optional (default = `8000`)
     threads : `int`, optional (default = `32`)
         waitress's worker threads (requests handled at once; the model itself runs in the
@@ -70,6 +72,9 @@ class DrainingServer:
     def __init__(self, app, host: str = "127.0.0.1", port: int = 8000, threads: int = 32,
                  channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT, max_body: Optional[int] = None) -> None:
         extra = {} if max_body is None else {"max_request_body_size": max_body}
+        # One address (a name such as "localhost" may resolve to several: waitress would then
+        # listen on each, through a different server class).
+        host = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0]
         self._server: BaseWSGIServer = create_server(
             app, host=host, port=port, threads=threads, channel_timeout=channel_timeout,
             cleanup_interval=max(1, min(30, channel_timeout // 2)), ident="sst-serve", **extra,

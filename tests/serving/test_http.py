@@ -188,3 +188,21 @@ def test_skip_bad_lines_from_predictor_args_does_not_hide_a_bad_input(lstm_predi
             service.predict({"sentence": ""})
     finally:
         service.close(5)
+
+
+def test_a_host_name_listens_on_one_address(lstm_predictor):
+    import ipaddress
+    import threading
+
+    from sst_elmo.serving.app import make_app
+    from sst_elmo.serving.server import DrainingServer
+
+    service = PredictionService(lstm_predictor)
+    server = DrainingServer(make_app(service), "localhost", 0)
+    assert ipaddress.ip_address(server.host).is_loopback
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    server.stop()
+    thread.join(10)
+    service.close(5)
+    assert not thread.is_alive()
