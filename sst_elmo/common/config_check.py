@@ -4,14 +4,15 @@ Checking a config (an archive's `config.json`) before anything is built from it.
 AllenNLP's `from_params` resolves a `type` that is not a registered name but a dotted path
 (`"subprocess.Popen"`) by importing the module and calling the object, so a crafted config
 runs code as soon as it is built. `check_config_types` walks the whole config first and
-accepts only registered names.
+accepts only registered names. It runs on every archive's config in a process that imported
+`sst_elmo` (`sst_elmo.common.archive_hooks`), not on a user's own training config.
 """
 import sys
 from typing import Any, Iterator, Set, Tuple
 
 from sst_elmo.common.errors import InputError
 
-# Registered names whose constructors load further archives (and so unpickle them freely).
+# Registered names whose constructors load (or download) a further archive named by the config.
 REFUSED_TYPES = {"from_archive"}
 
 
