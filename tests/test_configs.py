@@ -68,12 +68,19 @@ def test_elmo_by_name_and_by_local_files():
 
 
 def test_switches():
-    tweets = evaluate("tweets_elmo.jsonnet")
+    tweets = evaluate("tweets_elmo_top.jsonnet")
     embedder = tweets["model"]["text_field_embedder"]["token_embedders"]["elmo"]
     assert embedder["top_layer_only"] is True and "scalar_mix_parameters" not in embedder  # any depth
     assert embedder["type"] == "stateless_elmo" and embedder["requires_grad"] is False
     assert tweets["trainer"]["validation_metric"] == "+positive_f1"
     assert tweets["validation_dataset_reader"]["split"] == "validation"
+    # tweets_elmo: every layer mixed, GloVe beside ELMo, unweighted loss, the same split.
+    tweets = evaluate("tweets_elmo.jsonnet", SST_ELMO_GLOVE_FILE="/g.txt")
+    embedders = tweets["model"]["text_field_embedder"]["token_embedders"]
+    assert "top_layer_only" not in embedders["elmo"] and embedders["elmo"]["dropout"] == 0.2
+    assert embedders["tokens"]["pretrained_file"] == "/g.txt" and "class_weights" not in tweets["model"]
+    assert tweets["validation_dataset_reader"]["split"] == "validation"
+    assert tweets["trainer"]["validation_metric"] == "+positive_f1"
     sst2 = evaluate("sst2_lstm.jsonnet", SST_ELMO_GLOVE="6B.50d", SST_ELMO_GLOVE_FILE="/g.txt")
     assert sst2["validation_dataset_reader"]["granularity"] == "2-class"
     assert sst2["validation_dataset_reader"]["use_subtrees"] is False

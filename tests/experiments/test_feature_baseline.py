@@ -95,3 +95,20 @@ def test_feature_baseline_script_beside_an_lstm_run(tmp_path, fixture_env):
     assert main(args + ["--lstm-dir", second]) == 0
     row = json.loads((out / "feature_baseline.json").read_text())["models"][-1]
     assert row["model"] == "lstm_classifier (configs), 2 runs" and row["positive_f1"] == pytest.approx(0.5)
+
+
+def test_the_second_split_of_the_tweets_grid_moves_both_readers(fixture_env):
+    import os
+
+    from sst_elmo.experiments.grid import Grid
+    from sst_elmo.experiments.overrides import merge
+
+    grid = Grid.from_file(str(CONFIGS / "grids" / "tweets_elmo.json"))
+    splits = {}
+    for entry in grid.entries:
+        config = merge(evaluate_config(entry.config, dict(os.environ)), entry.overrides)
+        rows = labelled_rows(split_setup(config))  # raises if a row is in both splits or neither
+        splits[entry.name] = [row.validation for row in rows]
+    assert splits["tweets_elmo"] == splits["tweets_elmo_top"]
+    assert splits["tweets_elmo_split2"] == splits["tweets_elmo_top_split2"] != splits["tweets_elmo"]
+    assert all(0 < sum(split) < len(split) for split in splits.values())

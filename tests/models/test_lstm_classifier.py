@@ -68,7 +68,7 @@ class TestLstmClassifier(ModelTestCase):
         assert final["macro_f1"] == pytest.approx((final["f1_0"] + final["f1_1"]) / 2)
 
     def test_class_weights_change_the_loss(self):
-        self.set_up_model(CONFIGS / "tweets_elmo.jsonnet", TWEETS_TRAIN)
+        self.set_up_model(CONFIGS / "tweets_elmo_top.jsonnet", TWEETS_TRAIN)
         weights = self.model._loss.weight
         index = self.vocab.get_token_index("1", "labels")
         assert weights[index] == pytest.approx(0.74 / 0.26)
