@@ -27,6 +27,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seeds the outer and inner folds (default 0)")
     parser.add_argument("--cache-dir", default="runs/feature_baseline_cv/cache")
     parser.add_argument("--out", default="runs/feature_baseline_cv")
+    parser.add_argument("--only", action="append", help="score only this variant (repeatable; default all)")
     args = parser.parse_args(argv)
     data = read_labelled(args.data)
     elmos = embed_elmos(args.data, args.elmo, args.cache_dir)
@@ -35,7 +36,7 @@ def main(argv=None) -> int:
         atomic_write(os.path.join(args.out, "feature_baseline_cv.json"), json.dumps(result, indent=2))
         atomic_write(os.path.join(args.out, "feature_baseline_cv.md"), markdown_cv(result))
 
-    result = run_cross_validation(data, elmos, folds=args.folds, seed=args.seed, on_row=save)
+    result = run_cross_validation(data, elmos, folds=args.folds, seed=args.seed, only=args.only, on_row=save)
     print(markdown_cv(result))
     return 0
 

@@ -229,6 +229,39 @@ def paired_difference(first: Mapping[str, Any], second: Mapping[str, Any], metri
             "wins": sum(difference > 0 for difference in differences), "folds": len(differences)}
 
 
+class VectorsAndTfidf:
+    """
+    For row indices: the TF-IDF features of their texts (`tfidf_model`'s `vectorizer`) beside
+    their sentence vectors, standardised and divided by the square root of their size (so that
+    both blocks have about unit norm), fitted on the rows given to `fit` only. For
+    `InnerCVLogisticRegression`, so that one C and class weighting serve both.
+    """
+
+    def __init__(self, texts: Sequence[str], vectors: numpy.ndarray, vectorizer: Any = None) -> None:
+        self.texts = texts
+        self.vectors = vectors
+        self.vectorizer = vectorizer
+
+    def get_params(self, deep: bool = False) -> Dict[str, Any]:
+        return {"texts": self.texts, "vectors": self.vectors, "vectorizer": self.vectorizer}
+
+    def fit(self, rows: numpy.ndarray, labels: Any = None) -> "VectorsAndTfidf":
+        from sklearn.preprocessing import StandardScaler
+
+        rows = numpy.asarray(rows)
+        self.tfidf_ = tfidf_model(self.vectorizer).transform.fit([self.texts[i] for i in rows])
+        self.scaler_ = StandardScaler().fit(self.vectors[rows])
+        return self
+
+    def transform(self, rows: numpy.ndarray) -> Any:
+        from scipy import sparse
+
+        rows = numpy.asarray(rows)
+        # Shape: (len(rows), vector_dim), each row of norm about 1.
+        dense = self.scaler_.transform(self.vectors[rows]) / numpy.sqrt(self.vectors.shape[1])
+        return sparse.hstack([self.tfidf_.transform([self.texts[i] for i in rows]), dense]).tocsr()
+
+
 # The ELMo sentence vectors measured: name -> (features, standardised).
 ELMO_VARIANTS: Dict[str, Any] = {
     "layers averaged, mean-pooled, raw (the tutorial)": (SentenceFeatures(combine="average"), False),
@@ -238,6 +271,10 @@ ELMO_VARIANTS: Dict[str, Any] = {
     "all layers concatenated, mean+max-pooled": (SentenceFeatures(pooling=("mean", "max")), True),
 }
 # The TF-IDF settings measured (every one with C and the class weighting chosen by inner CV).
+WORDS_AND_CHARACTERS = [
+    {"ngram_range": (1, 2), "sublinear_tf": True},
+    {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True, "min_df": 2},
+]
 TFIDF_VARIANTS: Dict[str, Any] = {
     "words 1-2, min_df 2, sublinear tf (the earlier setting)": {"ngram_range": (1, 2), "min_df": 2,
                                                                  "sublinear_tf": True},
@@ -245,10 +282,12 @@ TFIDF_VARIANTS: Dict[str, Any] = {
     "words 1-2": {"ngram_range": (1, 2)},
     "words 1-2, sublinear tf": {"ngram_range": (1, 2), "sublinear_tf": True},
     "words 1-3, sublinear tf": {"ngram_range": (1, 3), "sublinear_tf": True},
-    "words 1-2 + characters 2-5, sublinear tf": [
-        {"ngram_range": (1, 2), "sublinear_tf": True},
-        {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True, "min_df": 2},
-    ],
+    "words 1-2 + characters 2-5, sublinear tf": WORDS_AND_CHARACTERS,
+}
+# ELMo sentence vectors beside TF-IDF features: name -> (features, TF-IDF settings).
+COMBINED_VARIANTS: Dict[str, Any] = {
+    "all layers concatenated, mean-pooled + TF-IDF words 1-2 + characters 2-5":
+        (SentenceFeatures(), WORDS_AND_CHARACTERS),
 }
 
 
@@ -258,18 +297,18 @@ def _row(model: str, features: str, result: Dict[str, Any], **extra: Any) -> Dic
 
 def run_cross_validation(
     data: LabelledTexts, elmos: Mapping[str, Mapping[str, str]], positive_label: str = "1", folds: int = 5,
-    seed: int = 0, elmo_variants: Optional[Mapping[str, Any]] = None,
-    tfidf_variants: Optional[Mapping[str, Any]] = None,
-    on_row: Optional[Callable[[Dict[str, Any]], None]] = None,
+    seed: int = 0, only: Optional[Sequence[str]] = None, on_row: Optional[Callable[[Dict[str, Any]], None]] = None,
 ) -> Dict[str, Any]:
     """
-    Every TF-IDF variant, then every ELMo variant of each biLM of `elmos` (`{name: {"layers":
-    path of its --output all file}}`), cross-validated on the same folds; `on_row(result)` after
-    each row (to save partial results). Adds each ELMo row's fold-by-fold difference from the
-    best TF-IDF row (by mean F1).
+    Every `TFIDF_VARIANTS` row, then every `ELMO_VARIANTS` and `COMBINED_VARIANTS` row of each
+    biLM of `elmos` (`{name: {"layers": path of its --output all file}}`), cross-validated on
+    the same folds; only the variants named in `only` when given. `on_row(result)` follows each
+    row (to save partial results). Each ELMo row gets its fold-by-fold difference from the best
+    TF-IDF row (by mean F1).
     """
-    elmo_variants = ELMO_VARIANTS if elmo_variants is None else elmo_variants
-    tfidf_variants = TFIDF_VARIANTS if tfidf_variants is None else tfidf_variants
+    def chosen(variants: Mapping[str, Any]) -> Dict[str, Any]:
+        return {name: value for name, value in variants.items() if only is None or name in only}
+
     result: Dict[str, Any] = {"data": data.path, "rows": len(data.labels), "folds": folds, "seed": seed,
                               "positive_label": positive_label,
                               "positive_rows": int((data.labels == positive_label).sum()), "models": []}
@@ -279,20 +318,28 @@ def run_cross_validation(
         if on_row is not None:
             on_row(result)
 
-    for name, vectorizer in tfidf_variants.items():
+    for name, vectorizer in chosen(TFIDF_VARIANTS).items():
         scored = cross_validate(partial(tfidf_model, vectorizer, seed=seed), data.texts, data.labels,
                                 positive_label, folds, seed)
         add(_row("TF-IDF + logistic regression", name, scored, elmo=None))
-    best_tfidf = max((row for row in result["models"]), key=lambda row: row["positive_f1"], default=None)
+    best_tfidf = max(result["models"], key=lambda row: row["positive_f1"], default=None)
+    elmo_variants, combined = chosen(ELMO_VARIANTS), chosen(COMBINED_VARIANTS)
+    wanted = {name: features for name, (features, _) in {**elmo_variants, **combined}.items()}
     for elmo, files in elmos.items():
-        matrices = sentence_features(files["layers"], data.keys,
-                                     {name: features for name, (features, _) in elmo_variants.items()})
-        for name, (features, standardize) in elmo_variants.items():
-            scored = cross_validate(partial(elmo_model, standardize, seed=seed), matrices[name], data.labels,
-                                    positive_label, folds, seed)
-            row = _row("ELMo vectors + logistic regression", name, scored, elmo=elmo,
-                       features_dim=int(matrices[name].shape[1]), sentence_features=features.settings(),
-                       standardized=standardize)
+        matrices = sentence_features(files["layers"], data.keys, wanted) if wanted else {}
+        rows = numpy.arange(len(data.labels))
+        for name, (features, setting) in {**elmo_variants, **combined}.items():
+            if name in combined:
+                make = partial(InnerCVLogisticRegression, VectorsAndTfidf(data.texts, matrices[name], setting),
+                               seed=seed)
+                scored = cross_validate(make, rows, data.labels, positive_label, folds, seed)
+                model = "ELMo vectors + TF-IDF + logistic regression"
+            else:
+                scored = cross_validate(partial(elmo_model, setting, seed=seed), matrices[name], data.labels,
+                                        positive_label, folds, seed)
+                model = "ELMo vectors + logistic regression"
+            row = _row(model, name, scored, elmo=elmo, features_dim=int(matrices[name].shape[1]),
+                       sentence_features=features.settings(), standardized=name in combined or setting)
             if best_tfidf is not None:
                 row["minus_best_tfidf"] = paired_difference(row, best_tfidf)
             add(row)

@@ -101,6 +101,18 @@ def test_standardisation_is_fitted_on_the_training_rows_only():
     assert elmo_model(standardize=False).transform is None
 
 
+def test_vectors_and_tfidf_are_fitted_on_the_training_rows_only():
+    texts = ["good day", "bad day", "good phone", "awful phone", "new day", "sad phone"]
+    vectors = numpy.arange(24, dtype=float).reshape(6, 4)
+    combined = feature_cv.VectorsAndTfidf(texts, vectors, {}).fit(numpy.array([0, 1, 2]))
+    assert sorted(combined.tfidf_.vocabulary_) == ["bad", "day", "good", "phone"]  # not "awful", "new", "sad"
+    assert combined.scaler_.mean_ == pytest.approx(vectors[:3].mean(axis=0))
+    features = combined.transform(numpy.array([3, 4])).toarray()
+    assert features.shape == (2, 4 + 4)
+    dense = (vectors[3:5] - vectors[:3].mean(axis=0)) / vectors[:3].std(axis=0) / 2.0  # sqrt(4) = 2
+    assert features[:, 4:] == pytest.approx(dense)
+
+
 def test_paired_difference_needs_the_same_folds():
     first = {"folds": [{"test_rows": 5, "positive_f1": 0.8}, {"test_rows": 5, "positive_f1": 0.6}]}
     second = {"folds": [{"test_rows": 5, "positive_f1": 0.7}, {"test_rows": 5, "positive_f1": 0.7}]}
@@ -158,13 +170,15 @@ def test_the_script_scores_every_variant_on_the_same_folds(tmp_path, tiny_elmo, 
     monkeypatch.setattr(feature_cv, "ELMO_VARIANTS", {
         "top": (SentenceFeatures(layers=(-1,)), True), "raw": (SentenceFeatures(combine="average"), False)})
     monkeypatch.setattr(feature_cv, "TFIDF_VARIANTS", {"words 1": {}, "words 1-2": {"ngram_range": (1, 2)}})
+    monkeypatch.setattr(feature_cv, "COMBINED_VARIANTS", {"top + words": (SentenceFeatures(layers=(-1,)), {})})
     out, cache = tmp_path / "out", tmp_path / "cache"
     args = ["--data", source, "--elmo", f"tiny={elmo_dir}", "--folds", "3", "--out", str(out),
             "--cache-dir", str(cache)]
     assert main(args) == 0
     result = json.loads((out / "feature_baseline_cv.json").read_text())
     assert [(row["elmo"], row["features"]) for row in result["models"]] == [
-        (None, "words 1"), (None, "words 1-2"), ("tiny", "top"), ("tiny", "raw")]
+        (None, "words 1"), (None, "words 1-2"), ("tiny", "top"), ("tiny", "raw"), ("tiny", "top + words")]
+    assert result["models"][-1]["model"] == "ELMo vectors + TF-IDF + logistic regression"
     folds = [[fold["test_rows"] for fold in row["folds"]] for row in result["models"]]
     assert all(row == folds[0] for row in folds) and sum(folds[0]) == 40
     best = max(result["models"][:2], key=lambda row: row["positive_f1"])
@@ -175,6 +189,9 @@ def test_the_script_scores_every_variant_on_the_same_folds(tmp_path, tiny_elmo, 
     table = (out / "feature_baseline_cv.md").read_text()
     assert "3-fold stratified cross-validation (seed 0) over the 40 rows" in table
     assert table.count("| ELMo vectors + logistic regression | tiny |") == 2
+    assert main(args + ["--only", "words 1", "--only", "top"]) == 0
+    only = json.loads((out / "feature_baseline_cv.json").read_text())["models"]
+    assert [row["features"] for row in only] == ["words 1", "top"] and only[0] == result["models"][0]
     # Every layer's vectors are embedded once and cached.
     (cached,) = cache.glob("*.hdf5")
     mtime = cached.stat().st_mtime_ns
