@@ -32,3 +32,29 @@ def test_a_fine_tuned_elmo_is_left_alone(elmo_predictor):
 
 def test_a_model_without_elmo_is_unchanged(lstm_predictor):
     assert use_fast_bilm(lstm_predictor._model) == 0
+
+
+def test_a_cached_elmo_model_serves_new_sentences_through_its_bilm(fixture_env, monkeypatch, tmp_path):
+    """`cached_elmo`: a sentence new to the cache is computed (by FastElmoBiLm) and stored; batched = single."""
+    from sst_elmo.modules.token_embedders.cached_elmo import CachedElmoTokenEmbedder
+    from sst_elmo.serving.saliency import Saliency
+    from sst_elmo.serving.service import PredictionService
+    from tests.serving.conftest import make_predictor
+
+    monkeypatch.setenv("SST_ELMO_CACHE", "1")
+    monkeypatch.setenv("SST_ELMO_CACHE_DIR", str(tmp_path / "cache"))
+    predictor = make_predictor("sst5_elmo.jsonnet")
+    [embedder] = [m for m in predictor._model.modules() if isinstance(m, CachedElmoTokenEmbedder)]
+    assert embedder._runner.fast_forward
+    service = PredictionService(predictor, max_batch_delay_ms=200)
+    try:
+        entries_before = embedder.cache.size()[0]
+        together = service.predict(SENTENCES)
+        assert embedder.cache.size()[0] == entries_before + len(SENTENCES)
+        singles = [service.predict(row) for row in SENTENCES]  # now read from the cache
+        for one, batched in zip(singles, together):
+            assert one["probs"] == pytest.approx(batched["probs"], abs=1e-6, rel=0)
+        scores = Saliency(predictor).of_tokens(together[0]["tokens"])
+        assert len(scores) == len(together[0]["tokens"]) and sum(scores) == pytest.approx(1.0)
+    finally:
+        service.close(5)
