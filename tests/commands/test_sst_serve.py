@@ -89,6 +89,12 @@ class Server:
         for line in self.process.stderr:
             self.lines.append(line)
 
+    def wait(self, timeout):
+        """The exit status, once the process and its output have ended."""
+        status = self.process.wait(timeout)
+        self._reader.join(timeout)
+        return status
+
     def close(self):
         if self.process.poll() is None:
             self.process.kill()
@@ -130,7 +136,24 @@ def test_sigterm_finishes_the_requests_in_flight_then_exits_0(model_archive):
         in_flight.close()
         head, _, payload = response.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 200") and json.loads(payload)["tokens"][:2] == ["The", "film"]
-        assert server.process.wait(30) == 0
+        assert server.wait(30) == 0
         assert any("stopped (0 request(s) unfinished)" in line for line in server.lines), "".join(server.lines)
+    finally:
+        server.close()
+
+
+def test_sigint_too_and_a_request_unfinished_at_the_drain_timeout_is_exit_status_1(model_archive):
+    server = Server(str(model_archive / "model.tar.gz"), "--drain-timeout", "1")
+    try:
+        stalled = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+        stalled.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: 100\r\n\r\n{")  # never finished
+        time.sleep(0.5)
+        start = time.monotonic()
+        server.process.send_signal(signal.SIGINT)
+        assert server.wait(30) == 1
+        assert time.monotonic() - start < 20
+        assert any("stopped (1 request(s) unfinished)" in line for line in server.lines), "".join(server.lines)
+        stalled.close()
     finally:
         server.close()
