@@ -31,7 +31,8 @@ def test_one_finite_value_per_token(model, method, lstm_predictor, elmo_predicto
     assert {name: p.requires_grad for name, p in predictor._model.named_parameters()} == frozen
 
 
-def test_saliency_follows_the_tokens(lstm_predictor):
+@pytest.mark.parametrize("method", ["simple_gradient", "integrated_gradient"])
+def test_saliency_follows_the_tokens(lstm_predictor, method):
     """With every word vector zero but one, gradient x input puts all the saliency on that word."""
     embedding = next(m for m in lstm_predictor._model.modules() if isinstance(m, Embedding))
     vocab = lstm_predictor._model.vocab
@@ -41,7 +42,7 @@ def test_saliency_follows_the_tokens(lstm_predictor):
         kept = embedding.weight[index].clone()
         embedding.weight.zero_()
         embedding.weight[index] = kept
-    scores = Saliency(lstm_predictor).of_tokens(TOKENS, "simple_gradient")
+    scores = Saliency(lstm_predictor).of_tokens(TOKENS, method)
     assert scores[TOKENS.index("movie")] == pytest.approx(1.0)
     assert sum(scores) == pytest.approx(1.0)
 
