@@ -44,23 +44,21 @@ class SstServe(Subcommand):
         description = "Serve a model archive over HTTP: JSON predictions, saliency, and a page."
         subparser = parser.add_parser(self.name, description=description, help=description)
         subparser.add_argument("archive_file", type=str, help="the model.tar.gz")
-        subparser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
-        subparser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port)")
+        subparser.add_argument("--host", default="127.0.0.1", help="address to bind (the default: loopback)")
+        subparser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
         subparser.add_argument("--threads", type=_positive, default=32,
-                               help="request threads (default 32): requests handled at once, so also the "
-                               "most that can share a forward pass")
+                               help="request threads: requests handled at once, so also the most that "
+                               "can share a forward pass")
         subparser.add_argument("--max-batch-size", type=_positive, default=32,
-                               help="inputs per forward pass (default 32; 1 turns batching off)")
+                               help="inputs per forward pass (1 turns batching off)")
         subparser.add_argument("--max-batch-delay-ms", type=_not_negative, default=5.0,
-                               help="how long a request waits for others to batch with (default 5)")
+                               help="how long a request waits for others to batch with")
         subparser.add_argument("--max-body-bytes", type=_positive, default=DEFAULT_MAX_BODY,
-                               help=f"largest request body (default {DEFAULT_MAX_BODY}); larger: 413")
+                               help="largest request body in bytes; a larger one gets a 413")
         subparser.add_argument("--request-timeout", type=_positive, default=DEFAULT_CHANNEL_TIMEOUT,
-                               help="seconds a silent connection is kept, also mid-request "
-                               f"(default {DEFAULT_CHANNEL_TIMEOUT})")
+                               help="seconds a silent connection is kept, also mid-request")
         subparser.add_argument("--drain-timeout", type=_not_negative, default=DEFAULT_DRAIN_TIMEOUT,
-                               help="seconds to finish requests in flight after SIGTERM "
-                               f"(default {DEFAULT_DRAIN_TIMEOUT:.0f})")
+                               help="seconds to finish the requests in flight after SIGTERM")
         subparser.add_argument("--no-fast-elmo", action="store_true",
                                help="run a frozen ELMo with AllenNLP's own biLM instead of FastElmoBiLm")
         add_archive_arguments(subparser)
