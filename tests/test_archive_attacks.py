@@ -282,3 +282,18 @@ def test_the_opt_out_prints_a_warning_and_installs_nothing(monkeypatch, capsys):
     finally:
         archive_hooks.install_archive_hooks()
     assert archive_hooks.installed()
+
+
+def test_sections_that_loading_never_builds_may_name_unimported_types(model_archive, tmp_path, monkeypatch):
+    """A callback from a package imported only for training (`--include-package`) does not stop loading;
+    a dotted path is refused in any section."""
+    from allennlp.models.archival import load_archive
+
+    def callback(name):
+        return with_config(model_archive, lambda config: config["trainer"].update(callbacks=[{"type": name}]))
+
+    path = rearchive(model_archive, {"config.json": callback("only_in_training")})
+    assert load_archive(path).model is not None
+    path = rearchive(model_archive, {"config.json": callback("logging.FileHandler")})
+    with pytest.raises(InputError, match=r"callbacks\[0\].type: type 'logging.FileHandler' is a dotted path"):
+        load_archive(path)

@@ -14,6 +14,13 @@ from sst_elmo.common.errors import InputError
 
 # Registered names whose constructors load (or download) a further archive named by the config.
 REFUSED_TYPES = {"from_archive"}
+# The sections of an archive's config that loading it builds (`load_archive`, `allennlp predict`
+# and `evaluate`). Other sections (`trainer`, ...) are never built then, so they may name types
+# of packages this process has not imported (a custom callback); a dotted path is refused anywhere.
+LOADED_SECTIONS = {
+    "dataset_reader", "validation_dataset_reader", "model", "vocabulary", "data_loader",
+    "validation_data_loader", "evaluation",
+}
 
 
 def config_types(config: Any, where: str = "") -> Iterator[Tuple[str, Any]]:
@@ -65,8 +72,8 @@ def _plugins_imported() -> bool:
 def check_config_types(config: Any, name: str) -> None:
     """
     Raises an `InputError` at `name` (the config file) if any `type` in `config` is not a
-    string, is a dotted path, is not a registered name, or is one of `REFUSED_TYPES`.
-    Imports and builds nothing.
+    string, is a dotted path or one of `REFUSED_TYPES`, or (in the `LOADED_SECTIONS`, or in
+    any section when `config` is not a dict) is not a registered name. Imports and builds nothing.
     """
     known = None
     for path, value in config_types(config):
@@ -80,6 +87,8 @@ def check_config_types(config: Any, name: str) -> None:
             )
         if value in REFUSED_TYPES:
             raise InputError(f"{path}: type {value!r} loads another archive; refused", name)
+        if isinstance(config, dict) and path.split(".", 1)[0].split("[", 1)[0] not in LOADED_SECTIONS:
+            continue
         known = registered_names() if known is None else known
         if value not in known:
             raise InputError(f"{path}: type {value!r} is not a registered name", name)
