@@ -297,3 +297,19 @@ def test_sections_that_loading_never_builds_may_name_unimported_types(model_arch
     path = rearchive(model_archive, {"config.json": callback("logging.FileHandler")})
     with pytest.raises(InputError, match=r"callbacks\[0\].type: type 'logging.FileHandler' is a dotted path"):
         load_archive(path)
+
+
+def test_the_project_loaders_stay_safe_with_the_hooks_off(attack):
+    """`safe_load_archive` (sst-predict, the predictor's from_path) checks by itself, hooks or not."""
+    from sst_elmo.common.archive_safety import safe_load_archive
+
+    archives, outside, marker = attack
+    archive_hooks.uninstall_archive_hooks()
+    try:
+        for name, message in [("pickle_weights", "refusing to load posix.system"),
+                              ("dotted_reader", "is a dotted path"), ("from_archive", "loads another archive")]:
+            with pytest.raises(InputError, match=message):
+                safe_load_archive(archives[name])
+    finally:
+        archive_hooks.install_archive_hooks()
+    assert not marker.exists()
