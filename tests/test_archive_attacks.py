@@ -313,3 +313,13 @@ def test_the_project_loaders_stay_safe_with_the_hooks_off(attack):
     finally:
         archive_hooks.install_archive_hooks()
     assert not marker.exists()
+
+
+def test_a_transformer_override_weights_file_is_read_as_tensors_only(tmp_path):
+    from allennlp.common import cached_transformers
+
+    marker = tmp_path / "pwned"
+    torch.save({"evil": RunsCode(marker)}, tmp_path / "evil.th")
+    with pytest.raises(InputError, match="refusing to load posix.system"):
+        cached_transformers.get("not-downloaded", False, override_weights_file=str(tmp_path / "evil.th"))
+    assert not marker.exists()

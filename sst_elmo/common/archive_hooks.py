@@ -26,7 +26,9 @@ imports does not matter:
 - `Checkpointer.load_checkpoint` and `GradientDescentTrainer._load_model_state` (`train
   --recover`, and `best.th` at the end of training): the restricted unpickler for model and
   training states;
-- `PretrainedModelInitializer.__init__`: the tensors-only unpickler for its weights file.
+- `PretrainedModelInitializer.__init__`: the tensors-only unpickler for its weights file;
+- `allennlp.common.cached_transformers.get` (the `pretrained_transformer` embedder and the
+  BERT pooler): its `override_weights_file` is read with the tensors-only unpickler first.
 
 A user's own training config is not an archive: its dotted types (with `--include-package`
 code) still work in `allennlp train`. A dotted type in an archive's config, or in overrides
@@ -79,6 +81,7 @@ def install_archive_hooks() -> None:
     if installed():
         return
     from allennlp.commands import diff
+    from allennlp.common import cached_transformers
     from allennlp.common.registrable import Registrable
     from allennlp.models import archival
     from allennlp.modules.transformer import transformer_module
@@ -100,6 +103,7 @@ def install_archive_hooks() -> None:
         (Checkpointer, "load_checkpoint", _load_checkpoint_safely),
         (GradientDescentTrainer, "_load_model_state", _load_model_state_safely),
         (initializers.PretrainedModelInitializer, "__init__", _pretrained_initializer_init),
+        (cached_transformers, "get", _cached_transformer_checked),
     ]
     for owner, attribute, hook in hooks:
         _ORIGINALS[(owner, attribute)] = owner.__dict__[attribute]
@@ -254,3 +258,16 @@ def _pretrained_initializer_init(self, weights_file_path: str, parameter_name_ov
     else:
         self.weights = load_state_dict_safely(weights_file_path)
     self.parameter_name_overrides = parameter_name_overrides or {}
+
+
+def _cached_transformer_checked(model_name, make_copy, override_weights_file=None, *args, **kwargs):
+    """`cached_transformers.get`, with `override_weights_file` first read by the tensors-only unpickler."""
+    from allennlp.common.file_utils import cached_path
+
+    from sst_elmo.common.safe_unpickle import load_state_dict_safely
+
+    if override_weights_file is not None:
+        load_state_dict_safely(str(cached_path(override_weights_file)), str(override_weights_file))
+    return _original("allennlp.common.cached_transformers", "get")(
+        model_name, make_copy, override_weights_file, *args, **kwargs
+    )
