@@ -54,7 +54,7 @@ def header(name, size):
 class Measured:
     """What a refused run cost: bytes extracted to disk, peak traced memory, seconds, and the error."""
 
-    def __init__(self, run, monkeypatch):
+    def __init__(self, run, monkeypatch=None):
         written = []
         original = tarfile.TarFile.makefile
 
@@ -62,19 +62,19 @@ class Measured:
             written.append(tarinfo.size)
             return original(archive, tarinfo, targetpath)
 
-        monkeypatch.setattr(tarfile.TarFile, "makefile", counting_makefile)
-        tracemalloc.start()
-        start = time.perf_counter()
-        try:
-            run()
-            self.error = None
-        except InputError as error:
-            self.error = error
-        finally:
-            self.seconds = time.perf_counter() - start
-            self.peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
-            monkeypatch.undo()
+        with pytest.MonkeyPatch.context() as counting:
+            counting.setattr(tarfile.TarFile, "makefile", counting_makefile)
+            tracemalloc.start()
+            start = time.perf_counter()
+            try:
+                run()
+                self.error = None
+            except InputError as error:
+                self.error = error
+            finally:
+                self.seconds = time.perf_counter() - start
+                self.peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
         self.disk = sum(written)
 
     def report(self, case, attack_bytes):
