@@ -132,7 +132,7 @@ def store_table(timings: Sequence[StoreTiming]) -> str:
     ]
     for t in timings:
         lines.append(
-            f"| {t.store} | {t.entries:,} | {t.write_s:.1f} | {t.disk_bytes / 2**30:.2f} GiB | {t.epoch_reads:,} | "
-            f"{t.epoch_read_s:.1f} | {t.epoch_reads / t.epoch_read_s:,.0f} |"
+            f"| {t.store} | {t.entries:,} | {t.write_s:.1f} | {t.disk_bytes / 2**30:.2f} GiB "
+            f"| {t.epoch_reads:,} | {t.epoch_read_s:.1f} | {t.epoch_reads / t.epoch_read_s:,.0f} |"
         )
     return "\n".join(lines)
