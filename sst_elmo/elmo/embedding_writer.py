@@ -226,21 +226,11 @@ def reduce_layers(
 
 
 def embed_file(
-    input_path: str,
-    output_path: str,
-    options_file: str,
-    weight_file: str,
-    input_format: Optional[str] = None,
-    column: str = DEFAULT_COLUMN,
-    output_mode: str = "all",
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    cuda_device: int = -1,
-    tokenized: bool = False,
-    clean_tweets: bool = False,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    max_sentences: Optional[int] = None,
-    features: Optional[SentenceFeatures] = None,
-    standardize: bool = False,
+    input_path: str, output_path: str, options_file: str, weight_file: str, input_format: Optional[str] = None,
+    column: str = DEFAULT_COLUMN, output_mode: str = "all", batch_size: int = DEFAULT_BATCH_SIZE,
+    cuda_device: int = -1, tokenized: bool = False, clean_tweets: bool = False,
+    chunk_size: int = DEFAULT_CHUNK_SIZE, max_sentences: Optional[int] = None,
+    features: Optional[SentenceFeatures] = None, standardize: bool = False,
 ) -> EmbeddingReport:
     """
     Writes the ELMo vectors of every sentence of `input_path` to the HDF5 file `output_path`
