@@ -22,13 +22,16 @@ def present_metrics(rows: List[Dict[str, Any]], metrics: Sequence[str]) -> List[
     return [metric for metric in metrics if any(row.get(metric) is not None for row in rows)]
 
 
-def summary_markdown(rows: List[Dict[str, Any]], metrics: Sequence[str] = DEFAULT_METRICS) -> str:
+def summary_markdown(
+    rows: List[Dict[str, Any]], metrics: Sequence[str] = DEFAULT_METRICS, size_unit: str = "instances"
+) -> str:
     """
-    A markdown table: per config and size, the training instances, finished runs out of all,
-    and each metric's mean ± sd over the finished runs (sd over seeds, n - 1 in the denominator).
+    A markdown table: per config and size, the training-set size (in `size_unit`), finished runs
+    out of all, and each metric's mean ± sd over the finished runs (sd over seeds, n - 1 in the
+    denominator).
     """
     metrics = present_metrics(rows, metrics)
-    header = ["config", "size", "train instances", "runs done"] + metrics + ["mean training time"]
+    header = ["config", "size", f"train {size_unit}", "runs done"] + metrics + ["mean training time"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for (config, size), group in groups(rows).items():
         done = [row for row in group if row["status"] == "done"]
@@ -98,7 +101,7 @@ def write_report(
     size = size or default_size(rows)
     written: Dict[str, str] = {}
     notes: List[str] = []
-    sections = ["### Summary\n", summary_markdown(rows, summary_metrics)]
+    sections = ["### Summary\n", summary_markdown(rows, summary_metrics, size_unit)]
 
     if pair:
         baseline, other = pair

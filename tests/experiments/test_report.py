@@ -77,6 +77,7 @@ def test_a_learning_curve_in_trees_has_paired_points_and_a_table_per_size(tmp_pa
     written = write_report(rows, str(tmp_path / "report"), pair=["base", "elmo"], size_unit="trees")
     assert_png(written["size"])
     summary = (tmp_path / "report" / "summary.md").read_text()
+    assert "| config | size | train trees | runs done |" in summary
     assert "### base vs elmo, size n100" in summary and "| 1 | 0.5100 | 0.6100 | +0.1000 |" in summary
     # The paired points add to what a plot of the means alone draws.
     plain = plots.size_plot(rows, "test_accuracy", str(tmp_path / "plain.png"), "trees")
