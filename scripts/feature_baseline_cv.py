@@ -13,7 +13,7 @@ import os
 import sys
 
 from sst_elmo.common.file_utils import atomic_write
-from sst_elmo.experiments.feature_cv import embed_elmos, markdown_cv, read_labelled, run_cross_validation
+from sst_elmo.experiments import feature_cv as cv
 
 
 def main(argv=None) -> int:
@@ -28,16 +28,19 @@ def main(argv=None) -> int:
     parser.add_argument("--cache-dir", default="runs/feature_baseline_cv/cache")
     parser.add_argument("--out", default="runs/feature_baseline_cv")
     parser.add_argument("--only", action="append", help="score only this variant (repeatable; default all)")
+    parser.add_argument("--class-weights", nargs="+", default=["1", "balanced"],
+                        help="label-1 weights the inner CV chooses from: numbers (1: none) or 'balanced'")
     args = parser.parse_args(argv)
-    data = read_labelled(args.data)
-    elmos = embed_elmos(args.data, args.elmo, args.cache_dir)
+    data = cv.read_labelled(args.data)
+    elmos = cv.embed_elmos(args.data, args.elmo, args.cache_dir)
 
     def save(result) -> None:
         atomic_write(os.path.join(args.out, "feature_baseline_cv.json"), json.dumps(result, indent=2))
-        atomic_write(os.path.join(args.out, "feature_baseline_cv.md"), markdown_cv(result))
+        atomic_write(os.path.join(args.out, "feature_baseline_cv.md"), cv.markdown_cv(result))
 
-    result = run_cross_validation(data, elmos, folds=args.folds, seed=args.seed, only=args.only, on_row=save)
-    print(markdown_cv(result))
+    result = cv.run_cross_validation(data, elmos, folds=args.folds, seed=args.seed, only=args.only, on_row=save,
+                                     class_weights=cv.positive_weights(args.class_weights))
+    print(cv.markdown_cv(result))
     return 0
 
 

@@ -298,13 +298,14 @@ def _row(model: str, features: str, result: Dict[str, Any], **extra: Any) -> Dic
 def run_cross_validation(
     data: LabelledTexts, elmos: Mapping[str, Mapping[str, str]], positive_label: str = "1", folds: int = 5,
     seed: int = 0, only: Optional[Sequence[str]] = None, on_row: Optional[Callable[[Dict[str, Any]], None]] = None,
+    class_weights: Sequence[Any] = DEFAULT_CLASS_WEIGHTS,
 ) -> Dict[str, Any]:
     """
     Every `TFIDF_VARIANTS` row, then every `ELMO_VARIANTS` and `COMBINED_VARIANTS` row of each
     biLM of `elmos` (`{name: {"layers": path of its --output all file}}`), cross-validated on
     the same folds; only the variants named in `only` when given. `on_row(result)` follows each
     row (to save partial results). Each ELMo row gets its fold-by-fold difference from the best
-    TF-IDF row (by mean F1).
+    TF-IDF row (by mean F1). `class_weights`: the weightings every inner search chooses from.
     """
     def chosen(variants: Mapping[str, Any]) -> Dict[str, Any]:
         return {name: value for name, value in variants.items() if only is None or name in only}
@@ -319,8 +320,8 @@ def run_cross_validation(
             on_row(result)
 
     for name, vectorizer in chosen(TFIDF_VARIANTS).items():
-        scored = cross_validate(partial(tfidf_model, vectorizer, seed=seed), data.texts, data.labels,
-                                positive_label, folds, seed)
+        make = partial(tfidf_model, vectorizer, seed=seed, class_weights=class_weights)
+        scored = cross_validate(make, data.texts, data.labels, positive_label, folds, seed)
         add(_row("TF-IDF + logistic regression", name, scored, elmo=None))
     best_tfidf = max(result["models"], key=lambda row: row["positive_f1"], default=None)
     elmo_variants, combined = chosen(ELMO_VARIANTS), chosen(COMBINED_VARIANTS)
@@ -331,12 +332,12 @@ def run_cross_validation(
         for name, (features, setting) in {**elmo_variants, **combined}.items():
             if name in combined:
                 make = partial(InnerCVLogisticRegression, VectorsAndTfidf(data.texts, matrices[name], setting),
-                               seed=seed)
+                               seed=seed, class_weights=class_weights)
                 scored = cross_validate(make, rows, data.labels, positive_label, folds, seed)
                 model = "ELMo vectors + TF-IDF + logistic regression"
             else:
-                scored = cross_validate(partial(elmo_model, setting, seed=seed), matrices[name], data.labels,
-                                        positive_label, folds, seed)
+                make = partial(elmo_model, setting, seed=seed, class_weights=class_weights)
+                scored = cross_validate(make, matrices[name], data.labels, positive_label, folds, seed)
                 model = "ELMo vectors + logistic regression"
             row = _row(model, name, scored, elmo=elmo, features_dim=int(matrices[name].shape[1]),
                        sentence_features=features.settings(), standardized=name in combined or setting)
@@ -344,6 +345,31 @@ def run_cross_validation(
                 row["minus_best_tfidf"] = paired_difference(row, best_tfidf)
             add(row)
     return result
+
+
+def positive_weights(values: Sequence[str]) -> List[Any]:
+    """Class weightings from words: `"1"` none, `"balanced"`, or a weight of label 1 such as `"2"`."""
+    weights: List[Any] = []
+    for value in values:
+        if value == "balanced":
+            weights.append("balanced")
+            continue
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ConfigurationError(f"class weight {value!r}: a number or 'balanced'") from None
+        if not weight > 0:
+            raise ConfigurationError(f"class weight {value!r}: must be positive")
+        weights.append(None if weight == 1.0 else {0: 1.0, 1: weight})
+    return weights
+
+
+def _weight_mark(weight: Any) -> str:
+    if weight is None:
+        return ""
+    if weight == "balanced":
+        return "b"
+    return f"w{weight['1' if '1' in weight else 1]:g}"
 
 
 def markdown_cv(result: Mapping[str, Any]) -> str:
@@ -359,12 +385,12 @@ def markdown_cv(result: Mapping[str, Any]) -> str:
     ]
     for row in result["models"]:
         cells = [f"{row[name]:.4f} ± {row[name + '_sd']:.4f}" for name in METRICS]
-        chosen = ", ".join(f"{fold['chosen']['C']:g}{'b' if fold['chosen']['class_weight'] else ''}"
+        chosen = ", ".join(f"{fold['chosen']['C']:g}{_weight_mark(fold['chosen']['class_weight'])}"
                            for fold in row["folds"])
         difference = row.get("minus_best_tfidf")
         paired = "" if difference is None else (f"{difference['mean']:+.4f} ± {difference['sd']:.4f} "
                                                 f"({difference['wins']}/{difference['folds']} folds)")
         lines.append(f"| {row['model']} | {row['elmo'] or '—'} | {row['features']} | " + " | ".join(cells)
                      + f" | {chosen} | {paired} |")
-    lines += ["", "C chosen: one per outer fold; `b` marks class_weight='balanced'."]
+    lines += ["", "C chosen: one per outer fold; `b` marks class_weight='balanced', `wX` label 1 weighted X."]
     return "\n".join(lines) + "\n"

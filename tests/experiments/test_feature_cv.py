@@ -198,3 +198,21 @@ def test_the_script_scores_every_variant_on_the_same_folds(tmp_path, tiny_elmo, 
     assert main(args) == 0 and cached.stat().st_mtime_ns == mtime
     with pytest.raises(ConfigurationError, match="NAME=DIR"):
         main(["--data", source, "--elmo", str(elmo_dir), "--out", str(out)])
+
+
+def test_class_weights_from_words_reach_the_inner_search():
+    assert feature_cv.positive_weights(["1", "balanced", "2.5"]) == [None, "balanced", {0: 1.0, 1: 2.5}]
+    for bad in ("heavy", "0", "-1"):
+        with pytest.raises(ConfigurationError, match="class weight"):
+            feature_cv.positive_weights([bad])
+    features, labels = separable(rows=90, seed=2)
+    positive = (labels == "1").astype(int)
+    model = elmo_model(Cs=(0.1,), class_weights=[{0: 1.0, 1: 4.0}], folds=3).fit(features, positive)
+    assert model.best_params_["class_weight"] == {0: 1.0, 1: 4.0}
+    assert model.model_.class_weight == {0: 1.0, 1: 4.0}
+    result = cross_validate(lambda: elmo_model(Cs=(0.1,), class_weights=[{0: 1.0, 1: 4.0}], folds=3),
+                            features, labels, "1", folds=3)
+    table = feature_cv.markdown_cv({"folds": 3, "seed": 0, "rows": 90, "data": "d.csv", "positive_rows": 30,
+                                    "positive_label": "1", "models": [{"model": "m", "elmo": None, "features": "f",
+                                                                      **result}]})
+    assert "| 0.1w4, 0.1w4, 0.1w4 |" in table
