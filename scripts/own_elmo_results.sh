@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The shipped ELMo against the GloVe-only baseline (docs/results.md), every run through
+# The shipped ELMo against the GloVe-only baseline on whole sentences (docs/results.md, the
+# secondary tables; configs/grids/phrases_*.json compare them on every phrase), every run through
 # `allennlp train` via scripts/run_grid.py, 3 seeds each, frozen ELMo read from the cache:
 #   1. SST-5 whole sentences: sst5_lstm (GloVe) / sst5_elmo / sst5_elmo_glove, paired plot
 #      sst5_lstm vs sst5_elmo_glove (configs/grids/own_elmo_sst5.json);

@@ -54,14 +54,14 @@ def diagnosis_grid(
         {"name": "glove", "config": "configs/sst2_lstm.jsonnet", "overrides": NO_SUBTREES},
         # Not sst5_elmo_glove with a `dataset_reader.granularity` override: an override does not
         # reach `validation_dataset_reader`, which the config derives from the training reader.
-        {"name": "elmo_glove", "config": "configs/sst2_elmo_glove.jsonnet"},
-        {"name": "elmo_all", "config": "configs/sst2_elmo.jsonnet"},
+        {"name": "elmo_glove", "config": "configs/sst2_elmo_glove.jsonnet", "overrides": NO_SUBTREES},
+        {"name": "elmo_all", "config": "configs/sst2_elmo.jsonnet", "overrides": NO_SUBTREES},
         {"name": "untrained_all", "config": "configs/sst2_elmo.jsonnet",
-         "overrides": {f"{ELMO}.options_file": options_file, f"{ELMO}.weight_file": weight_file}},
+         "overrides": {**NO_SUBTREES, f"{ELMO}.options_file": options_file, f"{ELMO}.weight_file": weight_file}},
         {"name": "elmo_top", "config": "configs/sst2_elmo.jsonnet",
-         "overrides": {f"{ELMO}.scalar_mix_parameters": ONLY_TOP}},
+         "overrides": {**NO_SUBTREES, f"{ELMO}.scalar_mix_parameters": ONLY_TOP}},
         {"name": "elmo_layer0", "config": "configs/sst2_elmo.jsonnet",
-         "overrides": {f"{ELMO}.scalar_mix_parameters": ONLY_CHARACTERS}},
+         "overrides": {**NO_SUBTREES, f"{ELMO}.scalar_mix_parameters": ONLY_CHARACTERS}},
     ]
     return {"configs": configs, "seeds": list(seeds), "sizes": ["full"], "pair": ["glove", "elmo_glove"]}
 

@@ -10,6 +10,7 @@ from sst_elmo.experiments.grid import (
     Grid,
     GridEntry,
     GridRunner,
+    Run,
     Size,
     count_training_instances,
     parse_size,
@@ -184,3 +185,15 @@ def test_shipped_grids_load_and_name_existing_configs(path):
     assert grid.seeds == [1, 2, 3]
     for entry in grid.entries:
         assert (CONFIGS.parent / entry.config).exists(), entry.config
+
+
+def test_the_sentence_grid_keeps_every_config_on_sentences_and_the_phrase_grids_on_phrases(fixture_env):
+    """The ELMo configs train on every phrase by default; the whole-sentence grid must say otherwise."""
+    for name, subtrees in (("own_elmo_sst5.json", False), ("phrases_sst5.json", True), ("phrases_sst2.json", True)):
+        grid = Grid.from_file(str(CONFIGS / "grids" / name))
+        runner = GridRunner(grid, "unused")
+        for entry in grid.entries:
+            run = Run(entry, grid.seeds[0], grid.sizes[0], "unused")
+            config = with_overrides(runner._config(entry), runner.overrides(run))
+            assert config["dataset_reader"]["use_subtrees"] is subtrees, (name, entry.name)
+            assert config["validation_dataset_reader"]["use_subtrees"] is False, (name, entry.name)
