@@ -189,7 +189,8 @@ def test_shipped_grids_load_and_name_existing_configs(path):
 
 def test_the_sentence_grid_keeps_every_config_on_sentences_and_the_phrase_grids_on_phrases(fixture_env):
     """The ELMo configs train on every phrase by default; the whole-sentence grid must say otherwise."""
-    for name, subtrees in (("own_elmo_sst5.json", False), ("phrases_sst5.json", True), ("phrases_sst2.json", True)):
+    grids = {"own_elmo_sst5.json": False, "phrases_sst5.json": True, "phrases_sst2.json": True}
+    for name, subtrees in grids.items():
         grid = Grid.from_file(str(CONFIGS / "grids" / name))
         runner = GridRunner(grid, "unused")
         for entry in grid.entries:
