@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """
 The activation cache's LMDB store against one `.npy` file per entry, on every distinct phrase
-of an SST tree file: writing, disk, one epoch of reads (`sst_elmo.experiments.cache_store_speed`).
+of an SST tree file: writing, disk, one epoch of reads (`sst_elmo.benchmarks.cache_store_speed`).
 
     .venv/bin/python scripts/bench_cache_store.py ../shared/data/sst/train.txt --work /tmp/bench_store
 """
@@ -9,8 +9,8 @@ import argparse
 import os
 import tempfile
 
+from sst_elmo.benchmarks.cache_store_speed import compare_stores, store_table
 from sst_elmo.elmo.hdf5_layout import write_random_elmo
-from sst_elmo.experiments.cache_store_speed import compare_stores, store_table
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ fi
 if [ -n "${BENCH_RANDOM_ELMO:-}" ]; then
     mkdir -p "$out"
     # Random weights in the shape of that options.json (speed only; the accuracies mean nothing).
-    .venv/bin/python -m sst_elmo.experiments.benchmarks random-elmo "$BENCH_RANDOM_ELMO" "$out/elmo"
+    .venv/bin/python -m sst_elmo.benchmarks.cached_training random-elmo "$BENCH_RANDOM_ELMO" "$out/elmo"
     export SST_ELMO_OPTIONS="$out/elmo/options.json" SST_ELMO_WEIGHTS="$out/elmo/weights.hdf5"
 elif [ -z "${SST_ELMO_OPTIONS:-}" ] || [ -z "${SST_ELMO_WEIGHTS:-}" ]; then
     echo "set SST_ELMO_OPTIONS and SST_ELMO_WEIGHTS to the ELMo files to use, or BENCH_RANDOM_ELMO" >&2
@@ -59,4 +59,4 @@ start=$(now)
 SST_ELMO_CACHE=1 "$allennlp" train "$config" -s "$out/cached" -o "$overrides" >"$out/cached.log" 2>&1
 cached=$(echo "$(now) - $start" | bc)
 
-.venv/bin/python -m sst_elmo.experiments.benchmarks cached-training "$out" "$epochs" "$uncached" "$fill" "$cached"
+.venv/bin/python -m sst_elmo.benchmarks.cached_training cached-training "$out" "$epochs" "$uncached" "$fill" "$cached"

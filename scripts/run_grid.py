@@ -1,94 +1,12 @@
+#!/usr/bin/env python
 """Trains a grid of configs x seeds x training-set sizes with `allennlp train`, then writes
-results.csv, summary.md and the plots into the output directory.
+results.csv, summary.md and the plots: `sst_elmo.experiments.run_grid` (see its doc and --help).
 
     python scripts/run_grid.py --grid grid.json --out runs/grid
-    python scripts/run_grid.py --config base=configs/sst2_lstm.jsonnet --config elmo=configs/sst2_elmo.jsonnet \\
-        --seeds 1 2 3 --sizes 500 2000 full --overrides '{"trainer.num_epochs": 5}' --out runs/grid
-
-A grid file is JSON: {"configs": [{"name": ..., "config": ..., "overrides": {...}}], "seeds": [...],
-"sizes": ["full", 0.5, 1000], "overrides": {...}, "pair": ["baseline", "elmo"]}; flags given on
-the command line replace the file's values. Finished runs (model.tar.gz + metrics.json) are
-skipped, so rerunning the same command resumes the grid; failed runs are recorded in
-OUT/status/ and retried on the next call.
 """
-import argparse
-import json
-import logging
-import os
 import sys
 
-from sst_elmo.common.file_utils import atomic_write
-from sst_elmo.experiments.grid import Grid, GridRunner
-from sst_elmo.experiments.report import DEFAULT_METRICS, write_report
-from sst_elmo.experiments.results import CSV_NAME, rows_to_csv
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog="See the module docstring.")
-    parser.add_argument("--grid", help="a grid JSON file")
-    parser.add_argument("--config", action="append", default=[], metavar="NAME=PATH",
-                        help="a config of the grid (repeatable; replaces the file's configs)")
-    parser.add_argument("--seeds", nargs="+", type=int, help="replaces the file's seeds")
-    parser.add_argument("--sizes", nargs="+", help="'full', counts and/or fractions; replaces the file's sizes")
-    parser.add_argument("--overrides", help="JSON overrides for every run, merged over the file's")
-    parser.add_argument("--pair", nargs=2, metavar=("BASELINE", "OTHER"), help="the configs of the paired plot")
-    parser.add_argument("--out", required=True, help="output directory (runs/, logs/, status/, results)")
-    parser.add_argument("--jobs", type=int, default=1, help="runs trained at the same time (default 1)")
-    parser.add_argument("--threads", type=int, help="OMP_NUM_THREADS / MKL_NUM_THREADS of each run")
-    parser.add_argument("--timeout", type=float, help="seconds before a run is killed and recorded as failed")
-    parser.add_argument("--metric", help="metric of the paired and size plots (default test_accuracy if any)")
-    parser.add_argument("--no-report", action="store_true", help="write only results.csv")
-    return parser.parse_args(argv)
-
-
-def build_grid(args: argparse.Namespace) -> Grid:
-    data = {}
-    if args.grid:
-        with open(args.grid) as handle:
-            data = json.load(handle)
-    if args.config:
-        entries = []
-        for item in args.config:
-            name, sep, path = item.partition("=")
-            if not sep:
-                raise SystemExit(f"--config takes NAME=PATH, not {item!r}")
-            entries.append({"name": name, "config": path})
-        data["configs"] = entries
-    if args.seeds:
-        data["seeds"] = args.seeds
-    if args.sizes:
-        data["sizes"] = args.sizes
-    if args.overrides:
-        data["overrides"] = {**data.get("overrides", {}), **json.loads(args.overrides)}
-    if args.pair:
-        data["pair"] = args.pair
-    grid = Grid.from_json(data, args.grid or "<command line>")
-    return grid
-
-
-def main(argv=None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    logging.getLogger("allennlp").setLevel(logging.WARNING)  # from_params logs every parameter
-    args = parse_args(argv)
-    grid = build_grid(args)
-    runner = GridRunner(grid, args.out, jobs=args.jobs, threads=args.threads, timeout=args.timeout)
-    records = runner.run_all()
-    rows = runner.results()
-    csv_path = os.path.join(runner.out_dir, CSV_NAME)
-    atomic_write(csv_path, rows_to_csv(rows))
-    print(f"{csv_path}: {len(rows)} runs, {sum(r['status'] == 'done' for r in rows)} done")
-    if not args.no_report:
-        written = write_report(
-            rows, os.path.join(runner.out_dir, "report"), pair=grid.pair, metric=args.metric,
-            summary_metrics=grid.metrics or DEFAULT_METRICS, size_unit=grid.size_unit,
-        )
-        for name, path in written.items():
-            print(f"{name}: {path}")
-    failed = [record["run_id"] for record in records if record.get("status") != "done"]
-    if failed:
-        print(f"{len(failed)} runs failed: {', '.join(failed)} (see {runner.out_dir}/status/)", file=sys.stderr)
-    return 1 if failed else 0
-
+from sst_elmo.experiments.run_grid import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,9 +6,11 @@ included, since they form circles all the same). The layers, lowest first:
 
     common, version < data < dataset_readers < elmo < modules < models < predictors
     < training < serving < commands < sst_elmo (the package, which registers all of these)
-    < experiments, cli (the console scripts)
+    < experiments, pipelines, benchmarks, cli (the console scripts)
 
-A module may import its own layer and the layers below it, never one above.
+A module may import its own layer and the layers below it, never one above. The rooms of the
+top layer (experiments, pipelines, benchmarks) do not import one another: what they share
+sits below them (launching `allennlp` is `sst_elmo.common.launch`).
 """
 import ast
 from pathlib import Path
@@ -29,8 +31,10 @@ LAYERS = [
     {"serving"},
     {"commands"},
     {""},  # sst_elmo/__init__.py
-    {"experiments", "cli"},
+    {"experiments", "pipelines", "benchmarks", "cli"},
 ]
+# The top layer's rooms, each on its own.
+ROOMS = {"experiments", "pipelines", "benchmarks"}
 
 
 def module_name(path: Path) -> str:
@@ -57,15 +61,25 @@ def import_graph(package: Path = PACKAGE) -> Dict[str, Set[str]]:
     return graph
 
 
-def layer(module: str) -> int:
+def top_package(module: str) -> str:
+    """`sst_elmo.elmo.export` -> `elmo`; the package itself -> `""`."""
     parts = module.split(".")
-    top = parts[1] if len(parts) > 1 else ""
-    return next(rank for rank, names in enumerate(LAYERS) if top in names)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def layer(module: str) -> int:
+    return next(rank for rank, names in enumerate(LAYERS) if top_package(module) in names)
 
 
 def upward_imports(graph: Dict[str, Set[str]]) -> List[str]:
     return sorted(f"{source} -> {target}" for source, targets in graph.items() for target in targets
                   if layer(target) > layer(source))
+
+
+def imports_between_rooms(graph: Dict[str, Set[str]]) -> List[str]:
+    return sorted(f"{source} -> {target}" for source, targets in graph.items() for target in targets
+                  if {top_package(source), top_package(target)} <= ROOMS
+                  and top_package(source) != top_package(target))
 
 
 def circles(graph: Dict[str, Set[str]]) -> List[List[str]]:
@@ -100,11 +114,17 @@ def test_no_import_circle():
     assert circles(import_graph()) == []
 
 
+def test_no_room_of_the_top_layer_imports_another():
+    assert imports_between_rooms(import_graph()) == []
+
+
 def test_the_checks_find_what_they_look_for(tmp_path):
     # The checks themselves, on a made-up graph: a circle and an upward import.
     graph = {"sst_elmo.common.a": {"sst_elmo.models.b"}, "sst_elmo.models.b": {"sst_elmo.common.a"}}
     assert upward_imports(graph) == ["sst_elmo.common.a -> sst_elmo.models.b"]
     assert circles(graph) == [["sst_elmo.common.a", "sst_elmo.models.b", "sst_elmo.common.a"]]
+    rooms = {"sst_elmo.benchmarks.a": {"sst_elmo.pipelines.b", "sst_elmo.benchmarks.c", "sst_elmo.common.d"}}
+    assert imports_between_rooms(rooms) == ["sst_elmo.benchmarks.a -> sst_elmo.pipelines.b"]
 
 
 def test_importing_every_module_leaves_out_plotting():

@@ -27,8 +27,12 @@ CONFIG_VARIABLES: Dict[str, str] = {
 }
 
 
+# The source checkout that holds the package (its `configs/`, `models/`, and `../shared` beside it).
+PROJECT_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # The shipped ELMo models: `models/` beside the package, in a source checkout.
-SHIPPED_MODELS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "models"))
+SHIPPED_MODELS = os.path.join(PROJECT_ROOT, "models")
+# The shared data directory beside the checkout (tests and benchmarks read it).
+SHARED = os.path.join(PROJECT_ROOT, "..", "shared")
 
 
 def set_config_defaults() -> None:

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import tempfile
-from typing import IO, Any, BinaryIO, Dict, Iterator, List, Sequence, Tuple, Union
+from typing import IO, Any, BinaryIO, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from allennlp.common.file_utils import cached_path
 
@@ -216,3 +216,15 @@ def epoch_metrics(serialization_dir: str) -> List[Dict[str, Any]]:
             with open(name) as handle:
                 found.append((int(match.group(1)), json.load(handle)))
     return [metrics for _, metrics in sorted(found, key=lambda item: item[0])]
+
+
+_DURATION = re.compile(r"^(?:(\d+) days?, )?(\d+):(\d+):(\d+(?:\.\d*)?)$")
+
+
+def duration_seconds(text: Optional[str]) -> Optional[float]:
+    """AllenNLP's `training_duration` (`"0:03:33.99"`, `"1 day, 2:00:00"`) in seconds."""
+    match = _DURATION.match(text or "")
+    if not match:
+        return None
+    days, hours, minutes, seconds = match.groups()
+    return int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + float(seconds)

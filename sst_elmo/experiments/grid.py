@@ -28,7 +28,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.common.tqdm import Tqdm
 
 from sst_elmo.common.file_utils import atomic_write
-from sst_elmo.experiments.launch import run_logged, train_command
+from sst_elmo.common.launch import run_logged, train_command
 from sst_elmo.experiments.overrides import combine, merge, to_dotted
 from sst_elmo.experiments.results import run_row
 

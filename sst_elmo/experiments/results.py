@@ -8,7 +8,7 @@ import io
 import re
 from typing import Any, Dict, List, Optional
 
-from sst_elmo.common.file_utils import final_metrics
+from sst_elmo.common.file_utils import duration_seconds, final_metrics
 
 CSV_NAME = "results.csv"
 # The leading columns, in order; the metric columns (best_validation_*, test_*) follow, sorted.
@@ -17,16 +17,6 @@ FIXED_COLUMNS = [
     "returncode", "best_epoch", "epochs", "training_duration_s", "wall_s", "serialization_dir",
 ]
 _METRIC = re.compile(r"^(best_validation|test)_")
-_DURATION = re.compile(r"^(?:(\d+) days?, )?(\d+):(\d+):(\d+(?:\.\d*)?)$")
-
-
-def duration_seconds(text: Optional[str]) -> Optional[float]:
-    """AllenNLP's `training_duration` (`"0:03:33.99"`, `"1 day, 2:00:00"`) in seconds."""
-    match = _DURATION.match(text or "")
-    if not match:
-        return None
-    days, hours, minutes, seconds = match.groups()
-    return int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
 def run_row(run, status: Dict[str, Any], train_instances: Optional[int]) -> Dict[str, Any]:

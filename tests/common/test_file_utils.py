@@ -3,7 +3,7 @@ import os
 import pytest
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.common.file_utils import atomic_file, decoded_lines, remove_partials
+from sst_elmo.common.file_utils import atomic_file, decoded_lines, duration_seconds, remove_partials
 
 
 def test_atomic_file_follows_the_umask_and_leaves_nothing_on_an_interrupt(tmp_path):
@@ -74,3 +74,9 @@ def test_csv_with_header_checks_the_header_and_every_record(tmp_path):
         next(csv_with_header(str(tmp_path / "two.csv"), multiline=False)[1])
     with pytest.raises(InputError, match=r"empty\.csv:1: no 'tweet' column in the header ''"):
         csv_with_header(str(tmp_path / "empty.csv"), required_columns=["tweet"])
+
+
+def test_duration_seconds():
+    assert duration_seconds("0:03:33.5") == pytest.approx(213.5)
+    assert duration_seconds("1 day, 1:00:00") == 90000
+    assert duration_seconds(None) is None

@@ -16,7 +16,7 @@ from sst_elmo.experiments.grid import (
     parse_size,
     sizes_need_counting,
 )
-from sst_elmo.experiments.results import duration_seconds, read_results, rows_to_csv
+from sst_elmo.experiments.results import read_results, rows_to_csv
 from tests.conftest import CONFIGS
 
 
@@ -171,12 +171,6 @@ def test_results_csv_round_trip(tmp_path):
     assert [(row["run_id"], row["seed"], row["test_accuracy"], row["returncode"]) for row in back] == [
         ("a/seed1/full", 1, 0.5, None), ("a/seed2/full", 2, None, 1)
     ]
-
-
-def test_duration_seconds():
-    assert duration_seconds("0:03:33.5") == pytest.approx(213.5)
-    assert duration_seconds("1 day, 1:00:00") == 90000
-    assert duration_seconds(None) is None
 
 
 @pytest.mark.parametrize("path", sorted((CONFIGS / "grids").glob("*.json")), ids=lambda path: path.name)

@@ -1,12 +1,12 @@
-"""scripts/run_grid.py end to end: real `allennlp train` subprocesses on a tiny grid."""
+"""sst_elmo.experiments.run_grid (scripts/run_grid.py) end to end: real `allennlp train` runs on a tiny grid."""
 import json
 import os
 
 import pytest
 from PIL import Image
 
-from scripts.run_grid import main
 from sst_elmo.experiments.results import read_results
+from sst_elmo.experiments.run_grid import main
 from tests.conftest import CONFIGS
 
 pytestmark = pytest.mark.slow

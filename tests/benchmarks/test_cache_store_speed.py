@@ -1,4 +1,4 @@
-from sst_elmo.experiments.cache_store_speed import compare_stores, phrase_lengths, store_table
+from sst_elmo.benchmarks.cache_store_speed import compare_stores, phrase_lengths, store_table
 from tests.conftest import FIXTURES
 
 TRAIN = str(FIXTURES / "data" / "sst" / "train.txt")

@@ -1,7 +1,7 @@
 import json
 
+from sst_elmo.benchmarks.predict_speed import COMMANDS, prediction_rows, speed_table, write_input
 from sst_elmo.experiments import predict_speed
-from sst_elmo.experiments.predict_speed import COMMANDS, prediction_rows, speed_table, write_input
 
 
 def test_write_input_cycles_through_the_sentences(tmp_path):

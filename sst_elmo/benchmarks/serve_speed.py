@@ -6,15 +6,21 @@ server is its own process (`allennlp sst-serve ARCHIVE --port 0`, loopback), dri
 by side, each number of clients against one server and then the other. `scripts/bench_serve.py`
 is the script; speed only, no assertions.
 """
+import argparse
+import json
 import os
+import platform
 import re
 import signal
 import subprocess
+import tempfile
 import time
 import urllib.request
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from sst_elmo.experiments.launch import allennlp_command
+from sst_elmo.benchmarks.predict_speed import sst_sentences, thread_env, train_small_models
+from sst_elmo.common.config_env import SHARED, SHIPPED_MODELS
+from sst_elmo.common.launch import allennlp_command
 from sst_elmo.serving.load_test import run_load
 
 # The server's `--max-batch-size` for each setting ("off": every request its own forward pass).
@@ -112,3 +118,41 @@ def serving_table(rows: Sequence[Mapping[str, Any]]) -> str:
                      f"{row['failures']} | {row['requests_per_s']:,.0f} | {row['p50_ms']:.1f} | "
                      f"{row['p99_ms']:.1f} | {row['rows_per_batch']:.1f} |")
     return "\n".join(lines) + "\n"
+
+
+MAIN_DOC = """
+Serving speed of `allennlp sst-serve` on loopback: requests/s and p50/p99 latency at 1, 8 and
+32 concurrent clients, with batching off (--max-batch-size 1) and on (32 inputs, 5 ms), for a
+small `sst2_lstm` model and an `sst2_elmo` model (frozen ELMo, default the shipped
+`models/elmo-imdb`, run by FastElmoBiLm). Each run is bounded in requests and seconds; each
+server is stopped with SIGTERM. No assertions.
+
+    .venv/bin/python scripts/bench_serve.py --out runs/serve_bench
+"""
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """The benchmark of `scripts/bench_serve.py`: trains the models, serves each, prints the table."""
+    parser = argparse.ArgumentParser(description=MAIN_DOC, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", default=SHARED)
+    parser.add_argument("--out", default=None, help="models and logs (default: a new temporary directory)")
+    parser.add_argument("--elmo", default=os.path.join(SHIPPED_MODELS, "elmo-imdb"))
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of each server")
+    parser.add_argument("--requests", type=int, default=2000, help="at most this many requests per run (LSTM)")
+    parser.add_argument("--elmo-requests", type=int, default=400, help="at most this many per run (ELMo)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="at most this long per run")
+    args = parser.parse_args(argv)
+    out = args.out or tempfile.mkdtemp(prefix="bench_serve_")
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {args.threads} torch "
+          f"thread(s) per server; output in {out}", flush=True)
+    archives = train_small_models(out, args.shared, args.threads, args.elmo)
+    sst = os.path.join(args.shared, "data", "sst")
+    sentences = sst_sentences([os.path.join(sst, "dev.txt"), os.path.join(sst, "test.txt")])
+    rows = []
+    for name, requests in (("sst2_lstm", args.requests), ("sst2_elmo", args.elmo_requests)):
+        for row in serving_rows(name, archives[name][0], sentences, os.path.join(out, "serve"),
+                                thread_env(args.threads), requests=requests, time_limit=args.seconds):
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    print(serving_table(rows))
+

@@ -4,7 +4,7 @@ test set and predict a few sentences, all through the `allennlp` CLI, printing o
 the metrics, the predictions and where the outputs are. Every command's full output goes to
 `OUT/demo.log`. (`scripts/demo.sh` decides whether `OUT` may be used.)
 
-    python -m sst_elmo.experiments.demo [--config C] [--epochs N] [--out DIR]
+    python -m sst_elmo.pipelines.demo [--config C] [--epochs N] [--out DIR]
 """
 import argparse
 import json
@@ -15,7 +15,7 @@ import time
 from typing import Any, Dict, List, Optional, TextIO
 
 from sst_elmo.common.file_utils import epoch_metrics, final_metrics
-from sst_elmo.experiments.launch import allennlp_command, train_command
+from sst_elmo.common.launch import allennlp_command, train_command
 
 DEFAULT_CONFIG = "configs/sst5_elmo.jsonnet"
 DEFAULT_OUT = "runs/demo"

@@ -1,7 +1,7 @@
-"""`make demo` (sst_elmo/experiments/demo.py): short output for the user, full log in the run directory."""
+"""`make demo` (sst_elmo/pipelines/demo.py): short output for the user, full log in the run directory."""
 import json
 
-from sst_elmo.experiments.demo import SENTENCES, epoch_line, run_demo, shown
+from sst_elmo.pipelines.demo import SENTENCES, epoch_line, run_demo, shown
 from tests.conftest import CONFIGS
 
 

@@ -24,9 +24,8 @@ import os
 import sys
 from typing import Any, Dict, List, Optional
 
-from sst_elmo.common.file_utils import METRICS_NAME, atomic_write, epoch_metrics, final_metrics
-from sst_elmo.experiments.launch import allennlp_command, run_logged, train_command
-from sst_elmo.experiments.results import duration_seconds
+from sst_elmo.common.file_utils import METRICS_NAME, atomic_write, duration_seconds, epoch_metrics, final_metrics
+from sst_elmo.common.launch import allennlp_command, run_logged, train_command
 
 DEFAULT_CONFIG = "configs/pretrain/cpu_small.jsonnet"
 DEFAULT_RUN_DIR = "runs/pretrain/cpu_small"

@@ -1,6 +1,6 @@
 import json
 
-from sst_elmo.experiments.benchmarks import cached_training_table, main, operation_table, operation_timings
+from sst_elmo.benchmarks.cached_training import cached_training_table, main
 
 
 def test_cached_training_table(tmp_path, capsys):
@@ -26,10 +26,3 @@ def test_random_elmo_in_the_shape_of_an_options_file(tmp_path, capsys):
     assert "weights.hdf5" in capsys.readouterr().out
     written = tmp_path / "elmo"
     assert check_elmo_files(str(written / "options.json"), str(written / "weights.hdf5")) == TINY_OPTIONS
-
-
-def test_operation_timings_table():
-    rows = operation_timings(repeats=1)
-    assert len(rows) == 3 and all(slow > 0 and fast > 0 for _, _, slow, _, fast in rows)
-    table = operation_table([("op", "slow", 3e-6, "fast", 1e-6)])
-    assert "| op | slow | 3 | fast | 1 | 3.0x |" in table

@@ -3,7 +3,7 @@ Prediction speed of the real commands, side by side: `allennlp predict` at its d
 size of 1 and with `--batch-size 32`, and `allennlp sst-predict` at its defaults (batches of
 64 sentences of similar length), each run as a separate process on the same input.
 
-Each command runs as `python -m sst_elmo.experiments.predict_speed timed ...`, which runs
+Each command runs as `python -m sst_elmo.benchmarks.predict_speed timed ...`, which runs
 the `allennlp` CLI unchanged in that process and notes when `Predictor.from_archive` returns:
 the start-up is the process's wall time up to then (imports, loading the archive), the
 prediction time what follows (reading, predicting, writing). On a shared CPU, timing the
@@ -11,17 +11,22 @@ prediction inside the process is far steadier than subtracting two process wall 
 `scripts/bench_predict.py` is the script; this module also builds the two small models it
 needs and measures the import time.
 """
+import argparse
 import json
 import os
+import platform
 import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from sst_elmo.experiments.launch import allennlp_command, run_logged, train_command
+from sst_elmo.common.config_env import SHARED, SHIPPED_MODELS
+from sst_elmo.common.cpu import matmul_gflops
+from sst_elmo.common.launch import allennlp_command, run_logged, train_command
 
 # The line `timed` writes last: the seconds from the loaded predictor to the end.
 TIMING_MARK = "sst_elmo predict_speed: predicting seconds "
@@ -66,7 +71,7 @@ def timed_command(subcommand: str, archive: str, input_path: str, output: str, e
     --output-file OUTPUT EXTRA...` process.
     """
     command = allennlp_command(subcommand, archive, input_path, "--output-file", output, *extra)
-    command[1:3] = ["-m", "sst_elmo.experiments.predict_speed", "timed"]  # instead of -m allennlp
+    command[1:3] = ["-m", "sst_elmo.benchmarks.predict_speed", "timed"]  # instead of -m allennlp
     start = time.perf_counter()
     status = run_logged(command, log_path, env=env)
     wall = time.perf_counter() - start
@@ -193,7 +198,52 @@ def run_timed(argv: List[str]) -> None:
     print(f"{TIMING_MARK}{time.perf_counter() - loaded[-1]:.6f}", flush=True)
 
 
+MAIN_DOC = """
+Prediction speed of the real commands on the same sentences, side by side: `allennlp predict`
+(batch size 1, its default; and --batch-size 32) and `allennlp sst-predict` (defaults), for an
+`sst2_lstm` model and two `sst2_elmo` models with a frozen ELMo (default: the shipped
+`models/elmo-imdb`): through AllenNLP's `Elmo` (`stateless_elmo`), and with the activation
+cache on (`cached_elmo`, unseen sentences through `FastElmoBiLm`; the cache is emptied before
+each command); with the start-up of each command, the import time of `sst_elmo` and the matrix speed
+this process gets. Speed only, no assertions.
+
+    .venv/bin/python scripts/bench_predict.py --threads 1
+"""
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """The benchmark of `scripts/bench_predict.py`: trains the models, then prints a table a model."""
+    parser = argparse.ArgumentParser(description=MAIN_DOC, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", default=SHARED)
+    parser.add_argument("--out", default=None, help="models and inputs (default: a new temporary directory)")
+    parser.add_argument("--sentences", type=int, default=10_000, help="input lines for the LSTM model")
+    parser.add_argument("--elmo-sentences", type=int, default=1_000, help="input lines for the ELMo model")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--elmo", default=os.path.join(SHIPPED_MODELS, "elmo-imdb"),
+                        help="ELMo directory (options.json, weights.hdf5) of the ELMo models (default: the "
+                             "shipped models/elmo-imdb); 'random': random weights of the published small shape")
+    args = parser.parse_args(argv)
+    out = args.out or tempfile.mkdtemp(prefix="bench_predict_")
+    print(f"{platform.processor() or platform.machine()}, {args.threads} thread(s); "
+          f"fp32 matmul {matmul_gflops(threads=args.threads):.0f} GFLOP/s; output in {out}")
+    print(f"python -X importtime -c 'import allennlp.commands': {import_seconds('allennlp.commands'):.2f} s; "
+          f"'import sst_elmo' (includes it): {import_seconds('sst_elmo'):.2f} s")
+    archives = train_small_models(out, args.shared, args.threads, None if args.elmo == "random" else args.elmo)
+    sst = os.path.join(args.shared, "data", "sst")
+    sentences = sst_sentences([os.path.join(sst, "dev.txt"), os.path.join(sst, "test.txt")])
+    for model, count in (("sst2_lstm", args.sentences), ("sst2_elmo", args.elmo_sentences),
+                         ("sst2_elmo_cached", args.elmo_sentences)):
+        rows = []
+        run_dir = os.path.join(out, f"run_{model}")
+        archive, cache = archives[model]
+        for row in prediction_rows(archive, sentences, count, run_dir, args.threads, fresh_dir=cache):
+            print(f"  {row['name']}: {row['sentences_per_s']:.0f} sentences/s", flush=True)
+            rows.append(row)
+        print(speed_table(rows, count, model))
+
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] != ["timed"]:
-        sys.exit("usage: python -m sst_elmo.experiments.predict_speed timed SUBCOMMAND ARGS...")
+        sys.exit("usage: python -m sst_elmo.benchmarks.predict_speed timed SUBCOMMAND ARGS...")
     run_timed(sys.argv[2:])

@@ -7,7 +7,7 @@ from allennlp.commands.train import train_model_from_file
 from allennlp.modules.elmo import Elmo
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.experiments.ship import ship_elmo
+from sst_elmo.pipelines.ship import ship_elmo
 from tests.models.test_elmo_bilm import FIXTURE_PATHS, TINY_CONFIG
 
 

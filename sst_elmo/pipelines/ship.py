@@ -36,7 +36,7 @@ def model_card(
     notes: Optional[str] = None,
 ) -> str:
     """The markdown model card of a shipped ELMo (`notes`: markdown for a "Notes" section)."""
-    from sst_elmo.experiments.pretrain import report_markdown
+    from sst_elmo.pipelines.pretrain import report_markdown
 
     lstm, cnn = options["lstm"], options["char_cnn"]
     filters = sum(number for _, number in cnn["filters"])

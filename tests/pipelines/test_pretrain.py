@@ -1,4 +1,4 @@
-"""The pre-training pipeline (`sst_elmo.experiments.pretrain`, `scripts/pretrain_elmo.py`)."""
+"""The pre-training pipeline (`sst_elmo.pipelines.pretrain`, `scripts/pretrain_elmo.py`)."""
 import json
 import os
 

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from sst_elmo.experiments.serve_speed import serving_rows, serving_table
+from sst_elmo.benchmarks.serve_speed import serving_rows, serving_table
 
 pytestmark = pytest.mark.slow
 
