@@ -17,7 +17,7 @@ from allennlp.data import DatasetReader, Vocabulary
 from allennlp.data.fields import TextField
 from overrides import overrides
 
-from sst_elmo.commands.cli import add_debug_flag
+from sst_elmo.commands.cli import PluginSubcommand
 from sst_elmo.elmo.activation_cache import STORAGE_DTYPES, ElmoActivationCache
 from sst_elmo.elmo.cache_fill import DEFAULT_FILL_BATCH_SIZE, BiLmRunner, fill_cache
 
@@ -28,7 +28,7 @@ DATA_KEYS = ("train_data_path", "validation_data_path", "test_data_path")
 
 
 @Subcommand.register("elmo-cache")
-class ElmoCache(Subcommand):
+class ElmoCache(PluginSubcommand):
     """
     Fills the ELMo activation cache for every sentence that an experiment config reads:
     its training, validation and test data, each read with the config's own dataset reader
@@ -42,13 +42,13 @@ class ElmoCache(Subcommand):
     Registered as a `Subcommand` with name "elmo-cache".
     """
 
+    description = (
+        "Fill the ELMo activation cache (cached_elmo) for the train, validation and "
+        "test data of an experiment config, read with the config's dataset readers."
+    )
+
     @overrides
-    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
-        description = (
-            "Fill the ELMo activation cache (cached_elmo) for the train, validation and "
-            "test data of an experiment config, read with the config's dataset readers."
-        )
-        subparser = parser.add_parser(self.name, description=description, help=description)
+    def add_arguments(self, subparser: argparse.ArgumentParser) -> None:
         subparser.add_argument("config", type=str, help="an experiment config (.jsonnet)")
         subparser.add_argument(
             "-o", "--overrides", type=str, default="", help="a JSON(NET) structure overriding the config"
@@ -65,9 +65,10 @@ class ElmoCache(Subcommand):
             "--batch-size", type=int, default=DEFAULT_FILL_BATCH_SIZE, help="sentences per biLM batch"
         )
         subparser.add_argument("--cuda-device", type=int, default=-1, help="the GPU to use; -1 for the CPU")
-        add_debug_flag(subparser)
-        subparser.set_defaults(func=_fill_from_args)
-        return subparser
+
+    @overrides
+    def run(self, args: argparse.Namespace) -> None:
+        _fill_from_args(args)
 
 
 def _fill_from_args(args: argparse.Namespace) -> None:

@@ -14,26 +14,26 @@ import os
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
 
-from sst_elmo.commands.cli import add_debug_flag
+from sst_elmo.commands.cli import PluginSubcommand
 
 logger = logging.getLogger(__name__)
 
 
 @Subcommand.register("elmo-export")
-class ElmoExport(Subcommand):
+class ElmoExport(PluginSubcommand):
     """
     Exports the biLM of an `elmo_bilm` model archive in the bilm-tf layout.
 
     Registered as a `Subcommand` with name "elmo-export".
     """
 
+    description = (
+        "Write the biLM of a trained elmo_bilm archive as ELMo files (options.json, "
+        "weights.hdf5, vocab.txt, softmax.hdf5) that allennlp's Elmo loads."
+    )
+
     @overrides
-    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
-        description = (
-            "Write the biLM of a trained elmo_bilm archive as ELMo files (options.json, "
-            "weights.hdf5, vocab.txt, softmax.hdf5) that allennlp's Elmo loads."
-        )
-        subparser = parser.add_parser(self.name, description=description, help=description)
+    def add_arguments(self, subparser: argparse.ArgumentParser) -> None:
         subparser.add_argument("archive_file", type=str, help="the model.tar.gz of an elmo_bilm run")
         subparser.add_argument("output_dir", type=str, help="the directory to write (must not exist)")
         subparser.add_argument(
@@ -51,9 +51,10 @@ class ElmoExport(Subcommand):
             "--no-softmax", dest="softmax", action="store_false",
             help="leave out softmax.hdf5 (only continued pre-training on the same vocabulary reads it)",
         )
-        add_debug_flag(subparser)
-        subparser.set_defaults(func=elmo_export_from_args)
-        return subparser
+
+    @overrides
+    def run(self, args: argparse.Namespace) -> None:
+        elmo_export_from_args(args)
 
 
 def elmo_export_from_args(args: argparse.Namespace) -> None:

@@ -13,7 +13,7 @@ from typing import Iterable, Iterator, Tuple
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
 
-from sst_elmo.commands.cli import add_debug_flag
+from sst_elmo.commands.cli import PluginSubcommand
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import atomic_file, local_input, remove_partials
 
@@ -24,7 +24,7 @@ KEEP_CHECKED_ROWS = 200_000
 
 
 @Subcommand.register("sst-predict")
-class SstPredict(Subcommand):
+class SstPredict(PluginSubcommand):
     """
     Predicts every line of a JSONL file (plain or `.gz`) with a model archive.
 
@@ -40,13 +40,13 @@ class SstPredict(Subcommand):
     Registered as a `Subcommand` with name "sst-predict".
     """
 
+    description = (
+        "Predict every line of a JSONL file with a model archive: exact file:line errors, "
+        "optional skipping of bad lines, and no partial output file."
+    )
+
     @overrides
-    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
-        description = (
-            "Predict every line of a JSONL file with a model archive: exact file:line errors, "
-            "optional skipping of bad lines, and no partial output file."
-        )
-        subparser = parser.add_parser(self.name, description=description, help=description)
+    def add_arguments(self, subparser: argparse.ArgumentParser) -> None:
         subparser.add_argument("archive_file", type=str, help="the model.tar.gz")
         subparser.add_argument("input_file", type=str, help="JSONL input (.gz too)")
         subparser.add_argument("--output-file", type=str, required=True, help="where to write the predictions")
@@ -57,9 +57,10 @@ class SstPredict(Subcommand):
             "similar length, and the output keeps the input order",
         )
         add_archive_arguments(subparser)
-        add_debug_flag(subparser)
-        subparser.set_defaults(func=_predict_from_args)
-        return subparser
+
+    @overrides
+    def run(self, args: argparse.Namespace) -> None:
+        _predict_from_args(args)
 
 
 def input_lines(path: str) -> Iterator[Tuple[int, str]]:

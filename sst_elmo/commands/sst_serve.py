@@ -12,7 +12,7 @@ import sys
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
 
-from sst_elmo.commands.cli import add_debug_flag
+from sst_elmo.commands.cli import PluginSubcommand
 from sst_elmo.commands.sst_predict import add_archive_arguments, load_predictor
 from sst_elmo.common.errors import InputError
 from sst_elmo.serving import DEFAULT_CHANNEL_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_MAX_BODY
@@ -24,7 +24,7 @@ LISTENING = "sst-serve: listening on "
 
 
 @Subcommand.register("sst-serve")
-class SstServe(Subcommand):
+class SstServe(PluginSubcommand):
     """
     Serves a model archive over HTTP: `POST /predict`, `POST /interpret` (per-token saliency
     from AllenNLP Interpret), `GET /health` and the page at `/`, with Flask on waitress.
@@ -39,10 +39,10 @@ class SstServe(Subcommand):
     Registered as a `Subcommand` with name "sst-serve".
     """
 
+    description = "Serve a model archive over HTTP: JSON predictions, saliency, and a page."
+
     @overrides
-    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
-        description = "Serve a model archive over HTTP: JSON predictions, saliency, and a page."
-        subparser = parser.add_parser(self.name, description=description, help=description)
+    def add_arguments(self, subparser: argparse.ArgumentParser) -> None:
         subparser.add_argument("archive_file", type=str, help="the model.tar.gz")
         subparser.add_argument("--host", default="127.0.0.1", help="address to bind (the default: loopback)")
         subparser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
@@ -62,9 +62,10 @@ class SstServe(Subcommand):
         subparser.add_argument("--no-fast-elmo", action="store_true",
                                help="run a frozen ELMo with AllenNLP's own biLM instead of FastElmoBiLm")
         add_archive_arguments(subparser)
-        add_debug_flag(subparser)
-        subparser.set_defaults(func=_serve_from_args)
-        return subparser
+
+    @overrides
+    def run(self, args: argparse.Namespace) -> None:
+        _serve_from_args(args)
 
 
 def _positive(text: str) -> int:

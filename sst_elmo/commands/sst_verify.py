@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
 
-from sst_elmo.commands.cli import add_debug_flag
+from sst_elmo.commands.cli import PluginSubcommand
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import stream_sha256
 
@@ -33,7 +33,7 @@ ELMO_TYPES = {"stateless_elmo", "elmo_token_embedder"}
 
 
 @Subcommand.register("sst-verify")
-class SstVerify(Subcommand):
+class SstVerify(PluginSubcommand):
     """
     Checks a model archive (safe member paths, `config.json` parses, `weights.th` is a plain
     state dict whose names and shapes match the model the config builds) or an ELMo
@@ -44,19 +44,20 @@ class SstVerify(Subcommand):
     Registered as a `Subcommand` with name "sst-verify".
     """
 
+    description = (
+        "Check a model.tar.gz (member paths, config, weights and their shapes) or an ELMo "
+        "options/weights pair, and print the sha256 of each file."
+    )
+
     @overrides
-    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
-        description = (
-            "Check a model.tar.gz (member paths, config, weights and their shapes) or an ELMo "
-            "options/weights pair, and print the sha256 of each file."
-        )
-        subparser = parser.add_parser(self.name, description=description, help=description)
+    def add_arguments(self, subparser: argparse.ArgumentParser) -> None:
         subparser.add_argument("archive_file", nargs="?", default=None, help="a model.tar.gz to check")
         subparser.add_argument("--options-file", type=str, default=None, help="ELMo options (JSON)")
         subparser.add_argument("--weight-file", type=str, default=None, help="ELMo weights (HDF5)")
-        add_debug_flag(subparser)
-        subparser.set_defaults(func=_verify_from_args)
-        return subparser
+
+    @overrides
+    def run(self, args: argparse.Namespace) -> None:
+        _verify_from_args(args)
 
 
 def _verify_from_args(args: argparse.Namespace) -> None:

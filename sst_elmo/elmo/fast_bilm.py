@@ -31,7 +31,7 @@ error; off by default).
 """
 import math
 import threading
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import torch
 from allennlp.modules.elmo import _ElmoBiLm
@@ -179,6 +179,97 @@ def _reverse_within_lengths(tensor: torch.Tensor, lengths: torch.Tensor) -> torc
     # Shape: (batch, time)
     source = torch.where(positions < lengths[:, None], lengths[:, None] - 1 - positions, positions)
     return tensor.gather(1, source.unsqueeze(-1).expand_as(tensor))
+
+
+class _SortedBatch(NamedTuple):
+    """A batch's rows sorted longest first and cut to the longest (`FastElmoBiLm.contextualize`)."""
+
+    order: torch.Tensor  # the input row of each sorted row
+    restore: torch.Tensor  # the sorted row of each input row
+    lengths: torch.Tensor  # the sorted lengths
+    time: int  # the longest length
+    active: List[int]  # active[t]: the rows (a prefix, longest first) still running at timestep t
+    valid: torch.Tensor  # (batch, time): True before each row's length
+    real_positions: int
+    little_padding: bool  # the input projections cover every position, not only the real ones
+
+
+def _sorted_batch(mask: torch.Tensor) -> _SortedBatch:
+    lengths = mask.sum(dim=1)
+    order = torch.argsort(lengths, descending=True)
+    sorted_lengths = lengths[order]
+    time = int(sorted_lengths[0]) if len(sorted_lengths) else 0
+    steps = torch.arange(time, device=mask.device)
+    active: List[int] = (sorted_lengths[None, :] > steps[:, None]).sum(dim=1).tolist()
+    # Shape: (batch, time)
+    valid = steps[None, :] < sorted_lengths[:, None]
+    real_positions = int(valid.sum())
+    return _SortedBatch(
+        order, torch.argsort(order), sorted_lengths, time, active, valid, real_positions,
+        little_padding=real_positions >= 0.6 * valid.numel(),
+    )
+
+
+def _clips(cell: torch.nn.Module) -> Tuple[float, float]:
+    """A layer's memory cell clip and state projection clip (0: none)."""
+    return float(cell.memory_cell_clip_value or 0.0), float(cell.state_projection_clip_value or 0.0)
+
+
+def _scan_layer_differentiable(
+    cells: Tuple[torch.nn.Module, torch.nn.Module],
+    current: torch.Tensor,
+    reversed_current: torch.Tensor,
+    dtype: torch.dtype,
+) -> torch.Tensor:
+    """One layer of `contextualize` with gradients: every row runs at every step, no in-place writes."""
+    weights, state_weight, state_bias, projection_weight = _stacked_weights(cells, dtype)
+    # Shape: (2, batch, time, 4 * cell); one product per direction.
+    projected = torch.stack([current.to(dtype) @ weights[0], reversed_current.to(dtype) @ weights[1]])
+    # The operands are cast already; TorchScript's autocast pass fails on bfloat16.
+    with torch.autocast(projected.device.type, enabled=False):
+        return _bidirectional_lstm_scan_differentiable(
+            projected, state_weight, state_bias, projection_weight, *_clips(cells[0])
+        )
+
+
+def _project_inputs(
+    projected: torch.Tensor,
+    directions: Tuple[torch.Tensor, torch.Tensor],
+    weights: List[torch.Tensor],
+    biases: List[torch.Tensor],
+    dtype: torch.dtype,
+    batch: _SortedBatch,
+    words: Optional[Tuple[torch.Tensor, torch.Tensor]],
+) -> None:
+    """
+    Writes each direction's input projection plus bias into `projected` `(2, time, batch,
+    4 * cell)`: once per distinct word and gathered to every position when `words` is given;
+    otherwise for every position when there is little padding, else for the real ones only.
+    """
+    if words is not None:
+        # Shape: (batch, time) each: every position's distinct word, both directions.
+        index = words[1][batch.order, : batch.time]
+        indices = (index, _reverse_within_lengths(index.unsqueeze(-1), batch.lengths).squeeze(-1))
+    for direction, rows in enumerate(directions):
+        if words is not None:
+            # Shape: (num_distinct, 4 * cell), then gathered to every position.
+            table = torch.addmm(biases[direction], words[0].to(dtype), weights[direction])
+            torch.index_select(
+                table, 0, indices[direction].t().reshape(-1),
+                out=projected[direction].view(-1, projected.size(-1)),
+            )
+            continue
+        # Shape: (time, batch, input_dim)
+        rows = rows.transpose(0, 1).to(dtype)
+        if batch.little_padding:
+            torch.addmm(
+                biases[direction], rows.reshape(-1, rows.size(-1)), weights[direction],
+                out=projected[direction].view(-1, projected.size(-1)),
+            )
+        else:
+            projected[direction][batch.valid.t()] = torch.addmm(
+                biases[direction], rows[batch.valid.t()], weights[direction]
+            )
 
 
 class FastElmoBiLm(torch.nn.Module):
@@ -491,97 +582,68 @@ class FastElmoBiLm(torch.nn.Module):
         # With gradients (training), every row runs at every step of a scan without
         # in-place writes; without, rows leave the scan when their sentence ends.
         differentiable = torch.is_grad_enabled()
-        lengths = mask.sum(dim=1)
-        order = torch.argsort(lengths, descending=True)
-        restore = torch.argsort(order)
-        sorted_lengths = lengths[order]
-        time = int(sorted_lengths[0]) if len(sorted_lengths) else 0
+        batch = _sorted_batch(mask)
         # Shape: (batch, time, input_dim), sorted longest first, cut to the longest.
-        current = inputs[order, :time]
-        steps = torch.arange(time, device=inputs.device)
-        # active[t]: the rows (a prefix, longest first) still running at timestep t.
-        active: List[int] = (sorted_lengths[None, :] > steps[:, None]).sum(dim=1).tolist()
-        # Shape: (batch, time)
-        valid = steps[None, :] < sorted_lengths[:, None]
-        real_positions = int(valid.sum())
-        # Little padding: the input projections cover every position, not only the real ones.
-        little_padding = real_positions >= 0.6 * valid.numel()
-        reversed_current = _reverse_within_lengths(current, sorted_lengths)
+        current = inputs[batch.order, : batch.time]
+        reversed_current = _reverse_within_lengths(current, batch.lengths)
         dtype = torch.bfloat16 if self.autocast_bf16 else inputs.dtype
         outputs = []
         for layer_index in range(lstm.num_layers):
-            forward_cell = getattr(lstm, f"forward_layer_{layer_index}")
-            backward_cell = getattr(lstm, f"backward_layer_{layer_index}")
-            cells = (forward_cell, backward_cell)
-            cell_clip = float(forward_cell.memory_cell_clip_value or 0.0)
-            proj_clip = float(forward_cell.state_projection_clip_value or 0.0)
+            cells = (getattr(lstm, f"forward_layer_{layer_index}"), getattr(lstm, f"backward_layer_{layer_index}"))
             if differentiable:
-                weights, state_weight, state_bias, projection_weight = _stacked_weights(cells, dtype)
-                # Shape: (2, batch, time, 4 * cell); one product per direction.
-                projected = torch.stack(
-                    [current.to(dtype) @ weights[0], reversed_current.to(dtype) @ weights[1]]
-                )
-                # The operands are cast already; TorchScript's autocast pass fails on bfloat16.
-                with torch.autocast(projected.device.type, enabled=False):
-                    scanned = _bidirectional_lstm_scan_differentiable(
-                        projected, state_weight, state_bias, projection_weight, cell_clip, proj_clip
-                    )
+                scanned = _scan_layer_differentiable(cells, current, reversed_current, dtype)
             else:
-                # Shape: (2, time, batch, 4 * cell), time first (the scan's layout), with the
-                # state bias added. Written in place (no copies): only positions before each
-                # length are read, so the rest may hold anything.
-                weights, biases, state_weight, projection_weight = self._scan_weights(cells, dtype)
-                shape = [2, time, current.size(0), weights[0].size(1)]
-                projected = self._scratch("projected", shape, current, dtype)
-                by_word = layer_index == 0 and words is not None and words[0].size(0) < real_positions
-                if by_word:
-                    # Shape: (batch, time) each: every position's distinct word, both directions.
-                    index = words[1][order, :time]
-                    indices = (index, _reverse_within_lengths(index.unsqueeze(-1), sorted_lengths).squeeze(-1))
-                for direction, rows in enumerate((current, reversed_current)):
-                    if by_word:
-                        # Shape: (num_distinct, 4 * cell), then gathered to every position.
-                        table = torch.addmm(biases[direction], words[0].to(dtype), weights[direction])
-                        torch.index_select(
-                            table, 0, indices[direction].t().reshape(-1),
-                            out=projected[direction].view(-1, projected.size(-1)),
-                        )
-                        continue
-                    # Shape: (time, batch, input_dim)
-                    rows = rows.transpose(0, 1).to(dtype)
-                    if little_padding:
-                        torch.addmm(
-                            biases[direction], rows.reshape(-1, rows.size(-1)), weights[direction],
-                            out=projected[direction].view(-1, projected.size(-1)),
-                        )
-                    else:
-                        projected[direction][valid.t()] = torch.addmm(
-                            biases[direction], rows[valid.t()], weights[direction]
-                        )
-                # The operands are cast already; TorchScript's autocast pass fails on bfloat16.
-                with torch.autocast(projected.device.type, enabled=False):
-                    scanned = _bidirectional_lstm_scan(
-                        projected, state_weight, projection_weight, active, cell_clip, proj_clip
-                    )
-                if by_word:
-                    projected_rows = words[0].size(0)
-                else:
-                    projected_rows = valid.numel() if little_padding else real_positions
-                self.matrix_flops += 2 * 2 * (
-                    projected_rows * weights[0].numel()
-                    + sum(active) * (state_weight[0].numel() + projection_weight[0].numel())
-                )
+                by_word = layer_index == 0 and words is not None and words[0].size(0) < batch.real_positions
+                layer_words = words if by_word else None
+                scanned = self._scan_layer(cells, current, reversed_current, dtype, batch, layer_words)
             forward_output, backward_output = scanned[0], scanned[1]
             if layer_index != 0:
                 forward_output = forward_output + current
                 backward_output = backward_output + reversed_current
             current, reversed_current = forward_output, backward_output
-            both = torch.cat([forward_output, _reverse_within_lengths(backward_output, sorted_lengths)], dim=-1)
+            both = torch.cat([forward_output, _reverse_within_lengths(backward_output, batch.lengths)], dim=-1)
             if differentiable:
-                both = both * valid.unsqueeze(-1).to(both.dtype)
+                both = both * batch.valid.unsqueeze(-1).to(both.dtype)
             # Back to the input order and length, zero past each sequence.
-            full = both[restore]
-            if time < inputs.size(1):
-                full = torch.nn.functional.pad(full, (0, 0, 0, inputs.size(1) - time))
+            full = both[batch.restore]
+            if batch.time < inputs.size(1):
+                full = torch.nn.functional.pad(full, (0, 0, 0, inputs.size(1) - batch.time))
             outputs.append(full)
         return outputs
+
+    def _scan_layer(
+        self,
+        cells: Tuple[torch.nn.Module, torch.nn.Module],
+        current: torch.Tensor,
+        reversed_current: torch.Tensor,
+        dtype: torch.dtype,
+        batch: _SortedBatch,
+        words: Optional[Tuple[torch.Tensor, torch.Tensor]],
+    ) -> torch.Tensor:
+        """
+        One layer of `contextualize` without gradients: `(2, batch, time, projection_dim)`,
+        forward and backward (the backward over `reversed_current`). Rows leave the scan when
+        their sentence ends; with `words`, the input projection runs once per distinct word.
+        """
+        # Shape: (2, time, batch, 4 * cell), time first (the scan's layout), with the
+        # state bias added. Written in place (no copies): only positions before each
+        # length are read, so the rest may hold anything.
+        weights, biases, state_weight, projection_weight = self._scan_weights(cells, dtype)
+        shape = [2, batch.time, current.size(0), weights[0].size(1)]
+        projected = self._scratch("projected", shape, current, dtype)
+        _project_inputs(projected, (current, reversed_current), weights, biases, dtype, batch, words)
+        # The operands are cast already; TorchScript's autocast pass fails on bfloat16.
+        with torch.autocast(projected.device.type, enabled=False):
+            scanned = _bidirectional_lstm_scan(
+                projected, state_weight, projection_weight, batch.active, *_clips(cells[0])
+            )
+        if words is not None:
+            projected_rows = words[0].size(0)
+        else:
+            projected_rows = batch.valid.numel() if batch.little_padding else batch.real_positions
+        self.matrix_flops += 2 * 2 * (
+            projected_rows * weights[0].numel()
+            + sum(batch.active) * (state_weight[0].numel() + projection_weight[0].numel())
+        )
+        return scanned
+

@@ -21,3 +21,20 @@ def test_too_small_a_corpus_is_an_error():
 
     with pytest.raises(ValueError, match="fewer than"):
         corpus_batches(str(FIXTURES / "corpus.txt"), num_batches=10_000, batch_size=8)
+
+
+def test_the_command_line_prints_a_row_a_side_and_writes_the_json(tmp_path, capsys):
+    import json
+
+    from sst_elmo.benchmarks.pretrain_speed import main
+
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps({"model": {"options": TINY_OPTIONS, "num_samples": 10}}))
+    out = tmp_path / "results.json"
+    main(["--config", str(config), "--corpus", str(FIXTURES / "corpus.txt"), "--batch-size", "4",
+          "--batches", "4", "--threads", "1", "--sides", "allennlp,fast", "--json", str(out)])
+    printed = capsys.readouterr().out
+    assert "4 batches of 4 IMDB sentences" in printed
+    rows = [line for line in printed.splitlines() if line.startswith(("| allennlp |", "| fast |"))]
+    assert len(rows) == 2
+    assert sorted(json.loads(out.read_text())) == ["allennlp", "fast"]

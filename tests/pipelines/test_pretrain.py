@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from sst_elmo.experiments import pretrain
+from sst_elmo.pipelines import pretrain
 from tests.conftest import CONFIGS, FIXTURES, PROJECT_ROOT
 
 
