@@ -5,6 +5,7 @@ back for reports.
 """
 import csv
 import io
+import os
 import re
 from typing import Any, Dict, List, Optional
 
@@ -71,3 +72,23 @@ def _parse(value: str) -> Any:
         except ValueError:
             pass
     return value
+
+
+def runs_table(run_dirs: List[str]) -> str:
+    """
+    The markdown table of `scripts/results_table.py`: dev and test accuracy, best epoch and
+    training time of each `allennlp train` output directory that has a `metrics.json`.
+    """
+    lines = ["| run | dev accuracy | test accuracy | best epoch (0-based) / epochs run | training time |",
+             "|---|---|---|---|---|"]
+    for run in run_dirs:
+        if os.path.exists(os.path.join(run, "metrics.json")):
+            metrics = final_metrics(run)
+            epochs = metrics["epoch"] + 1  # the last epoch trained, 0-based
+            duration = metrics.get("training_duration", "?").split(".")[0]
+            lines.append(
+                f"| {os.path.basename(os.path.normpath(run))} | {metrics['best_validation_accuracy']:.4f} "
+                f"| {metrics.get('test_accuracy', float('nan')):.4f} "
+                f"| {metrics['best_epoch']} / {epochs} | {duration} |"
+            )
+    return "\n".join(lines)
