@@ -9,17 +9,20 @@ It measures writing every entry (in batches of 64, as a fill does), the disk use
 "epoch" of reads: every phrase of the file once (repeats included, as training reads them) in
 shuffled batches of 64. `scripts/bench_cache_store.py` is the command; speed only, no assertions.
 """
+import argparse
 import hashlib
 import os
 import random
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy
 
 from sst_elmo.elmo.activation_cache import ElmoActivationCache
+from sst_elmo.elmo.hdf5_layout import write_random_elmo
 
 BATCH = 64
 
@@ -136,3 +139,21 @@ def store_table(timings: Sequence[StoreTiming]) -> str:
             f"| {t.epoch_reads:,} | {t.epoch_read_s:.1f} | {t.epoch_reads / t.epoch_read_s:,.0f} |"
         )
     return "\n".join(lines)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """`scripts/bench_cache_store.py`: both stores on the phrases of a tree file, as a table."""
+    parser = argparse.ArgumentParser(description=(
+        "The activation cache's LMDB store against one `.npy` file per entry, on every distinct phrase "
+        "of an SST tree file."
+    ))
+    parser.add_argument("trees", help="an SST tree file (its phrases are the entries)")
+    parser.add_argument("--work", default=tempfile.gettempdir(), help="where the stores are made (and removed)")
+    parser.add_argument("--limit", type=int, default=0, help="at most this many distinct phrases (0: all)")
+    parser.add_argument("--dim", type=int, default=256, help="ELMo dimension (default 256, the shipped ELMo's)")
+    args = parser.parse_args(argv)
+    os.makedirs(args.work, exist_ok=True)
+    elmo_dir = tempfile.mkdtemp(dir=args.work)  # only names the store (its fingerprint)
+    options, weights = write_random_elmo(elmo_dir)
+    print(store_table(compare_stores(args.trees, options, weights, args.work, args.limit, dim=args.dim)))
+

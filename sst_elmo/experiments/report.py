@@ -1,10 +1,12 @@
 """
 Markdown summaries of a grid's results CSV: mean ± sd over seeds per config and size.
 """
+import argparse
 import os
 from typing import Any, Dict, List, Optional, Sequence
 
 from sst_elmo.common.file_utils import atomic_write
+from sst_elmo.experiments.results import read_results
 from sst_elmo.experiments.statistics import groups, mean_sd, paired_differences
 
 DEFAULT_METRICS = ("best_validation_accuracy", "test_accuracy")
@@ -144,3 +146,24 @@ def write_report(
     written["summary"] = os.path.join(out_dir, "summary.md")
     atomic_write(written["summary"], "\n".join(sections))
     return written
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """`scripts/report.py`: summary.md and the plots of a results.csv."""
+    parser = argparse.ArgumentParser(
+        description="Writes summary.md and PNG plots from a grid's results.csv (made by scripts/run_grid.py)."
+    )
+    parser.add_argument("results", help="results.csv of a grid")
+    parser.add_argument("--out", required=True, help="directory for summary.md and the plots")
+    parser.add_argument("--pair", nargs=2, metavar=("BASELINE", "OTHER"), help="the configs of the paired plot")
+    parser.add_argument("--metric", help="metric of the paired and size plots (default test_accuracy if any)")
+    parser.add_argument("--size", help="size label of the paired plot (default 'full', else the last)")
+    parser.add_argument("--summary-metrics", nargs="+", default=list(DEFAULT_METRICS),
+                        help=f"columns of the summary table (default {' '.join(DEFAULT_METRICS)})")
+    args = parser.parse_args(argv)
+    written = write_report(read_results(args.results), args.out, args.pair, args.metric, args.size,
+                           args.summary_metrics)
+    for name, path in written.items():
+        print(f"{name}: {path}")
+    return 0
+

@@ -94,3 +94,15 @@ def test_plots_without_data_raise(tmp_path):
     with pytest.raises(ValueError, match="no metrics_epoch"):
         plots.curves_plot({"a": str(tmp_path)}, str(tmp_path / "c.png"))
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_the_command_line_reports_a_results_csv(tmp_path, capsys):
+    from sst_elmo.experiments.report import main
+    from sst_elmo.experiments.results import rows_to_csv
+
+    results = tmp_path / "results.csv"
+    results.write_text(rows_to_csv(fake_rows(tmp_path)))
+    assert main([str(results), "--out", str(tmp_path / "report"), "--pair", "base", "elmo"]) == 0
+    printed = capsys.readouterr().out
+    assert f"summary: {tmp_path / 'report' / 'summary.md'}" in printed
+    assert "| base |" in (tmp_path / "report" / "summary.md").read_text()
