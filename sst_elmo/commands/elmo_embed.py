@@ -17,7 +17,7 @@ from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 from overrides import overrides
 
-from sst_elmo.commands.cli import add_debug_flag
+from sst_elmo.commands.cli import PluginSubcommand
 from sst_elmo.elmo.embedding_writer import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_CHUNK_SIZE,
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 @Subcommand.register("elmo-embed")
-class ElmoEmbed(Subcommand):
+class ElmoEmbed(PluginSubcommand):
     """
     Writes the ELMo vectors of every sentence of a text, JSONL or CSV file to an HDF5 file:
     one dataset per sentence, keyed by the 0-based index of its input line, and a
@@ -46,14 +46,14 @@ class ElmoEmbed(Subcommand):
     Registered as a `Subcommand` with name "elmo-embed".
     """
 
+    description = (
+        "Write the ELMo vectors of every sentence of a file (one sentence per line, "
+        "JSONL or CSV) to an HDF5 file, one dataset per sentence keyed by its 0-based "
+        "line index. Interrupted runs resume from OUTPUT.partial."
+    )
+
     @overrides
-    def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
-        description = (
-            "Write the ELMo vectors of every sentence of a file (one sentence per line, "
-            "JSONL or CSV) to an HDF5 file, one dataset per sentence keyed by its 0-based "
-            "line index. Interrupted runs resume from OUTPUT.partial."
-        )
-        subparser = parser.add_parser(self.name, description=description, help=description)
+    def add_arguments(self, subparser: argparse.ArgumentParser) -> None:
         subparser.add_argument("input_file", type=str, help="the sentences (.txt, .jsonl, .csv, also .gz)")
         subparser.add_argument("output_file", type=str, help="the HDF5 file to write")
         subparser.add_argument("--options-file", type=str, required=True, help="the ELMo options (JSON)")
@@ -121,9 +121,10 @@ class ElmoEmbed(Subcommand):
             help="sentences read, sorted by length and batched together",
         )
         subparser.add_argument("--cuda-device", type=int, default=-1, help="the GPU to use; -1 for the CPU")
-        add_debug_flag(subparser)
-        subparser.set_defaults(func=_embed_from_args)
-        return subparser
+
+    @overrides
+    def run(self, args: argparse.Namespace) -> None:
+        _embed_from_args(args)
 
 
 def _features(args: argparse.Namespace) -> Optional[SentenceFeatures]:
