@@ -11,6 +11,8 @@ k-fold cross-validation inside those training folds, by the same metric (F1 of t
 label). The test fold is never seen before it is scored. Every model is scored on the same
 outer folds, so the models can be compared fold by fold (`paired_difference`).
 """
+import argparse
+import json
 import os
 from dataclasses import dataclass
 from functools import partial
@@ -20,7 +22,7 @@ import h5py
 import numpy
 from allennlp.common.checks import ConfigurationError
 
-from sst_elmo.common.file_utils import csv_with_header, file_sha256
+from sst_elmo.common.file_utils import atomic_write, csv_with_header, file_sha256
 from sst_elmo.dataset_readers.tweets_csv import clean_tweet
 from sst_elmo.elmo.embedding_writer import SentenceFeatures, embed_file
 from sst_elmo.experiments.feature_baseline import scores
@@ -394,3 +396,35 @@ def markdown_cv(result: Mapping[str, Any]) -> str:
                      + f" | {chosen} | {paired} |")
     lines += ["", "C chosen: one per outer fold; `b` marks class_weight='balanced', `wX` label 1 weighted X."]
     return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    """`scripts/feature_baseline_cv.py`: the cross-validation's command line."""
+    parser = argparse.ArgumentParser(
+        description="Cross-validated tweets baselines: ELMo vectors and TF-IDF, each + logistic regression",
+        epilog="See scripts/feature_baseline_cv.py.",
+    )
+    data_root = os.environ.get("SST_ELMO_DATA") or "data"
+    parser.add_argument("--data", default=os.path.join(data_root, "tweets", "train.csv"),
+                        help="the labelled tweets (default $SST_ELMO_DATA/tweets/train.csv)")
+    parser.add_argument("--elmo", action="append", default=[], metavar="NAME=DIR",
+                        help="a biLM directory with options.json and weights.hdf5 (repeatable)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0, help="seeds the outer and inner folds (default 0)")
+    parser.add_argument("--cache-dir", default="runs/feature_baseline_cv/cache")
+    parser.add_argument("--out", default="runs/feature_baseline_cv")
+    parser.add_argument("--only", action="append", help="score only this variant (repeatable; default all)")
+    parser.add_argument("--class-weights", nargs="+", default=["1", "balanced"],
+                        help="label-1 weights the inner CV chooses from: numbers (1: none) or 'balanced'")
+    args = parser.parse_args(argv)
+    data = read_labelled(args.data)
+    elmos = embed_elmos(args.data, args.elmo, args.cache_dir)
+
+    def save(result) -> None:
+        atomic_write(os.path.join(args.out, "feature_baseline_cv.json"), json.dumps(result, indent=2))
+        atomic_write(os.path.join(args.out, "feature_baseline_cv.md"), markdown_cv(result))
+
+    result = run_cross_validation(data, elmos, folds=args.folds, seed=args.seed, only=args.only, on_row=save,
+                                  class_weights=positive_weights(args.class_weights))
+    print(markdown_cv(result))
+    return 0

@@ -5,8 +5,14 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.common.params import Params
 from allennlp.data import DatasetReader
 
-from scripts.feature_baseline import main
-from sst_elmo.experiments.feature_baseline import labelled_rows, lstm_runs_metrics, markdown, scores, split_setup
+from sst_elmo.experiments.feature_baseline import (
+    labelled_rows,
+    lstm_runs_metrics,
+    main,
+    markdown,
+    scores,
+    split_setup,
+)
 from sst_elmo.experiments.grid import evaluate_config
 from tests.conftest import CONFIGS
 

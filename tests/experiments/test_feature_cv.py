@@ -6,13 +6,13 @@ import numpy
 import pytest
 from allennlp.common.checks import ConfigurationError
 
-from scripts.feature_baseline_cv import main
 from sst_elmo.elmo.embedding_writer import SentenceFeatures, embed_file
 from sst_elmo.experiments import feature_cv
 from sst_elmo.experiments.feature_cv import (
     InnerCVLogisticRegression,
     cross_validate,
     elmo_model,
+    main,
     paired_difference,
     read_labelled,
     sentence_features,
