@@ -303,10 +303,6 @@ class ElmoActivationCache:
             return None
         return array
 
-    def contains(self, key: str) -> bool:
-        with self._open().begin(buffers=True) as txn:
-            return txn.get(bytes.fromhex(key)) is not None
-
     def missing(self, keys: Iterable[str]) -> List[str]:
         """The distinct keys among `keys` that have no entry yet, in first-seen order."""
         seen = set()
