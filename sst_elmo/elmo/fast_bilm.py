@@ -38,6 +38,8 @@ from allennlp.modules.elmo import _ElmoBiLm
 from allennlp.nn.util import add_sentence_boundary_token_ids
 from overrides import overrides
 
+from sst_elmo.elmo.training_scan import lstm_scan
+
 # Words per matrix product of the character CNN (sorted by length, so a chunk's words have
 # about as many windows each).
 _CNN_CHUNK_WORDS = 256
@@ -90,47 +92,6 @@ def _bidirectional_lstm_scan(
         state[:, :k] = new_state
         outputs[:, :k, t] = new_state
     return outputs
-
-
-@torch.jit.script
-def _bidirectional_lstm_scan_differentiable(
-    projected: torch.Tensor,
-    state_weight: torch.Tensor,
-    state_bias: torch.Tensor,
-    projection_weight: torch.Tensor,
-    cell_clip: float,
-    proj_clip: float,
-) -> torch.Tensor:
-    """
-    The same recurrence as `_bidirectional_lstm_scan`, written for autograd (for training):
-    no in-place writes, and every row runs at every timestep. That is exact for the positions
-    that count: both directions read each sequence from its start (the backward one reversed
-    within its length), so the padding of a row comes after its last real position and never
-    reaches it. Returns (2, batch, time, hidden); positions past a row's length hold values
-    computed from padding, for the caller to mask.
-    """
-    directions, batch, time, four_cell = projected.shape
-    cell = four_cell // 4
-    hidden = projection_weight.shape[2]
-    state = projected.new_zeros((directions, batch, hidden))
-    memory = projected.new_zeros((directions, batch, cell))
-    outputs: List[torch.Tensor] = []
-    # One view per timestep: its gradient is assembled once, not a full-size tensor per step.
-    inputs = projected.unbind(2)
-    for t in range(time):
-        gates = torch.baddbmm(state_bias, state, state_weight) + inputs[t]
-        # Shape: (2, batch, cell) each.
-        input_forget = torch.sigmoid(gates[:, :, 0 : 2 * cell])
-        memory_init = torch.tanh(gates[:, :, 2 * cell : 3 * cell])
-        output_gate = torch.sigmoid(gates[:, :, 3 * cell : 4 * cell])
-        memory = input_forget[:, :, 0:cell] * memory_init + input_forget[:, :, cell:] * memory
-        if cell_clip > 0:
-            memory = torch.clamp(memory, -cell_clip, cell_clip)
-        state = torch.bmm(output_gate * torch.tanh(memory), projection_weight)
-        if proj_clip > 0:
-            state = torch.clamp(state, -proj_clip, proj_clip)
-        outputs.append(state)
-    return torch.stack(outputs, dim=2)
 
 
 def _stacked_weights(
@@ -221,15 +182,16 @@ def _scan_layer_differentiable(
     reversed_current: torch.Tensor,
     dtype: torch.dtype,
 ) -> torch.Tensor:
-    """One layer of `contextualize` with gradients: every row runs at every step, no in-place writes."""
+    """
+    One layer of `contextualize` with gradients (`training_scan.LstmScan`): every row runs at
+    every step. Returns `(2, batch, time, hidden)`.
+    """
     weights, state_weight, state_bias, projection_weight = _stacked_weights(cells, dtype)
-    # Shape: (2, batch, time, 4 * cell); one product per direction.
-    projected = torch.stack([current.to(dtype) @ weights[0], reversed_current.to(dtype) @ weights[1]])
-    # The operands are cast already; TorchScript's autocast pass fails on bfloat16.
-    with torch.autocast(projected.device.type, enabled=False):
-        return _bidirectional_lstm_scan_differentiable(
-            projected, state_weight, state_bias, projection_weight, *_clips(cells[0])
-        )
+    # Shape: (2, time, batch, input_dim), time first.
+    inputs = torch.stack([current.transpose(0, 1), reversed_current.transpose(0, 1)]).to(dtype)
+    return lstm_scan(
+        inputs, torch.stack(weights), state_bias[:, 0], state_weight, projection_weight, *_clips(cells[0])
+    )
 
 
 def _project_inputs(
