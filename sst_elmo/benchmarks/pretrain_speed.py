@@ -14,7 +14,6 @@ import itertools
 import json
 import logging
 import os
-import platform
 import time
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -24,7 +23,7 @@ from allennlp.common import Params
 from allennlp.data import Batch, Vocabulary
 
 from sst_elmo.common.config_env import PROJECT_ROOT, SHARED
-from sst_elmo.common.cpu import matmul_gflops
+from sst_elmo.common.cpu import cpu_field, matmul_gflops
 from sst_elmo.dataset_readers.text_corpus import TextCorpusReader, bilm_token_indexers
 from sst_elmo.models.elmo_bilm import ElmoBiLm
 
@@ -66,6 +65,28 @@ def count_words(batch: Dict[str, Any]) -> int:
     return int((batch["tokens"]["words"]["tokens"] > 0).sum())
 
 
+def softmax_flops(num_targets: int, dim: int, num_samples: Optional[int], vocab_size: int) -> int:
+    """
+    Forward matrix FLOPs of the output layer for `num_targets` targets per direction (both
+    directions): sampled softmax scores each target against the `num_samples` shared samples
+    and its own class; the full softmax against the whole vocabulary.
+    """
+    classes = num_samples + 1 if num_samples else vocab_size
+    return 2 * 2 * num_targets * dim * classes
+
+
+def step_flops(model: ElmoBiLm, fast_flops: int, num_targets: int) -> int:
+    """
+    Matrix FLOPs of one training step (forward and backward) on the work the fast path
+    executes: its forward count (`FastElmoBiLm.matrix_flops`: character CNN and highway per
+    distinct word, LSTM products at every position, padding included) plus the output layer,
+    times 3 (the backward pass runs two products of each forward product's size: the
+    gradients of its input and of its weights).
+    """
+    dim = model.options["lstm"]["projection_dim"]
+    return 3 * (fast_flops + softmax_flops(num_targets, dim, model.num_samples, model.num_classes))
+
+
 def train_steps(
     vocab: Vocabulary,
     batches: List[Dict[str, Any]],
@@ -79,29 +100,36 @@ def train_steps(
 ) -> Dict[str, Any]:
     """
     Trains a fresh `ElmoBiLm` (seeded) on `batches` in order. Returns each step's loss and
-    seconds, and words/s over the steps after `warmup`.
+    seconds, words/s over the steps after `warmup`, and with the fast path each step's
+    matrix FLOPs (`step_flops`).
     """
     torch.manual_seed(seed)
     numpy.random.seed(seed)
     model = ElmoBiLm(vocab, options=options, num_samples=num_samples, fast_forward=fast_forward, bf16=bf16)
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    losses, seconds, words = [], [], []
+    losses, seconds, words, flops = [], [], [], []
     for batch in batches:
+        counted = model.fast.matrix_flops if model.fast is not None else 0
         start = time.perf_counter()
         optimizer.zero_grad()
-        loss = model(**batch)["loss"]
-        loss.backward()
+        output = model(**batch)
+        output["loss"].backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
         optimizer.step()
         seconds.append(time.perf_counter() - start)
-        losses.append(float(loss))
+        losses.append(float(output["loss"]))
         words.append(count_words(batch))
+        if model.fast is not None:
+            flops.append(step_flops(model, model.fast.matrix_flops - counted, int(output["batch_weight"])))
     timed = slice(warmup, None)
     return {
         "losses": losses,
         "seconds": seconds,
         "words_per_second": sum(words[timed]) / max(sum(seconds[timed]), 1e-9),
+        "words": words,
+        "flops": flops or None,
+        "timed_from": warmup,
     }
 
 
@@ -116,7 +144,10 @@ def compare(
     """
     Runs `train_steps` for each side (`allennlp`: `fast_forward=False`; `fast`; `fast_bf16`) on the
     same batches. `max_loss_difference[side]`: the largest absolute difference from the
-    `allennlp` side's loss over the first `compare_steps` steps.
+    `allennlp` side's loss over the first `compare_steps` steps. Each side's `gflops` is the
+    fast path's FLOP count of the same batches (`step_flops`) over its timed seconds: the same
+    work for every side, so the rates compare as the speeds do (AllenNLP's modules execute
+    more: the character CNN at every position, padding included).
     """
     results: Dict[str, Any] = {}
     for side in sides:
@@ -131,6 +162,13 @@ def compare(
             pairs = list(zip(reference["losses"], result["losses"]))[:compare_steps]
             result["max_loss_difference"] = max(abs(a - b) for a, b in pairs)
             result["speedup"] = result["words_per_second"] / reference["words_per_second"]
+    counted = next((result["flops"] for result in results.values() if result["flops"]), None)
+    if counted is not None:
+        for result in results.values():
+            timed = slice(result["timed_from"], None)
+            work = sum(counted[timed])
+            result["flops_per_word"] = work / sum(result["words"][timed])
+            result["gflops"] = work / sum(result["seconds"][timed]) / 1e9
     return results
 
 
@@ -163,19 +201,37 @@ def main(argv: Optional[List[str]] = None) -> None:
     torch.set_num_threads(args.threads)
     model = Params.from_file(args.config).as_dict()["model"]
     data = corpus_batches(args.corpus, args.batches, args.batch_size)
-    machine = platform.processor() or platform.machine()
-    gflops = matmul_gflops(threads=args.threads)
-    print(f"# elmo_bilm pre-training speed ({time.strftime('%Y-%m-%d')}, {machine}, "
-          f"{args.threads} threads, fp32 matmul {gflops:.0f} GFLOP/s)")
-    print(f"config {os.path.relpath(args.config)}; {args.batches} batches of {args.batch_size} IMDB sentences\n")
+    peaks = {dtype: matmul_gflops(size=2048, repeats=10, threads=args.threads, dtype=dtype)
+             for dtype in ("float32", "bfloat16")}
+    print(f"# elmo_bilm pre-training speed ({time.strftime('%Y-%m-%d')}, {cpu_field('model name') or 'CPU'}, "
+          f"{os.cpu_count()} cores, {args.threads} threads, torch {torch.__version__})")
+    print(f"config {os.path.relpath(args.config)}; {args.batches} batches of {args.batch_size} IMDB sentences "
+          f"(the first 2 not timed); matmul peak (2048 x 2048 products): fp32 {peaks['float32']:.0f} GFLOP/s, "
+          f"bf16 {peaks['bfloat16']:.0f} GFLOP/s\n")
     results = compare(data["vocab"], data["batches"], model["options"], num_samples=model.get("num_samples"),
                       sides=args.sides.split(","))
-    print("| side | words/s | speed-up | max loss difference, first 5 steps |")
-    print("|---|---|---|---|")
-    for side, result in results.items():
-        print(f"| {side} | {result['words_per_second']:,.0f} | {result.get('speedup', float('nan')):.2f}x | "
-              f"{result.get('max_loss_difference', float('nan')):.2e} |")
+    print(result_table(results, peaks))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=1)
+            json.dump({"peaks": peaks, "sides": results}, handle, indent=1)
 
+
+def result_table(results: Dict[str, Any], peaks: Dict[str, float]) -> str:
+    """`compare`'s results as a markdown table; each side's rate against the peak of its dtype."""
+    flops_per_word = next((result["flops_per_word"] for result in results.values() if "flops_per_word" in result),
+                          None)
+    lines = []
+    if flops_per_word is not None:
+        lines.append(f"matrix work of a training step (forward + backward, fast path's count): "
+                     f"{flops_per_word / 1e6:.1f} MFLOP per word\n")
+    lines += ["| side | words/s | speed-up | GFLOP/s | share of the matmul peak | max loss difference, "
+              "first 5 steps |", "|---|---|---|---|---|---|"]
+    for side, result in results.items():
+        dtype = "bf16" if side.endswith("bf16") else "fp32"
+        peak = peaks["bfloat16" if dtype == "bf16" else "float32"]
+        rate = result.get("gflops")
+        share = f"{rate / peak:.0%} of {dtype}" if rate else "-"
+        speedup, difference = result.get("speedup", float("nan")), result.get("max_loss_difference", float("nan"))
+        lines.append(f"| {side} | {result['words_per_second']:,.0f} | {speedup:.2f}x | "
+                     f"{rate or float('nan'):.0f} | {share} | {difference:.2e} |")
+    return "\n".join(lines) + "\n"

@@ -554,6 +554,12 @@ class FastElmoBiLm(torch.nn.Module):
             cells = (getattr(lstm, f"forward_layer_{layer_index}"), getattr(lstm, f"backward_layer_{layer_index}"))
             if differentiable:
                 scanned = _scan_layer_differentiable(cells, current, reversed_current, dtype)
+                # Every row at every step: input, state and projection products, both directions.
+                cell = cells[0]
+                self.matrix_flops += 2 * 2 * batch.valid.numel() * (
+                    cell.input_linearity.weight.numel() + cell.state_linearity.weight.numel()
+                    + cell.state_projection.weight.numel()
+                )
             else:
                 by_word = layer_index == 0 and words is not None and words[0].size(0) < batch.real_positions
                 layer_words = words if by_word else None

@@ -182,6 +182,16 @@ class ElmoBiLm(Model):
     def vocab_namespace(self) -> str:
         return self._vocab_namespace
 
+    @property
+    def fast(self) -> Optional[FastElmoBiLm]:
+        """The `FastElmoBiLm` running the biLM (`None` with `fast_forward=False`)."""
+        return self._fast
+
+    @property
+    def num_samples(self) -> Optional[int]:
+        """Negative samples of the sampled softmax (`None`: the full softmax)."""
+        return self._sampled_softmax._num_samples if self._sampled_softmax is not None else None
+
     def softmax_parameters(self) -> Dict[str, torch.Tensor]:
         """The shared softmax: `W` `(num_classes, projection_dim)` and `b` `(num_classes,)`."""
         if self._softmax is not None:

@@ -37,4 +37,37 @@ def test_the_command_line_prints_a_row_a_side_and_writes_the_json(tmp_path, caps
     assert "4 batches of 4 IMDB sentences" in printed
     rows = [line for line in printed.splitlines() if line.startswith(("| allennlp |", "| fast |"))]
     assert len(rows) == 2
-    assert sorted(json.loads(out.read_text())) == ["allennlp", "fast"]
+    assert all(" of fp32 |" in row for row in rows)  # both sides' rates against the fp32 peak
+    assert "MFLOP per word" in printed and "bf16" in printed
+    written = json.loads(out.read_text())
+    assert sorted(written["sides"]) == ["allennlp", "fast"] and written["peaks"]["bfloat16"] > 0
+
+
+def test_training_flops_count_every_lstm_product_at_every_position():
+    import torch
+
+    from sst_elmo.benchmarks.pretrain_speed import softmax_flops, step_flops
+    from sst_elmo.models.elmo_bilm import ElmoBiLm
+
+    data = corpus_batches(str(FIXTURES / "corpus.txt"), num_batches=1, batch_size=4)
+    batch = data["batches"][0]
+    model = ElmoBiLm(data["vocab"], options=TINY_OPTIONS, num_samples=10)
+    model.train()
+    characters = batch["tokens"]["elmo"]["elmo_tokens"]
+    before = model.fast.matrix_flops
+    with torch.no_grad():
+        model.fast.token_embedding(characters)
+    cnn = model.fast.matrix_flops - before
+    before = model.fast.matrix_flops
+    output = model(**batch)
+    forward = model.fast.matrix_flops - before
+    lstm = TINY_OPTIONS["lstm"]
+    cell, hidden, layers = lstm["dim"], lstm["projection_dim"], lstm["n_layers"]
+    # Every row at every position of the longest sentence plus <S> and </S>, both directions.
+    positions = characters.size(0) * (characters.size(1) + 2)
+    per_layer = 2 * 2 * positions * (hidden * 4 * cell + hidden * 4 * cell + cell * hidden)
+    assert forward - cnn == layers * per_layer
+    targets = int(output["batch_weight"])
+    assert softmax_flops(targets, hidden, 10, 99) == 2 * 2 * targets * hidden * 11
+    assert softmax_flops(targets, hidden, None, 99) == 2 * 2 * targets * hidden * 99
+    assert step_flops(model, forward, targets) == 3 * (forward + softmax_flops(targets, hidden, 10, model.num_classes))

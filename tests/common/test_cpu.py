@@ -50,3 +50,4 @@ def test_importing_the_plugin_after_torch_sets_it():
 
 def test_matmul_gflops_is_a_positive_rate():
     assert matmul_gflops(size=64, repeats=2, threads=1) > 0
+    assert matmul_gflops(size=64, repeats=2, threads=1, dtype="bfloat16") > 0
