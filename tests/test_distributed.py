@@ -54,3 +54,18 @@ def test_two_cpu_workers_give_the_same_files(tmp_path, fixture_env):
     allennlp("evaluate", str(distributed / "model.tar.gz"), str(FIXTURES / "data/sst/test.txt"),
              "--output-file", str(evaluation), env=env)
     assert 0.0 <= json.loads(evaluation.read_text())["accuracy"] <= 1.0
+
+
+def test_biLM_pre_training_with_two_cpu_workers_reads_each_sentence_once(tmp_path):
+    # Each worker reads its own shard of the documents; the metrics are summed over both.
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    single, distributed = tmp_path / "single", tmp_path / "distributed"
+    allennlp("train", "configs/pretrain/tiny.jsonnet", "-s", str(single), env=env)
+    allennlp("train", "configs/pretrain/tiny.jsonnet", "-s", str(distributed), "-o",
+             json.dumps({"distributed": {"cuda_devices": [-1, -1]}}), env=env)
+    one, two = (json.loads((run / "metrics.json").read_text()) for run in (single, distributed))
+    assert one["training_words"] == two["training_words"] > 0
+    assert one["validation_words"] == two["validation_words"] > 0
+    assert {"peak_worker_0_memory_MB", "peak_worker_1_memory_MB"} <= set(two)
+    assert 1.0 < two["validation_perplexity"] < 1e4
+    assert type(load_archive(str(distributed / "model.tar.gz")).model).__name__ == "ElmoBiLm"

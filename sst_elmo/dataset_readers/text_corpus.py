@@ -6,9 +6,11 @@ from allennlp.data.fields import TextField
 from allennlp.data.token_indexers import ELMoTokenCharactersIndexer, SingleIdTokenIndexer
 from overrides import overrides
 
+from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import csv_with_header, numbered_lines
 from sst_elmo.data.tokenizers import TreebankTokenizer, split_sentences
 from sst_elmo.dataset_readers.hash_split import HashSplit
+from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line
 from sst_elmo.dataset_readers.sharding import require_instances, shard_rows
 from sst_elmo.dataset_readers.tweets_csv import clean_tweet
 
@@ -66,6 +68,11 @@ class TextCorpusReader(DatasetReader):
         `"train"` part then never reads the text of the classifier's validation rows.
     clean_tweets : `bool`, optional (default = `False`)
         Clean each document as `tweets_csv` cleans a tweet before it is tokenized.
+    json_field : `str`, optional
+        Read files named `*.jsonl` or `*.jsonl.gz` as JSON lines, one document per object: the
+        string under this key (e.g. `"text"` for IMDB's `train.jsonl.gz`, to pre-train on the
+        reviews' text). Other keys, labels included, are never read. Other files of a list
+        are read as plain text, so one list can mix both. Not with `csv_column`.
     **kwargs
         Passed to `DatasetReader` (e.g. `max_instances`).
 
@@ -85,6 +92,7 @@ class TextCorpusReader(DatasetReader):
         csv_column: Optional[str] = None,
         csv_id_column: Optional[str] = None,
         clean_tweets: bool = False,
+        json_field: Optional[str] = None,
         **kwargs,
     ) -> None:
         super().__init__(
@@ -105,8 +113,11 @@ class TextCorpusReader(DatasetReader):
         self._split = HashSplit(split, validation_fraction, split_seed)
         if csv_id_column is not None and csv_column is None:
             raise ValueError("csv_id_column needs csv_column")
+        if json_field is not None and csv_column is not None:
+            raise ValueError("give csv_column or json_field, not both")
         self._csv_column = csv_column
         self._csv_id_column = csv_id_column
+        self._json_field = json_field
         self._clean_tweets = clean_tweets
 
     def in_split(self, key: Union[int, str]) -> bool:
@@ -115,6 +126,13 @@ class TextCorpusReader(DatasetReader):
 
     def documents(self, path: str) -> Iterator[Tuple[Union[int, str], str]]:
         """`(split key, text)` of every document of one file."""
+        if self._json_field is not None and path.endswith((".jsonl", ".jsonl.gz")):
+            for line_number, line in numbered_lines(path):
+                text = parse_json_line(line, path, line_number).get(self._json_field)
+                if not isinstance(text, str):
+                    raise InputError(f"expected a string under {self._json_field!r}", path, line_number, line)
+                yield line_number, text
+            return
         if self._csv_column is None:
             yield from numbered_lines(path)
             return

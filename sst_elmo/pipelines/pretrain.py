@@ -7,9 +7,9 @@ Pre-training an ELMo and measuring it, end to end (the engine of `scripts/pretra
    instead, as AllenNLP would have archived it.
 2. `export`: `allennlp elmo-export` to `RUN/elmo` (`options.json`, `weights.hdf5`,
    `vocab.txt`, `softmax.hdf5`).
-3. `heldout`: perplexity (full softmax) with `allennlp evaluate` on reviews of IMDB's
-   labelled *train* file (never seen in pre-training) and on the SST dev + test sentences,
-   with their out-of-vocabulary rates.
+3. `heldout`: perplexity (full softmax) with `allennlp evaluate` on 500 reviews of IMDB's
+   labelled *test* file (never read in pre-training; `--imdb-heldout train` for the train
+   file) and on the SST dev + test sentences, with their out-of-vocabulary rates.
 4. `export_check`: the SST held-out perplexity again, from the export re-loaded into
    `elmo_bilm`: the exported files are the trained biLM when the two agree.
 5. `report`: training throughput (words/s) and the held-out results in `RUN/report.json`
@@ -87,21 +87,29 @@ def export(run_dir: str, cwd: Optional[str] = None) -> str:
     return elmo
 
 
-def heldout_texts(run_dir: str, data: str, imdb_reviews: int = 500) -> Dict[str, str]:
+def heldout_texts(run_dir: str, data: str, imdb_reviews: int = 500, imdb_split: str = "test") -> Dict[str, str]:
     """
     Writes the held-out texts (one document per line) into `run_dir/heldout` unless they exist:
-    the first `imdb_reviews` reviews of `data/imdb/train.jsonl.gz` and the SST dev and test
-    sentences (tokens joined by spaces). Returns their paths by name.
+    `imdb_reviews` reviews spread evenly over `data/imdb/{imdb_split}.jsonl.gz` (every 50th of
+    the 25,000 for 500; the files are sorted by label) and the SST dev and test sentences
+    (tokens joined by spaces). Returns their paths by name (`imdb_test` or `imdb_train`, and
+    `sst_dev_test`). The default, the *test* reviews, is text that no pre-training config
+    reads: `configs/pretrain/imdb_continue.jsonnet` trains on the train reviews' text.
     """
     from sst_elmo.dataset_readers.sst_trees import SstTreesReader
 
+    if imdb_split not in ("test", "train"):
+        raise ValueError(f"imdb_split is 'test' or 'train', not {imdb_split!r}")
     directory = os.path.join(run_dir, "heldout")
-    paths = {"imdb_train": os.path.join(directory, "imdb_train.txt"),
+    imdb = f"imdb_{imdb_split}"
+    paths = {imdb: os.path.join(directory, f"{imdb}.txt"),
              "sst_dev_test": os.path.join(directory, "sst_dev_test.txt")}
-    if not os.path.exists(paths["imdb_train"]):
-        with gzip.open(os.path.join(data, "imdb", "train.jsonl.gz"), "rt", encoding="utf-8") as reviews:
-            lines = [json.loads(line)["text"].replace("\n", " ") for _, line in zip(range(imdb_reviews), reviews)]
-        atomic_write(paths["imdb_train"], "".join(line + "\n" for line in lines))
+    if not os.path.exists(paths[imdb]):
+        with gzip.open(os.path.join(data, "imdb", f"{imdb_split}.jsonl.gz"), "rt", encoding="utf-8") as reviews:
+            texts = [json.loads(line)["text"].replace("\n", " ") for line in reviews if line.strip()]
+        step = max(len(texts) // max(imdb_reviews, 1), 1)
+        lines = texts[::step][:imdb_reviews]
+        atomic_write(paths[imdb], "".join(line + "\n" for line in lines))
     if not os.path.exists(paths["sst_dev_test"]):
         reader = SstTreesReader(granularity="5-class", use_subtrees=False)
         lines = [" ".join(token.text for token in instance["tokens"].tokens)
@@ -293,7 +301,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--best-so-far", action="store_true",
                         help="do not train: archive the best epoch of a stopped run and go on from there")
     parser.add_argument("--imdb-reviews", type=int, default=500,
-                        help="how many IMDB train reviews to measure perplexity on")
+                        help="how many IMDB reviews to measure perplexity on (spread over the file)")
+    parser.add_argument("--imdb-heldout", choices=("test", "train"), default="test",
+                        help="which labelled IMDB file they come from (default: test, which no "
+                             "pre-training config reads; 'train' for runs that never read its text)")
     return parser.parse_args(argv)
 
 
@@ -309,7 +320,7 @@ def main(argv: Optional[List[str]] = None, project: Optional[str] = None) -> int
     try:
         train(config, run_dir, args.best_so_far, cwd=project)
         export(run_dir, cwd=project)
-        texts = heldout_texts(run_dir, data, args.imdb_reviews)
+        texts = heldout_texts(run_dir, data, args.imdb_reviews, args.imdb_heldout)
         results = heldout(run_dir, texts, cwd=project)
         checked = export_check(run_dir, texts["sst_dev_test"])
         shown = os.path.relpath(config, project) if project else config

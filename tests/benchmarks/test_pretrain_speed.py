@@ -70,4 +70,5 @@ def test_training_flops_count_every_lstm_product_at_every_position():
     targets = int(output["batch_weight"])
     assert softmax_flops(targets, hidden, 10, 99) == 2 * 2 * targets * hidden * 11
     assert softmax_flops(targets, hidden, None, 99) == 2 * 2 * targets * hidden * 99
-    assert step_flops(model, forward, targets) == 3 * (forward + softmax_flops(targets, hidden, 10, model.num_classes))
+    output_layer = softmax_flops(targets, hidden, 10, model.num_classes)
+    assert step_flops(model, forward, targets) == 3 * (forward + output_layer)

@@ -132,3 +132,38 @@ def test_a_missing_csv_column_names_the_file_and_line(tmp_path):
         list(TextCorpusReader(csv_column="text").read(str(path)))
     with pytest.raises(ValueError, match="needs csv_column"):
         TextCorpusReader(csv_id_column="id")
+
+
+def test_json_field_reads_the_review_text_and_never_the_labels(tmp_path):
+    import gzip
+    import json
+
+    from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
+
+    path = tmp_path / "reviews.jsonl.gz"
+    rows = [{"id": str(i), "text": f"Review {i} .<br />It was fine .", "label": "pos", "rating": 9}
+            for i in range(3)]
+    with gzip.open(path, "wt") as handle:
+        handle.write("".join(json.dumps(row) + "\n" for row in rows))
+    texts = _texts(TextCorpusReader(json_field="text").read(str(path)))
+    assert texts == [f"Review {i} ." if j == 0 else "It was fine ." for i in range(3) for j in range(2)]
+    assert not any("pos" in text or "9" in text for text in texts)
+    # A list mixes plain text and JSON lines.
+    (tmp_path / "plain.txt").write_text('{"text": "kept as it is"}\n')
+    mixed = _texts(TextCorpusReader(json_field="text").read([str(tmp_path / "plain.txt"), str(path)]))
+    assert "-LCB- `` text" in mixed[0] and mixed[1:] == texts  # the plain line, braces and all
+
+
+def test_bad_json_lines_name_the_file_and_line(tmp_path):
+    from sst_elmo.common.errors import InputError
+    from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
+
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"text": "fine ."}\n{"text": 3}\n')
+    with pytest.raises(InputError, match=r"r\.jsonl:2.*string under 'text'"):
+        list(TextCorpusReader(json_field="text").read(str(path)))
+    path.write_text('{"text": "fine ."}\n{"text": \n')
+    with pytest.raises(InputError, match=r"r\.jsonl:2.*not valid JSON"):
+        list(TextCorpusReader(json_field="text").read(str(path)))
+    with pytest.raises(ValueError, match="not both"):
+        TextCorpusReader(json_field="text", csv_column="tweet")

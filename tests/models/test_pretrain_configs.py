@@ -38,3 +38,39 @@ def test_tweets_adaptation_starts_from_the_shipped_elmo_and_never_reads_validati
     loss = model(**batch)["loss"]
     assert torch.isfinite(loss)
     loss.backward()
+
+
+def test_imdb_continuation_reads_unlabelled_and_train_text_never_test_or_sst(monkeypatch, tmp_path):
+    import json
+
+    import _jsonnet
+
+    options, weights = write_random_elmo(str(tmp_path / "models" / "elmo-imdb"), seed=4)
+    os.rename(weights, str(tmp_path / "models" / "elmo-imdb" / "weights.hdf5"))
+    ext_vars = {"SST_ELMO_DATA": "/d", "SST_ELMO_MODELS": str(tmp_path / "models")}
+    config = str(CONFIGS / "pretrain" / "imdb_continue.jsonnet")
+    evaluated = json.loads(_jsonnet.evaluate_file(config, ext_vars=ext_vars))
+    assert evaluated["train_data_path"] == ["/d/imdb/unsup.txt.gz", "/d/imdb/train.jsonl.gz"]
+    # Validation is a held-out split of the same documents; the test reviews and SST appear nowhere.
+    assert evaluated["validation_data_path"] == evaluated["train_data_path"]
+    text = json.dumps(evaluated)
+    assert "test.jsonl" not in text and "/sst/" not in text
+    assert evaluated["dataset_reader"]["json_field"] == "text" and evaluated["dataset_reader"]["split"] == "train"
+    assert evaluated["model"]["weight_file"].endswith("models/elmo-imdb/weights.hdf5")
+
+    monkeypatch.setenv("SST_ELMO_MODELS", str(tmp_path / "models"))
+    fixture_text = [str(FIXTURES / "corpus.txt"), str(FIXTURES / "data" / "imdb" / "train.jsonl.gz")]
+    overrides = {"train_data_path": fixture_text, "validation_data_path": fixture_text, "model.num_samples": 10,
+                 "dataset_reader.validation_fraction": 0.3, "validation_dataset_reader.validation_fraction": 0.3}
+    params = Params.from_file(config, params_overrides=json.dumps(overrides))
+    prepare_environment(params)
+    train_loop = TrainModel.from_params(params=params, serialization_dir=str(tmp_path / "run"), local_rank=0)
+    with h5py.File(str(tmp_path / "models" / "elmo-imdb" / "weights.hdf5"), "r") as handle:
+        shipped = handle["char_embed"][...]
+    loaded = train_loop.model.bilm._token_embedder._char_embedding_weights.detach().numpy()[1:]
+    assert numpy.allclose(loaded, shipped)
+    sentences = [" ".join(t.text for t in instance["tokens"].tokens)
+                 for instance in train_loop.trainer.data_loader.iter_instances()]
+    assert sentences and not any('"label"' in s or "pos" == s for s in sentences)
+    batch = next(iter(train_loop.trainer.data_loader))
+    assert torch.isfinite(train_loop.model(**batch)["loss"])

@@ -72,7 +72,7 @@ def test_pretrain_export_and_measure_end_to_end(tmp_path, monkeypatch, capsys):
     report = json.loads((run_dir / "report.json").read_text())
     assert report["training"]["epochs"] == report["training"]["configured_epochs"] == 2
     assert report["training"]["words"] > 0
-    imdb, sst = report["heldout"]["imdb_train"], report["heldout"]["sst_dev_test"]
+    imdb, sst = report["heldout"]["imdb_test"], report["heldout"]["sst_dev_test"]
     sst_lines = [line for split in ("dev", "test") for line in open(FIXTURES / "data" / "sst" / f"{split}.txt")]
     assert imdb["documents"] == 3 and sst["documents"] == sum(1 for line in sst_lines if line.strip())
     assert all(1.0 < held["perplexity"] < 1e6 and 0.0 <= held["oov_rate"] <= 1.0 for held in (imdb, sst))
@@ -103,3 +103,22 @@ def test_throughput_uses_the_training_clock_across_recoveries(tmp_path):
     assert result["training_seconds"] == 25 and result["words_per_second"] == pytest.approx(80.0)
     markdown = pretrain.report_markdown("c.jsonnet", result, {})
     assert "3,000 words" in markdown and "Epoch 0 ran before the `training_clock`" in markdown
+
+
+def test_heldout_imdb_reviews_are_spread_over_the_test_file(tmp_path):
+    import gzip
+
+    data = tmp_path / "data"
+    (data / "imdb").mkdir(parents=True)
+    (data / "sst").mkdir()
+    for split in ("dev", "test"):
+        (data / "sst" / f"{split}.txt").write_text("(3 (2 Fine) (3 film))\n")
+    with gzip.open(data / "imdb" / "test.jsonl.gz", "wt") as handle:
+        handle.write("".join(json.dumps({"text": f"review {i}", "label": "neg" if i < 50 else "pos"}) + "\n"
+                             for i in range(100)))
+    paths = pretrain.heldout_texts(str(tmp_path / "run"), str(data), imdb_reviews=10)
+    assert sorted(paths) == ["imdb_test", "sst_dev_test"]
+    lines = open(paths["imdb_test"]).read().splitlines()
+    assert lines == [f"review {i}" for i in range(0, 100, 10)]  # both labels, not the first ten
+    with pytest.raises(ValueError, match="'test' or 'train'"):
+        pretrain.heldout_texts(str(tmp_path / "run2"), str(data), imdb_split="dev")
