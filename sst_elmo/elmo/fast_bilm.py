@@ -240,9 +240,9 @@ class FastElmoBiLm(torch.nn.Module):
     `{"activations": [layer_0, ..., layer_n], "mask": mask}`, each activation of shape
     `(batch_size, num_tokens + 2, 2 * projection_dim)` with BOS/EOS, the mask
     `(batch_size, num_tokens + 2)`. Under `torch.no_grad()` it runs the inference scan
-    (rows leave when their sentence ends, in-place writes); with gradients enabled it runs a
-    differentiable scan over the same weights, which is how `elmo_bilm` trains (the memo is
-    not used while the character CNN's weights take gradients).
+    (rows leave when their sentence ends, in-place writes); with gradients enabled it runs
+    `training_scan.LstmScan` over the same weights (a hand-written backward pass), which is how
+    `elmo_bilm` trains (the memo is not used while the character CNN's weights take gradients).
 
     Results kept between calls (the word memo, the prepared LSTM weights) follow the weights:
     they are dropped when a parameter's storage or in-place version changes, as with
