@@ -36,8 +36,9 @@ import torch
 # Buffers are flat so that a batch of another length reuses them too.
 _FREE: Dict[Tuple[torch.dtype, torch.device], List[torch.Tensor]] = {}
 _FREE_LOCK = threading.Lock()
-# Free buffers kept per dtype and device (six per layer of a 2-layer biLM).
-_MAX_FREE = 12
+# Free buffers kept per dtype and device: a 2-layer biLM holds four per layer for each of two
+# batches (see `_Saved`), and takes two more in its backward pass.
+_MAX_FREE = 24
 
 
 def _take(shape: Tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
@@ -146,6 +147,24 @@ def _step_backward(
     grad_memory.mul_(forget_gate)
 
 
+class _Saved:
+    """
+    The buffers a forward pass keeps for its backward pass. They go back to the free list when
+    the autograd graph that holds them is freed (not at the end of the backward pass, so that
+    `retain_graph=True` and a second backward pass work). A training loop that keeps the last
+    loss until the next forward pass has freed it therefore alternates between two sets.
+    """
+
+    def __init__(self, *tensors: torch.Tensor) -> None:
+        self.tensors = tensors
+
+    def __del__(self) -> None:
+        try:
+            _give(*self.tensors)
+        except Exception:  # interpreter shutdown: nothing to reuse them for
+            pass
+
+
 class _Weights(NamedTuple):
     """One layer's weights as the scan multiplies them, both directions stacked."""
 
@@ -208,18 +227,15 @@ class LstmScan(torch.autograd.Function):
                 weights,
             ))
         ctx.masks = masks
-        ctx.finished = False
-        ctx.save_for_backward(
-            inputs, input_weight, state_weight, projection_weight, gates, memory, squashed, states
-        )
+        ctx.buffers = _Saved(gates, memory, squashed, states)
+        ctx.save_for_backward(inputs, input_weight, state_weight, projection_weight)
         # Shape: (2, batch, time, hidden)
         return states[:, 1:].transpose(1, 2).contiguous()
 
     @staticmethod
     def backward(ctx: Any, grad_output: torch.Tensor):  # type: ignore
-        if ctx.finished:
-            raise RuntimeError("LstmScan: backward runs once per forward (its buffers are reused afterwards)")
-        inputs, input_weight, state_weight, projection_weight, gates, memory, squashed, states = ctx.saved_tensors
+        inputs, input_weight, state_weight, projection_weight = ctx.saved_tensors
+        gates, memory, squashed, states = ctx.buffers.tensors
         directions, time, batch, four_cell = gates.shape
         cell, hidden, input_dim = four_cell // 4, projection_weight.size(2), inputs.size(3)
         grad_gates = _take(tuple(gates.shape), gates)
@@ -249,9 +265,7 @@ class LstmScan(torch.autograd.Function):
         )
         outputs = (squashed * gates[:, :, :, 3 * cell :]).view(directions, -1, cell)
         grad_projection_weight = torch.bmm(outputs.transpose(1, 2), grad_states.view(directions, -1, hidden))
-        ctx.finished = True
-        ctx.masks = None
-        _give(gates, memory, squashed, states, grad_gates, grad_states)
+        _give(grad_gates, grad_states)
         return (grad_inputs, grad_input_weight, grad_bias, grad_state_weight, grad_projection_weight,
                 None, None)
 
