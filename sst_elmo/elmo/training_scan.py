@@ -29,6 +29,7 @@ import threading
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import torch
+from overrides import overrides
 
 # Flat buffers of finished backward passes, by dtype and device, for the next passes. Fresh
 # tensors of a hundred megabytes come from the operating system page by page at their first
@@ -195,6 +196,7 @@ class LstmScan(torch.autograd.Function):
     """
 
     @staticmethod
+    @overrides(check_signature=False)
     def forward(  # type: ignore
         ctx: Any,
         inputs: torch.Tensor,
@@ -233,6 +235,7 @@ class LstmScan(torch.autograd.Function):
         return states[:, 1:].transpose(1, 2).contiguous()
 
     @staticmethod
+    @overrides(check_signature=False)
     def backward(ctx: Any, grad_output: torch.Tensor):  # type: ignore
         inputs, input_weight, state_weight, projection_weight = ctx.saved_tensors
         gates, memory, squashed, states = ctx.buffers.tensors
