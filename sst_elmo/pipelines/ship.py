@@ -34,8 +34,12 @@ def model_card(
     machine: str,
     replaced: Optional[str] = None,
     notes: Optional[str] = None,
+    base_words: Optional[int] = None,
 ) -> str:
-    """The markdown model card of a shipped ELMo (`notes`: markdown for a "Notes" section)."""
+    """
+    The markdown model card of a shipped ELMo (`notes`: markdown for a "Notes" section;
+    `base_words`: the words a biLM that this run continued had seen before it).
+    """
     from sst_elmo.pipelines.pretrain import report_markdown
 
     lstm, cnn = options["lstm"], options["char_cnn"]
@@ -63,6 +67,15 @@ def model_card(
         "",
         report_markdown(report["config"], training, report["heldout"]).rstrip(),
         "",
+    ]
+    if base_words:
+        lines += [
+            f"Words in all: **{base_words + int(training['words']):,}**: this run's {int(training['words']):,}, "
+            f"continuing a biLM that had seen {base_words:,} words before it (its character CNN, highway "
+            "and LSTM weights; the softmax started afresh).",
+            "",
+        ]
+    lines += [
         "Validation perplexity by epoch (sampled softmax training, full-softmax validation on the "
         "run's held-out split of its training text): "
         + ", ".join(f"{value:.1f}" for value in training["validation_perplexity_by_epoch"]) + ".",
@@ -95,10 +108,12 @@ def ship_elmo(
     commands: Optional[List[str]] = None,
     machine: Optional[str] = None,
     notes: Optional[str] = None,
+    base_words: Optional[int] = None,
 ) -> str:
     """
     Writes `models_dir/elmo-NAME` from a finished pre-training run; returns that directory.
     `notes`: markdown for the card's "Notes" section (e.g. changes made to the run's config).
+    `base_words`: for a run that continued another biLM, the words that biLM had seen.
     """
     from sst_elmo.common.archive_safety import safe_load_archive
     from sst_elmo.elmo.export import export_elmo
@@ -130,6 +145,7 @@ def ship_elmo(
         machine or f"{platform.machine()} CPU, {os.cpu_count()} cores",
         replaced,
         notes,
+        base_words,
     )
     atomic_write(os.path.join(target, CARD_NAME), card)
     return target
@@ -145,6 +161,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="a command that made it, for the model card (repeatable)")
     parser.add_argument("--machine", help="the machine it was trained on, for the model card")
     parser.add_argument("--notes", help="a markdown file for the model card's Notes section")
+    parser.add_argument("--base-words", type=int,
+                        help="for a run that continued another biLM (e.g. imdb_continue): the words it had seen")
     args = parser.parse_args(argv)
     try:
         notes = None
@@ -152,7 +170,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             with open(args.notes, encoding="utf-8") as handle:
                 notes = handle.read()
         target = ship_elmo(
-            args.run_dir, args.name, args.models_dir, args.replace, args.commands, args.machine, notes
+            args.run_dir, args.name, args.models_dir, args.replace, args.commands, args.machine, notes,
+            args.base_words,
         )
     except InputError as error:
         print(f"ship_elmo: {error}", file=sys.stderr)

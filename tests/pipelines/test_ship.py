@@ -55,3 +55,13 @@ def test_a_shipped_elmo_is_replaced_only_when_asked_and_the_card_says_so(finishe
 def test_an_unfinished_run_is_refused(tmp_path):
     with pytest.raises(InputError, match="no report.json"):
         ship_elmo(str(tmp_path), "x", models_dir=str(tmp_path / "models"))
+
+
+def test_a_continued_run_states_the_words_in_all(finished_run, tmp_path):
+    from sst_elmo.pipelines.ship import main
+
+    assert main([str(finished_run), "tiny", "--models-dir", str(tmp_path), "--base-words", "39777024"]) == 0
+    card = (tmp_path / "elmo-tiny" / "README.md").read_text()
+    assert "Words in all: **39,778,258**: this run's 1,234, continuing a biLM that had seen 39,777,024" in card
+    ship_elmo(str(finished_run), "tiny", models_dir=str(tmp_path), replace=True)
+    assert "Words in all" not in (tmp_path / "elmo-tiny" / "README.md").read_text()
