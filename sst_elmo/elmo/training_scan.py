@@ -17,9 +17,10 @@ and concatenating per-timestep gradients, not multiplying matrices. Here
   each over all timesteps (`(hidden, time * batch) x (time * batch, 4 * cell)`), not one
   small product and one accumulation per timestep.
 
-The gates, cells and their gradients are float32 throughout; with `matmul_dtype` bfloat16
-only the operands of the matrix products are cast (the state, 128 values a row, per
-timestep). Every row runs at every timestep, as AllenNLP's own LSTM does for the positions
+Everything runs in the dtype of the inputs: float32, or bfloat16 (`elmo_bilm`'s `bf16`), where
+casting only the operands of each timestep's products cost more than the faster products
+saved. The buffers are reused from batch to batch (`_take`, `_give`): at most `_MAX_FREE` of
+them are kept per dtype. Every row runs at every timestep, as AllenNLP's own LSTM does for the positions
 that count: both directions read each sequence from its start (the backward one reversed
 within its length), so the padding of a row comes after its last real position and reaches
 no real one, forwards or backwards.
@@ -31,7 +32,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 import torch
 from overrides import overrides
 
-# Flat buffers of finished backward passes, by dtype and device, for the next passes. Fresh
+# Flat buffers that no autograd graph holds any more, by dtype and device, for the next passes. Fresh
 # tensors of a hundred megabytes come from the operating system page by page at their first
 # write, and on the CPU those page faults cost as much as the arithmetic that fills them.
 # Buffers are flat so that a batch of another length reuses them too.
