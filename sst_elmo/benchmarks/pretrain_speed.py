@@ -24,6 +24,7 @@ from allennlp.data import Batch, Vocabulary
 
 from sst_elmo.common.config_env import PROJECT_ROOT, SHARED
 from sst_elmo.common.cpu import cpu_field, matmul_gflops
+from sst_elmo.common.file_utils import atomic_write
 from sst_elmo.dataset_readers.text_corpus import TextCorpusReader, bilm_token_indexers
 from sst_elmo.models.elmo_bilm import ElmoBiLm
 
@@ -212,8 +213,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                       sides=args.sides.split(","))
     print(result_table(results, peaks))
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump({"peaks": peaks, "sides": results}, handle, indent=1)
+        atomic_write(args.json, json.dumps({"peaks": peaks, "sides": results}, indent=1))
 
 
 def result_table(results: Dict[str, Any], peaks: Dict[str, float]) -> str:
