@@ -26,7 +26,7 @@ pretrain.experiment(
   max_instances_in_memory=12800,
   max_validation_instances=2000,
   optimizer={ type: 'adam', lr: 0.002 },
-  bf16=true,
+  bf16='auto',  // bfloat16 on CPUs with AVX-512 BF16 / AMX; float32 elsewhere
   num_epochs=3,
   save_every_num_seconds=600,
 )

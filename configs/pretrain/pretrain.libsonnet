@@ -51,7 +51,8 @@ local paths = import '../lib/paths.libsonnet';
     reader={},                  // more text_corpus parameters (e.g. csv_column for CSV files)
     num_samples=null,           // sampled softmax with this many samples; null: full softmax
     dropout=0.1,
-    bf16=false,                 // bfloat16 autocast for the matrix products (fast path only)
+    bf16=false,                 // bfloat16 autocast for the matrix products (fast path only):
+                                // true, false, or 'auto' (bf16 where the hardware has it natively)
     min_count=3,                // lm_words vocabulary: minimum count and maximum size
     max_vocab_size=50000,
     max_sentence_length=50,     // longer sentences are cut into chunks
@@ -99,7 +100,7 @@ local paths = import '../lib/paths.libsonnet';
       dropout: dropout,
       [if weight_file != null then 'weight_file']: weight_file,
       [if num_samples != null then 'num_samples']: num_samples,
-      [if bf16 then 'bf16']: true,
+      [if bf16 != false then 'bf16']: bf16,
     },
     data_loader: {
       batch_sampler: { type: 'bucket', batch_size: batch_size, sorting_keys: ['tokens'] },

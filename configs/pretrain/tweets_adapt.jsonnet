@@ -21,7 +21,7 @@ pretrain.experiment(
   validation_fraction=0.1,  // tweets_elmo's validation split
   reader={ csv_column: 'tweet', csv_id_column: 'id', clean_tweets: true },
   num_samples=512,
-  bf16=true,
+  bf16='auto',  // bfloat16 on CPUs with AVX-512 BF16 / AMX; float32 elsewhere
   min_count=2,
   max_vocab_size=10000,
   max_sentence_length=50,

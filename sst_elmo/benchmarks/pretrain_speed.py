@@ -23,7 +23,7 @@ from allennlp.common import Params
 from allennlp.data import Batch, Vocabulary
 
 from sst_elmo.common.config_env import PROJECT_ROOT, SHARED
-from sst_elmo.common.cpu import cpu_field, matmul_gflops
+from sst_elmo.common.cpu import cpu_field, matmul_gflops, native_bf16
 from sst_elmo.common.file_utils import atomic_write
 from sst_elmo.dataset_readers.text_corpus import TextCorpusReader, bilm_token_indexers
 from sst_elmo.models.elmo_bilm import ElmoBiLm
@@ -195,22 +195,29 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--batches", type=int, default=12, help="steps per side (the first 2 are not timed)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--sides", default="allennlp,fast,fast_bf16")
+    parser.add_argument("--sides", default=None,
+                        help="comma-separated, of allennlp, fast, fast_bf16 (default: all three where the CPU "
+                             "has native bf16, else allennlp,fast: emulated bf16 runs at a fraction of fp32's speed)")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
     model = Params.from_file(args.config).as_dict()["model"]
     data = corpus_batches(args.corpus, args.batches, args.batch_size)
-    peaks = {dtype: matmul_gflops(size=2048, repeats=10, threads=args.threads, dtype=dtype)
-             for dtype in ("float32", "bfloat16")}
+    native = native_bf16()
+    sides = args.sides.split(",") if args.sides else ["allennlp", "fast"] + (["fast_bf16"] if native else [])
+    # Emulated bf16 products run at well under 1 GFLOP/s: a small probe tells so in seconds.
+    peaks = {"float32": matmul_gflops(size=2048, repeats=10, threads=args.threads, dtype="float32"),
+             "bfloat16": matmul_gflops(size=2048 if native else 256, repeats=10 if native else 2,
+                                       threads=args.threads, dtype="bfloat16")}
     print(f"# elmo_bilm pre-training speed ({time.strftime('%Y-%m-%d')}, {cpu_field('model name') or 'CPU'}, "
           f"{os.cpu_count()} cores, {args.threads} threads, torch {torch.__version__})")
     print(f"config {os.path.relpath(args.config)}; {args.batches} batches of {args.batch_size} IMDB sentences "
           f"(the first 2 not timed); matmul peak (2048 x 2048 products): fp32 {peaks['float32']:.0f} GFLOP/s, "
-          f"bf16 {peaks['bfloat16']:.0f} GFLOP/s\n")
+          f"bf16 {peaks['bfloat16']:.{0 if native else 1}f} GFLOP/s"
+          f"{'' if native else ' (no native bf16 on this CPU: emulated)'}\n")
     results = compare(data["vocab"], data["batches"], model["options"], num_samples=model.get("num_samples"),
-                      sides=args.sides.split(","))
+                      sides=sides)
     print(result_table(results, peaks))
     if args.json:
         atomic_write(args.json, json.dumps({"peaks": peaks, "sides": results}, indent=1))
@@ -231,7 +238,8 @@ def result_table(results: Dict[str, Any], peaks: Dict[str, float]) -> str:
         peak = peaks["bfloat16" if dtype == "bf16" else "float32"]
         rate = result.get("gflops")
         share = f"{rate / peak:.0%} of {dtype}" if rate else "-"
-        speedup, difference = result.get("speedup", float("nan")), result.get("max_loss_difference", float("nan"))
-        lines.append(f"| {side} | {result['words_per_second']:,.0f} | {speedup:.2f}x | "
-                     f"{rate or float('nan'):.0f} | {share} | {difference:.2e} |")
+        speedup = f"{result['speedup']:.2f}x" if "speedup" in result else "-"
+        difference = f"{result['max_loss_difference']:.2e}" if "max_loss_difference" in result else "-"
+        lines.append(f"| {side} | {result['words_per_second']:,.0f} | {speedup} | "
+                     f"{f'{rate:.0f}' if rate else '-'} | {share} | {difference} |")
     return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ from allennlp.modules.sampled_softmax_loss import SampledSoftmaxLoss
 from allennlp.nn.util import add_sentence_boundary_token_ids, dist_reduce_sum
 from overrides import overrides
 
+from sst_elmo.common.cpu import native_bf16
 from sst_elmo.common.errors import InputError
 from sst_elmo.elmo.checks import check_options, check_weights
 from sst_elmo.elmo.fast_bilm import FastElmoBiLm
@@ -29,6 +30,26 @@ logger = logging.getLogger(__name__)
 BOS_CLASS = 0
 EOS_CLASS = 1
 BILM_TF_SPECIAL_TOKENS = ("<S>", "</S>", "<UNK>")
+
+
+def resolve_bf16(bf16: Union[bool, str], fast_forward: bool = True) -> bool:
+    """
+    `elmo_bilm`'s `bf16` as a boolean: `True`/`False` as given, `"auto"` true only with
+    `fast_forward` on hardware with native bfloat16 matrix products (`native_bf16` on the CPU;
+    `torch.cuda.is_bf16_supported()` where CUDA is available).
+    """
+    if isinstance(bf16, bool):
+        return bf16
+    if bf16 != "auto":
+        raise ConfigurationError(f"elmo_bilm: bf16 must be true, false or \"auto\", not {bf16!r}")
+    if not fast_forward:
+        return False
+    if torch.cuda.is_available():
+        chosen = torch.cuda.is_bf16_supported()
+    else:
+        chosen = native_bf16()
+    logger.info("elmo_bilm: bf16 \"auto\" chose %s", "bfloat16" if chosen else "float32")
+    return chosen
 
 
 @Model.register("elmo_bilm")
@@ -101,9 +122,12 @@ class ElmoBiLm(Model):
         `_ElmoBiLm`'s own modules. The same switch as `cached_elmo`'s `fast_forward`.
         Either way the parameters are those of the `_ElmoBiLm`, so archives and exports do
         not depend on it.
-    bf16 : `bool`, optional (default = `False`)
+    bf16 : `Union[bool, str]`, optional (default = `False`)
         With `fast_forward`, run the matrix products in bfloat16 (autocast); the loss moves by about
-        1e-2. Parameters, optimizer state and the softmax stay in float32.
+        1e-2. Parameters, optimizer state and the softmax stay in float32. `"auto"`: bfloat16
+        where the hardware multiplies it natively (a CPU with AVX-512 BF16 or AMX, or a CUDA
+        GPU that supports it), float32 elsewhere: on an AVX2-only CPU bfloat16 products are
+        emulated, far slower than float32 (see `resolve_bf16`).
     """
 
     def __init__(
@@ -119,7 +143,7 @@ class ElmoBiLm(Model):
         word_indexer: str = "words",
         output_activations: bool = False,
         fast_forward: bool = True,
-        bf16: bool = False,
+        bf16: Union[bool, str] = False,
         **kwargs,
     ) -> None:
         super().__init__(vocab, **kwargs)
@@ -131,6 +155,7 @@ class ElmoBiLm(Model):
         check_options(options, options_file)
         self._options: Dict[str, Any] = {"char_cnn": options["char_cnn"], "lstm": options["lstm"]}
         self._bilm = build_bilm(self._options, weight_file)
+        bf16 = resolve_bf16(bf16, fast_forward)
         if bf16 and not fast_forward:
             raise ConfigurationError("elmo_bilm: bf16 needs fast_forward=true")
         # Not a submodule: it runs the `_ElmoBiLm`'s own parameters (state_dict unchanged).

@@ -43,6 +43,31 @@ def test_the_command_line_prints_a_row_a_side_and_writes_the_json(tmp_path, caps
     assert sorted(written["sides"]) == ["allennlp", "fast"] and written["peaks"]["bfloat16"] > 0
 
 
+def test_without_native_bf16_the_default_sides_skip_it_and_say_so(tmp_path, capsys, monkeypatch):
+    import json
+
+    from sst_elmo.benchmarks import pretrain_speed
+
+    monkeypatch.setattr(pretrain_speed, "native_bf16", lambda: False)
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps({"model": {"options": TINY_OPTIONS, "num_samples": 10}}))
+    out = tmp_path / "results.json"
+    pretrain_speed.main(["--config", str(config), "--corpus", str(FIXTURES / "corpus.txt"), "--batch-size", "4",
+                         "--batches", "4", "--threads", "1", "--json", str(out)])
+    printed = capsys.readouterr().out
+    assert "no native bf16 on this CPU: emulated" in printed
+    assert sorted(json.loads(out.read_text())["sides"]) == ["allennlp", "fast"]
+
+
+def test_without_the_allennlp_side_the_ratio_columns_are_dashes():
+    from sst_elmo.benchmarks.pretrain_speed import result_table
+
+    table = result_table({"fast": {"words_per_second": 2667.0, "gflops": 60.0}}, {"float32": 148.0, "bfloat16": 0.2})
+    row = next(line for line in table.splitlines() if line.startswith("| fast |"))
+    assert row == "| fast | 2,667 | - | 60 | 41% of fp32 | - |"
+    assert "nan" not in table
+
+
 def test_training_flops_count_every_lstm_product_at_every_position():
     import torch
 

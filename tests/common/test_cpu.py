@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from sst_elmo.common.cpu import MKL_VARIABLE, cpu_vendor, matmul_gflops, prefer_fast_mkl
+from sst_elmo.common.cpu import MKL_VARIABLE, cpu_vendor, matmul_gflops, native_bf16, prefer_fast_mkl
 
 
 def _cpuinfo(tmp_path, vendor):
@@ -51,3 +51,22 @@ def test_importing_the_plugin_after_torch_sets_it():
 def test_matmul_gflops_is_a_positive_rate():
     assert matmul_gflops(size=64, repeats=2, threads=1) > 0
     assert matmul_gflops(size=64, repeats=2, threads=1, dtype="bfloat16") > 0
+
+
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        ("fpu avx2 fma avx512f avx512bw", False),  # AVX-512 without BF16
+        ("fpu avx2 fma vaes", False),  # AVX2 only (e.g. Zen 3)
+        ("fpu avx512f avx512_bf16", True),  # Zen 4, Cooper Lake
+        ("fpu avx512f amx_bf16 amx_tile", True),  # Sapphire Rapids
+    ],
+)
+def test_native_bf16_reads_the_flags(tmp_path, flags, expected):
+    path = tmp_path / "cpuinfo"
+    path.write_text(f"processor\t: 0\nvendor_id\t: X\nflags\t\t: {flags}\n")
+    assert native_bf16(str(path)) is expected
+
+
+def test_native_bf16_is_false_without_cpuinfo(tmp_path):
+    assert native_bf16(str(tmp_path / "absent")) is False

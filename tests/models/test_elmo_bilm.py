@@ -283,3 +283,17 @@ def test_bf16_is_close_and_needs_the_fast_path():
         assert abs(float(model(**batch)["loss"]) - float(reference(**batch)["loss"])) < 0.05
     with pytest.raises(ConfigurationError, match="bf16 needs fast_forward"):
         tiny_setup(bf16=True, fast_forward=False)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_auto_follows_the_hardware(monkeypatch, native):
+    from sst_elmo.models import elmo_bilm
+
+    monkeypatch.setattr(elmo_bilm.torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(elmo_bilm, "native_bf16", lambda: native)
+    _, _, _, model = tiny_setup(bf16="auto")
+    assert model._fast.autocast_bf16 is native
+    # The AllenNLP modules path has no bf16: "auto" is float32 there, never an error.
+    assert elmo_bilm.resolve_bf16("auto", fast_forward=False) is False
+    with pytest.raises(ConfigurationError, match="bf16 must be"):
+        elmo_bilm.resolve_bf16("yes")
