@@ -196,8 +196,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--batches", type=int, default=12, help="steps per side (the first 2 are not timed)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--sides", default=None,
-                        help="comma-separated, of allennlp, fast, fast_bf16 (default: all three where the CPU "
-                             "has native bf16, else allennlp,fast: emulated bf16 runs at a fraction of fp32's speed)")
+                        help="comma-separated, of allennlp, fast, fast_bf16 (default: all three where the "
+                             "CPU has native bf16, else allennlp,fast: emulated bf16 is far slower than fp32)")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
 
