@@ -7,10 +7,13 @@
 // Validation during training: a 1% hash split of the training documents.
 //   SST_ELMO_DATA=../shared/data python scripts/pretrain_elmo.py --config configs/pretrain/imdb_continue.jsonnet --run-dir RUN
 // Checkpoints every 10 minutes; run the same command again after an interruption (--recover).
+// SST_ELMO_ELMO=NAME continues SST_ELMO_MODELS/elmo-NAME instead (default imdb), e.g. a snapshot
+// of an unfinished continuation shipped with scripts/ship_elmo.py (docs/own-elmo.md).
 local paths = import '../lib/paths.libsonnet';
 local pretrain = import 'pretrain.libsonnet';
 
-local elmo_dir = std.extVar('SST_ELMO_MODELS') + '/elmo-imdb';
+local name = if std.extVar('SST_ELMO_ELMO') == '' then 'imdb' else std.extVar('SST_ELMO_ELMO');
+local elmo_dir = std.extVar('SST_ELMO_MODELS') + '/elmo-' + name;
 
 pretrain.experiment(
   options=null,

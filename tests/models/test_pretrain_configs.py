@@ -47,7 +47,7 @@ def test_imdb_continuation_reads_unlabelled_and_train_text_never_test_or_sst(mon
 
     options, weights = write_random_elmo(str(tmp_path / "models" / "elmo-imdb"), seed=4)
     os.rename(weights, str(tmp_path / "models" / "elmo-imdb" / "weights.hdf5"))
-    ext_vars = {"SST_ELMO_DATA": "/d", "SST_ELMO_MODELS": str(tmp_path / "models")}
+    ext_vars = {"SST_ELMO_DATA": "/d", "SST_ELMO_MODELS": str(tmp_path / "models"), "SST_ELMO_ELMO": ""}
     config = str(CONFIGS / "pretrain" / "imdb_continue.jsonnet")
     evaluated = json.loads(_jsonnet.evaluate_file(config, ext_vars=ext_vars))
     assert evaluated["train_data_path"] == ["/d/imdb/unsup.txt.gz", "/d/imdb/train.jsonl.gz"]
@@ -57,6 +57,10 @@ def test_imdb_continuation_reads_unlabelled_and_train_text_never_test_or_sst(mon
     assert "test.jsonl" not in text and "/sst/" not in text
     assert evaluated["dataset_reader"]["json_field"] == "text" and evaluated["dataset_reader"]["split"] == "train"
     assert evaluated["model"]["weight_file"].endswith("models/elmo-imdb/weights.hdf5")
+    # A snapshot of an unfinished continuation is continued by its name.
+    snapshot = json.loads(_jsonnet.evaluate_file(config, ext_vars={**ext_vars, "SST_ELMO_ELMO": "imdb-next"}))
+    assert snapshot["model"]["weight_file"].endswith("models/elmo-imdb-next/weights.hdf5")
+    assert snapshot["model"]["options_file"].endswith("models/elmo-imdb-next/options.json")
 
     monkeypatch.setenv("SST_ELMO_MODELS", str(tmp_path / "models"))
     fixture_text = [str(FIXTURES / "corpus.txt"), str(FIXTURES / "data" / "imdb" / "train.jsonl.gz")]
