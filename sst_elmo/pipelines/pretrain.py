@@ -71,9 +71,39 @@ def train(config: str, run_dir: str, best_so_far: bool = False, cwd: Optional[st
         # configs/pretrain/): an interrupted run always continues with the config it started with.
         print(f"train: continuing the interrupted run {run_dir} with its own config.json")
         config = saved_config
+        vocabulary_from_run(run_dir)
     os.makedirs(os.path.dirname(os.path.abspath(run_dir)), exist_ok=True)
     _run(train_command(config, run_dir, recover=recover), run_dir.rstrip("/") + ".log", cwd)
     return "trained"
+
+
+def vocabulary_from_run(run_dir: str) -> bool:
+    """
+    Points the `vocabulary` of an interrupted run's `config.json` at the vocabulary that
+    AllenNLP saved in `run_dir/vocabulary` when the run started (`"type": "from_files"`), so
+    that `--recover` reads it instead of counting the whole corpus again (about 6 minutes for
+    IMDB's 20M words). Returns whether it changed the file, which it says on stdout; a run
+    without a saved vocabulary is left alone. The counts gave that saved vocabulary, so the
+    run goes on with exactly the same one; AllenNLP's archive ships the vocabulary directory
+    either way, so the archive is unaffected.
+    """
+    saved_config = os.path.join(run_dir, "config.json")
+    directory = os.path.abspath(os.path.join(run_dir, "vocabulary"))
+    if not os.path.exists(os.path.join(directory, "non_padded_namespaces.txt")):
+        return False
+    with open(saved_config, encoding="utf-8") as handle:
+        params = json.load(handle)
+    vocabulary = params.get("vocabulary", {})
+    if vocabulary.get("type") == "from_files" and vocabulary.get("directory") == directory:
+        return False
+    built = {key: value for key, value in vocabulary.items() if key not in ("type", "directory")}
+    params["vocabulary"] = {"type": "from_files", "directory": directory}
+    for token in ("padding_token", "oov_token"):
+        if token in built:
+            params["vocabulary"][token] = built[token]
+    atomic_write(saved_config, json.dumps(params, indent=4))
+    print(f"train: {saved_config}: vocabulary now read from {directory} (was {json.dumps(vocabulary)})")
+    return True
 
 
 def export(run_dir: str, cwd: Optional[str] = None) -> str:
