@@ -112,6 +112,8 @@ local paths = import '../lib/paths.libsonnet';
       max_instances_in_memory: max_instances_in_memory,
     },
     trainer: {
+      // AllenNLP's gradient_descent, except that --recover does not read the finished epochs again.
+      type: 'quick_recover',
       optimizer: optimizer,
       num_epochs: num_epochs,
       [if patience != null then 'patience']: patience,

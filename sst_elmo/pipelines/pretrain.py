@@ -71,39 +71,50 @@ def train(config: str, run_dir: str, best_so_far: bool = False, cwd: Optional[st
         # configs/pretrain/): an interrupted run always continues with the config it started with.
         print(f"train: continuing the interrupted run {run_dir} with its own config.json")
         config = saved_config
-        vocabulary_from_run(run_dir)
+        quick_recovery(run_dir)
     os.makedirs(os.path.dirname(os.path.abspath(run_dir)), exist_ok=True)
     _run(train_command(config, run_dir, recover=recover), run_dir.rstrip("/") + ".log", cwd)
     return "trained"
 
 
-def vocabulary_from_run(run_dir: str) -> bool:
+def quick_recovery(run_dir: str) -> List[str]:
     """
-    Points the `vocabulary` of an interrupted run's `config.json` at the vocabulary that
-    AllenNLP saved in `run_dir/vocabulary` when the run started (`"type": "from_files"`), so
-    that `--recover` reads it instead of counting the whole corpus again (about 6 minutes for
-    IMDB's 20M words). Returns whether it changed the file, which it says on stdout; a run
-    without a saved vocabulary is left alone. The counts gave that saved vocabulary, so the
-    run goes on with exactly the same one; AllenNLP's archive ships the vocabulary directory
-    either way, so the archive is unaffected.
+    Makes `--recover` of the interrupted run in `run_dir` start in seconds rather than minutes,
+    by two changes to its `config.json` (atomically, each said on stdout; returns them):
+
+    - `vocabulary` becomes `{"type": "from_files"}` of `run_dir/vocabulary`, which AllenNLP
+      saved when the run started, so the corpus is not counted again (6.3 minutes for IMDB's
+      20M words on 2 cores). Those counts gave that saved vocabulary: the run goes on with
+      exactly the same one, and archives ship the vocabulary directory either way.
+    - AllenNLP's `gradient_descent` trainer becomes `quick_recover`
+      (`sst_elmo.training.QuickRecoverTrainer`, the same trainer with the same parameters),
+      which does not read the finished epochs again (12.5 minutes per finished epoch).
+
+    A run without a saved vocabulary, or with another trainer type, keeps that part.
     """
     saved_config = os.path.join(run_dir, "config.json")
-    directory = os.path.abspath(os.path.join(run_dir, "vocabulary"))
-    if not os.path.exists(os.path.join(directory, "non_padded_namespaces.txt")):
-        return False
     with open(saved_config, encoding="utf-8") as handle:
         params = json.load(handle)
+    changes = []
+    directory = os.path.abspath(os.path.join(run_dir, "vocabulary"))
     vocabulary = params.get("vocabulary", {})
-    if vocabulary.get("type") == "from_files" and vocabulary.get("directory") == directory:
-        return False
-    built = {key: value for key, value in vocabulary.items() if key not in ("type", "directory")}
-    params["vocabulary"] = {"type": "from_files", "directory": directory}
-    for token in ("padding_token", "oov_token"):
-        if token in built:
-            params["vocabulary"][token] = built[token]
-    atomic_write(saved_config, json.dumps(params, indent=4))
-    print(f"train: {saved_config}: vocabulary now read from {directory} (was {json.dumps(vocabulary)})")
-    return True
+    if os.path.exists(os.path.join(directory, "non_padded_namespaces.txt")) and (
+        vocabulary.get("type") != "from_files" or vocabulary.get("directory") != directory
+    ):
+        params["vocabulary"] = {"type": "from_files", "directory": directory}
+        for token in ("padding_token", "oov_token"):
+            if token in vocabulary:
+                params["vocabulary"][token] = vocabulary[token]
+        changes.append(f"vocabulary read from {directory} (was {json.dumps(vocabulary)})")
+    trainer = params.get("trainer")
+    if isinstance(trainer, dict) and trainer.get("type", "gradient_descent") == "gradient_descent":
+        trainer["type"] = "quick_recover"
+        changes.append("trainer 'quick_recover' (was 'gradient_descent'): finished epochs are not read again")
+    if changes:
+        atomic_write(saved_config, json.dumps(params, indent=4))
+        for change in changes:
+            print(f"train: {saved_config}: {change}")
+    return changes
 
 
 def export(run_dir: str, cwd: Optional[str] = None) -> str:

@@ -137,7 +137,7 @@ def test_a_recovered_run_reads_its_saved_vocabulary_instead_of_counting_the_corp
     (run_dir / "model.tar.gz").unlink()
     capsys.readouterr()
     assert pretrain.train(config, str(run_dir), cwd=str(PROJECT_ROOT)) == "trained"
-    assert "vocabulary now read from" in capsys.readouterr().out
+    assert "vocabulary read from" in capsys.readouterr().out
     second = open(log, encoding="utf-8").read()[len(first):]
     assert "Fitting token dictionary from dataset." not in second
     assert f"Loading token dictionary from {run_dir / 'vocabulary'}" in second
@@ -152,4 +152,24 @@ def test_a_recovered_run_reads_its_saved_vocabulary_instead_of_counting_the_corp
     archived = load_archive(str(run_dir / "model.tar.gz")).model.vocab
     assert archived.get_vocab_size("lm_words") == len(vocabulary) + 1  # and the padding token
     # A second recovery finds the config already pointing there and leaves it alone.
-    assert pretrain.vocabulary_from_run(str(run_dir)) is False
+    assert pretrain.quick_recovery(str(run_dir)) == []
+
+
+def test_quick_recovery_switches_allennlps_trainer_and_leaves_others(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    (run_dir / "vocabulary").mkdir(parents=True)
+    (run_dir / "vocabulary" / "non_padded_namespaces.txt").write_text("*tags\n")
+    config = {"trainer": {"num_epochs": 4}, "vocabulary": {"min_count": {"lm_words": 3}, "oov_token": "<unk>"}}
+    (run_dir / "config.json").write_text(json.dumps(config))
+    assert len(pretrain.quick_recovery(str(run_dir))) == 2
+    saved = json.loads((run_dir / "config.json").read_text())
+    assert saved["trainer"] == {"num_epochs": 4, "type": "quick_recover"}
+    assert saved["vocabulary"] == {
+        "type": "from_files", "directory": str(run_dir / "vocabulary"), "oov_token": "<unk>"}
+    assert "was 'gradient_descent'" in capsys.readouterr().out
+    # A trainer of another type keeps it; a run without a saved vocabulary keeps its own.
+    config["trainer"]["type"] = "my_trainer"
+    (run_dir / "config.json").write_text(json.dumps(config))
+    (run_dir / "vocabulary" / "non_padded_namespaces.txt").unlink()
+    assert pretrain.quick_recovery(str(run_dir)) == []
+    assert json.loads((run_dir / "config.json").read_text()) == config
