@@ -124,37 +124,6 @@ def test_heldout_imdb_reviews_are_spread_over_the_test_file(tmp_path):
         pretrain.heldout_texts(str(tmp_path / "run2"), str(data), imdb_split="dev")
 
 
-def test_a_recovered_run_reads_its_saved_vocabulary_instead_of_counting_the_corpus_again(tmp_path, capsys):
-    run_dir = tmp_path / "tiny"
-    config = str(CONFIGS / "pretrain" / "tiny.jsonnet")
-    assert pretrain.train(config, str(run_dir), cwd=str(PROJECT_ROOT)) == "trained"
-    log = str(run_dir) + ".log"
-    first = open(log, encoding="utf-8").read()
-    assert "Fitting token dictionary from dataset." in first
-    saved = {path.name: path.read_bytes() for path in (run_dir / "vocabulary").iterdir()}
-    # Interrupted after its last epoch, before the archive: the same call recovers it.
-    (run_dir / "metrics.json").unlink()
-    (run_dir / "model.tar.gz").unlink()
-    capsys.readouterr()
-    assert pretrain.train(config, str(run_dir), cwd=str(PROJECT_ROOT)) == "trained"
-    assert "vocabulary read from" in capsys.readouterr().out
-    second = open(log, encoding="utf-8").read()[len(first):]
-    assert "Fitting token dictionary from dataset." not in second
-    assert f"Loading token dictionary from {run_dir / 'vocabulary'}" in second
-    assert json.loads((run_dir / "config.json").read_text())["vocabulary"] == {
-        "type": "from_files", "directory": str(run_dir / "vocabulary")}
-    assert {path.name: path.read_bytes() for path in (run_dir / "vocabulary").iterdir()} == saved
-    assert (run_dir / "metrics.json").exists()
-    # The archive loads anywhere: AllenNLP reads the vocabulary shipped inside it.
-    from allennlp.models.archival import load_archive
-
-    vocabulary = (run_dir / "vocabulary" / "lm_words.txt").read_text(encoding="utf-8").splitlines()
-    archived = load_archive(str(run_dir / "model.tar.gz")).model.vocab
-    assert archived.get_vocab_size("lm_words") == len(vocabulary) + 1  # and the padding token
-    # A second recovery finds the config already pointing there and leaves it alone.
-    assert pretrain.quick_recovery(str(run_dir)) == []
-
-
 def test_quick_recovery_switches_allennlps_trainer_and_leaves_others(tmp_path, capsys):
     run_dir = tmp_path / "run"
     (run_dir / "vocabulary").mkdir(parents=True)

@@ -5,8 +5,10 @@ import subprocess
 
 import pytest
 import torch
+from allennlp.models.archival import load_archive
 
 from sst_elmo.common.launch import train_command
+from sst_elmo.pipelines import pretrain
 from sst_elmo.training.quick_recover_trainer import TOTAL_BATCHES_KEY
 from tests.conftest import CONFIGS, PROJECT_ROOT
 
@@ -61,13 +63,24 @@ def _count(run):
     return torch.load(run / "training_state_e2_b0.th")[TOTAL_BATCHES_KEY]
 
 
-def test_a_recovery_skips_the_finished_epochs_and_keeps_the_batch_count(finished_run, tmp_path):
+def test_a_recovery_skips_the_finished_epochs_and_keeps_the_batch_count(finished_run, tmp_path, capsys):
     run = _interrupted_in_epoch_1(finished_run, tmp_path)
-    log = _train(run / "config.json", run, recover=True)
+    saved_vocabulary = {path.name: path.read_bytes() for path in (run / "vocabulary").iterdir()}
+    # Through the pre-training pipeline, which also points the run at its saved vocabulary.
+    assert pretrain.train(str(CONFIGS / "pretrain" / "tiny.jsonnet"), str(run), cwd=str(PROJECT_ROOT)) == "trained"
+    assert "vocabulary read from" in capsys.readouterr().out
+    log = open(str(run) + ".log", encoding="utf-8").read()
+    assert "Fitting token dictionary from dataset." not in log  # the corpus was not counted again
+    assert f"Loading token dictionary from {run / 'vocabulary'}" in log
+    assert {path.name: path.read_bytes() for path in (run / "vocabulary").iterdir()} == saved_vocabulary
+    assert pretrain.quick_recovery(str(run)) == []  # done once
     assert "the 1 finished epochs are not read again" in log
     assert "Epoch 0/1" not in log and "Epoch 1/1" in log  # AllenNLP's trainer logs "Epoch 0/1" as it rereads
     assert (run / "metrics_epoch_0.json").read_text() == (finished_run / "metrics_epoch_0.json").read_text()
-    assert json.loads((run / "metrics.json").read_text())["epoch"] == 1 and (run / "model.tar.gz").exists()
+    assert json.loads((run / "metrics.json").read_text())["epoch"] == 1
+    # The archive loads anywhere: AllenNLP reads the vocabulary shipped inside it.
+    vocabulary = (run / "vocabulary" / "lm_words.txt").read_text(encoding="utf-8").splitlines()
+    assert load_archive(str(run / "model.tar.gz")).model.vocab.get_vocab_size("lm_words") == len(vocabulary) + 1
     # The counter the scheduler steps by ends where the uninterrupted run's did.
     assert _count(run) == _count(finished_run)
 
