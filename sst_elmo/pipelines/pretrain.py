@@ -88,7 +88,7 @@ def quick_recovery(run_dir: str) -> List[str]:
       exactly the same one, and archives ship the vocabulary directory either way.
     - AllenNLP's `gradient_descent` trainer becomes `quick_recover`
       (`sst_elmo.training.QuickRecoverTrainer`, the same trainer with the same parameters),
-      which does not read the finished epochs again (12.5 minutes per finished epoch).
+      which does not read the finished epochs again (about 14 minutes per finished epoch of IMDB).
 
     A run without a saved vocabulary, or with another trainer type, keeps that part.
     """

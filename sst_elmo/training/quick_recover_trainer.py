@@ -20,7 +20,7 @@ class QuickRecoverTrainer(GradientDescentTrainer):
     AllenNLP's trainer, recovering a run in epoch N, first reads every batch of epochs 0 to
     N - 1 without training on them, so that the data loader's random state is where an
     uninterrupted run would have left it. For a pre-training corpus that costs as long as
-    reading the corpus N times: 12.5 minutes per finished epoch of IMDB's 20M words on a
+    reading the corpus N times: about 14 minutes per finished epoch of IMDB's 20M words on a
     2-core CPU. This trainer skips those epochs outright; only the finished batches of the
     current epoch are still read again (that is how AllenNLP finds its place in the epoch). The
     price is that the remaining epochs shuffle their batches differently from an uninterrupted
