@@ -81,6 +81,12 @@ class DrainingServer:
         )
         self._server.channel_class = _Channel
         self._stop = threading.Event()
+        # `stop` wakes the loop through waitress's trigger; `_drain` closes the trigger. The lock
+        # (re-entrant: a signal handler may call `stop` inside `_drain` on the same thread) keeps
+        # `stop` from writing to the trigger once it is closed, when its descriptor may already
+        # belong to another file.
+        self._wake_lock = threading.RLock()
+        self._trigger_closed = False
 
     @property
     def port(self) -> int:
@@ -92,8 +98,10 @@ class DrainingServer:
 
     def stop(self) -> None:
         """Asks `run` to drain and return (from any thread, or a signal handler)."""
-        self._stop.set()
-        self._server.pull_trigger()
+        with self._wake_lock:
+            self._stop.set()
+            if not self._trigger_closed:  # else the loop has seen the event and drained already
+                self._server.pull_trigger()
 
     def _busy(self) -> List[HTTPChannel]:
         channels = [channel for channel in list(self._server._map.values()) if isinstance(channel, HTTPChannel)]
@@ -141,6 +149,8 @@ class DrainingServer:
         if busy:
             logger.warning("%d request(s) still unfinished after %.0f s; closing", len(busy), drain_timeout)
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
-        for channel in list(server._map.values()):
-            channel.close()
+        with self._wake_lock:
+            self._trigger_closed = True
+            for channel in list(server._map.values()):  # the trigger among them
+                channel.close()
         return len(busy)

@@ -206,3 +206,22 @@ def test_a_host_name_listens_on_one_address(lstm_predictor):
     thread.join(10)
     service.close(5)
     assert not thread.is_alive()
+
+
+def test_stop_after_the_loop_has_drained_writes_to_no_closed_descriptor(lstm_predictor):
+    # The race of `stop`: its event is seen by the loop, which drains and closes waitress's
+    # trigger, before `stop` pulls the trigger. Played in order here: the loop stops first.
+    import threading
+
+    from sst_elmo.serving.app import make_app
+    from sst_elmo.serving.server import DrainingServer
+
+    service = PredictionService(lstm_predictor)
+    server = DrainingServer(make_app(service), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, kwargs={"drain_timeout": 1}, daemon=True)
+    thread.start()
+    server._stop.set()  # the first half of stop(), as the loop sees it
+    thread.join(10)
+    assert not thread.is_alive()
+    server.stop()  # was OSError: [Errno 9] Bad file descriptor, or a write to a reused descriptor
+    service.close(5)
