@@ -24,7 +24,10 @@ class QuickRecoverTrainer(GradientDescentTrainer):
     2-core CPU. This trainer skips those epochs outright; only the finished batches of the
     current epoch are still read again (that is how AllenNLP finds its place in the epoch). The
     price is that the remaining epochs shuffle their batches differently from an uninterrupted
-    run: another random order of the same data.
+    run: another random order of the same data. So the batches read again in the current epoch
+    are not quite those trained before the interruption: with a lazy data loader
+    (`max_instances_in_memory`) they come from the same chunks of the file, but within the last
+    of those chunks other sentences are skipped (and others trained twice) in that epoch.
 
     The trainer's batch counter, which AllenNLP rebuilds while reading the finished epochs
     again, is saved in this trainer's checkpoints instead (`total_batches_completed`) and
