@@ -4,7 +4,9 @@ Pre-training an ELMo and measuring it, end to end (the engine of `scripts/pretra
 1. `train`: `allennlp train CONFIG` (default `configs/pretrain/cpu_small.jsonnet`, IMDB's
    unlabelled reviews), with `--recover` when an interrupted run is found; skipped when the
    archive exists. `best_so_far` archives the best epoch of a run that was stopped early
-   instead, as AllenNLP would have archived it.
+   instead, as AllenNLP would have archived it. `snapshot` archives the latest checkpoint of a
+   run, running or stopped, mid-epoch included, into a directory of its own, where the other
+   stages then measure it (its words are those of the training clock at that checkpoint).
 2. `export`: `allennlp elmo-export` to `RUN/elmo` (`options.json`, `weights.hdf5`,
    `vocab.txt`, `softmax.hdf5`).
 3. `heldout`: perplexity (full softmax) with `allennlp evaluate` on 500 reviews of IMDB's
@@ -18,15 +20,20 @@ Pre-training an ELMo and measuring it, end to end (the engine of `scripts/pretra
 Every stage is skipped when its output exists, so running again resumes.
 """
 import argparse
+import glob
 import gzip
 import json
 import os
+import re
+import shutil
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from sst_elmo.common.file_utils import METRICS_NAME, atomic_write, duration_seconds, epoch_metrics, final_metrics
 from sst_elmo.common.launch import allennlp_command, run_logged, train_command
 
+SNAPSHOT_NAME = "snapshot.json"
+_MODEL_STATE = re.compile(r"model_state_e(\d+)_b(\d+)\.th$")
 DEFAULT_CONFIG = "configs/pretrain/cpu_small.jsonnet"
 DEFAULT_RUN_DIR = "runs/pretrain/cpu_small"
 
@@ -75,6 +82,81 @@ def train(config: str, run_dir: str, best_so_far: bool = False, cwd: Optional[st
     os.makedirs(os.path.dirname(os.path.abspath(run_dir)), exist_ok=True)
     _run(train_command(config, run_dir, recover=recover), run_dir.rstrip("/") + ".log", cwd)
     return "trained"
+
+
+def latest_checkpoint(run_dir: str) -> Optional[Tuple[int, int]]:
+    """
+    `(epochs_completed, batches_in_epoch_completed)` of the latest complete checkpoint in
+    `run_dir` (both its `model_state_*` and `training_state_*` files exist), or `None`.
+    """
+    points = []
+    for path in glob.glob(os.path.join(glob.escape(run_dir), "model_state_e*_b*.th")):
+        match = _MODEL_STATE.search(os.path.basename(path))
+        if match and os.path.isfile(os.path.join(run_dir, "training_state_e{}_b{}.th".format(*match.groups()))):
+            points.append((int(match.group(1)), int(match.group(2))))
+    return max(points, default=None)
+
+
+def _clock_state(training_state: Dict[str, Any], where: str) -> Dict[str, float]:
+    """The `training_clock` callback's words and seconds so far, from a checkpoint's training state."""
+    for state in training_state.get("callbacks") or []:
+        if isinstance(state, dict) and {"totals", "epoch"} <= set(state):
+            return {key: state["totals"][key] + state["epoch"][key] for key in ("words", "seconds")}
+    raise StageFailed(f"{where} has no training_clock state: its words cannot be counted")
+
+
+def snapshot(run_dir: str, snapshot_dir: str, attempts: int = 3) -> Dict[str, Any]:
+    """
+    Archives the latest checkpoint of the run in `run_dir` (running or stopped; mid-epoch
+    included) as `snapshot_dir/model.tar.gz` with the run's config, vocabulary and finished
+    epochs' metrics, and writes `snapshot_dir/snapshot.json` (written last: the snapshot is
+    complete when it exists) with the checkpoint's place and the words and seconds of the
+    training clock there. The run itself is only read. Returns the `snapshot.json` content.
+    A checkpoint that a running trainer prunes while it is copied is replaced by the next one.
+    """
+    from allennlp.models.archival import archive_model
+
+    from sst_elmo.common.safe_unpickle import restricted_load
+
+    done = os.path.join(snapshot_dir, SNAPSHOT_NAME)
+    if os.path.exists(done):
+        print(f"snapshot: {snapshot_dir} exists, skipped")
+        with open(done, encoding="utf-8") as handle:
+            return json.load(handle)
+    os.makedirs(snapshot_dir, exist_ok=True)
+    for _ in range(attempts):
+        point = latest_checkpoint(run_dir)
+        if point is None:
+            raise StageFailed(f"{run_dir} has no complete checkpoint to snapshot yet")
+        names = [f"{kind}_e{point[0]}_b{point[1]}.th" for kind in ("training_state", "model_state")]
+        try:
+            for name in names:
+                shutil.copyfile(os.path.join(run_dir, name), os.path.join(snapshot_dir, name))
+            break
+        except FileNotFoundError:  # pruned by the running trainer meanwhile: take the next one
+            continue
+    else:
+        raise StageFailed(f"{run_dir}: its checkpoints kept changing while they were copied")
+    training_state_copy, model_state_copy = (os.path.join(snapshot_dir, name) for name in names)
+    clock = _clock_state(restricted_load(training_state_copy, training_state=True), names[0])
+    for name in ("config.json", "meta.json"):
+        if os.path.exists(os.path.join(run_dir, name)):
+            shutil.copyfile(os.path.join(run_dir, name), os.path.join(snapshot_dir, name))
+    shutil.rmtree(os.path.join(snapshot_dir, "vocabulary"), ignore_errors=True)
+    shutil.copytree(os.path.join(run_dir, "vocabulary"), os.path.join(snapshot_dir, "vocabulary"))
+    for epoch in range(point[0]):  # the finished epochs (validation perplexity, clock)
+        name = f"metrics_epoch_{epoch}.json"
+        if os.path.exists(os.path.join(run_dir, name)):
+            shutil.copyfile(os.path.join(run_dir, name), os.path.join(snapshot_dir, name))
+    archive_model(snapshot_dir, weights=names[1], archive_path=os.path.join(snapshot_dir, "model.tar.gz"))
+    for path in (training_state_copy, model_state_copy):
+        os.remove(path)
+    result = {"run_dir": os.path.abspath(run_dir), "checkpoint": names[1], "epochs_completed": point[0],
+              "batches_in_epoch_completed": point[1], **clock}
+    atomic_write(done, json.dumps(result, indent=2))
+    print(f"snapshot: {names[1]} of {run_dir} archived in {snapshot_dir} "
+          f"({clock['words']:,.0f} words in {clock['seconds'] / 3600:.2f} h)")
+    return result
 
 
 def quick_recovery(run_dir: str) -> List[str]:
@@ -254,6 +336,8 @@ def throughput(run_dir: str) -> Dict[str, Any]:
     clocked epoch the figures are AllenNLP's `training_words` and `training_duration`, which
     count only the last process of a recovered run.
     """
+    if os.path.exists(os.path.join(run_dir, SNAPSHOT_NAME)):
+        return _snapshot_throughput(run_dir)
     epochs = epoch_metrics(run_dir)
     if not epochs:
         raise StageFailed(f"{run_dir} has no metrics_epoch_*.json")
@@ -287,16 +371,43 @@ def throughput(run_dir: str) -> Dict[str, Any]:
     }
 
 
+def _snapshot_throughput(snapshot_dir: str) -> Dict[str, Any]:
+    """`throughput` of a `snapshot` directory: the training clock at its checkpoint, the finished epochs' metrics."""
+    with open(os.path.join(snapshot_dir, SNAPSHOT_NAME), encoding="utf-8") as handle:
+        taken = json.load(handle)
+    with open(os.path.join(snapshot_dir, "config.json"), encoding="utf-8") as handle:
+        configured = json.load(handle)["trainer"]["num_epochs"]
+    epochs = epoch_metrics(snapshot_dir)
+    last = epochs[-1] if epochs else {}
+    return {
+        "epochs": taken["epochs_completed"],
+        "configured_epochs": configured,
+        "snapshot_batches": taken["batches_in_epoch_completed"],
+        "words": taken["words"],
+        "training_seconds": taken["seconds"],
+        "words_per_second": taken["words"] / max(taken["seconds"], 1e-9),
+        "unclocked_epochs": [],
+        "best_epoch": last.get("best_epoch"),
+        "best_validation_perplexity": last.get("best_validation_perplexity"),
+        "validation_perplexity_by_epoch": [epoch["validation_perplexity"] for epoch in epochs],
+    }
+
+
 def report_markdown(config: str, training: Dict[str, Any], heldout_results: Dict[str, Dict[str, Any]]) -> str:
     """The pre-training summary and the held-out table, in markdown."""
     unclocked = training.get("unclocked_epochs") or []
     timed = " (timed epochs)" if unclocked else ""
+    batches = training.get("snapshot_batches")
+    done = (f"{training['epochs']} of {training['configured_epochs']} epochs" if batches is None else
+            f"a snapshot after {training['epochs']} of {training['configured_epochs']} epochs and "
+            f"{batches:,} batches of the next")
+    best = training["best_validation_perplexity"]
+    validated = ("no validation yet (it runs at the end of an epoch)" if best is None else
+                 f"best validation perplexity {best:.1f} (epoch {training['best_epoch']})")
     lines = [
-        f"Pre-training `{config}` ({training['epochs']} of {training['configured_epochs']} epochs, "
-        f"{training['words']:,.0f} words; "
+        f"Pre-training `{config}` ({done}, {training['words']:,.0f} words; "
         f"{training['training_seconds'] / 60:.1f} min{timed}, validation included): "
-        f"**{training['words_per_second']:,.0f} words/s**; best validation perplexity "
-        f"{training['best_validation_perplexity']:.1f} (epoch {training['best_epoch']}).",
+        f"**{training['words_per_second']:,.0f} words/s**; {validated}.",
         "",
         *([f"{'Epochs' if len(unclocked) > 1 else 'Epoch'} {', '.join(map(str, unclocked))} ran before the "
            "`training_clock` callback was in the run's config: counted as one pass over the training split "
@@ -334,13 +445,17 @@ def write_report(
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default=DEFAULT_CONFIG, help="the pre-training config (default %(default)s)")
+    parser.add_argument("--config", help=f"the pre-training config (default {DEFAULT_CONFIG}; with --snapshot, "
+                                          "the name the report gives the run's config)")
     parser.add_argument("--run-dir", default=DEFAULT_RUN_DIR,
                         help="the serialization directory (default %(default)s)")
     parser.add_argument("--data", default=os.environ.get("SST_ELMO_DATA") or "../shared/data",
                         help="the data directory (default: $SST_ELMO_DATA, else ../shared/data)")
     parser.add_argument("--best-so-far", action="store_true",
                         help="do not train: archive the best epoch of a stopped run and go on from there")
+    parser.add_argument("--snapshot", metavar="DIR",
+                        help="do not train: archive the latest checkpoint of the run (running or stopped, "
+                             "mid-epoch included) into DIR and export and measure it there")
     parser.add_argument("--imdb-reviews", type=int, default=500,
                         help="how many IMDB reviews to measure perplexity on (spread over the file)")
     parser.add_argument("--imdb-heldout", choices=("test", "train"), default="test",
@@ -356,10 +471,15 @@ def main(argv: Optional[List[str]] = None, project: Optional[str] = None) -> int
     directory), where relative paths inside configs are resolved.
     """
     args = parse_args(argv)
-    data, config, run_dir = map(os.path.abspath, (args.data, args.config, args.run_dir))
+    config_given = args.config or (os.path.join(args.run_dir, "config.json") if args.snapshot else DEFAULT_CONFIG)
+    data, config, run_dir = map(os.path.abspath, (args.data, config_given, args.run_dir))
     os.environ["SST_ELMO_DATA"] = data  # the configs read the corpus from here
     try:
-        train(config, run_dir, args.best_so_far, cwd=project)
+        if args.snapshot:
+            run_dir = os.path.abspath(args.snapshot)
+            snapshot(os.path.abspath(args.run_dir), run_dir)
+        else:
+            train(config, run_dir, args.best_so_far, cwd=project)
         export(run_dir, cwd=project)
         texts = heldout_texts(run_dir, data, args.imdb_reviews, args.imdb_heldout)
         results = heldout(run_dir, texts, cwd=project)

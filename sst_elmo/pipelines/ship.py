@@ -75,10 +75,11 @@ def model_card(
             "and LSTM weights; the softmax started afresh).",
             "",
         ]
+    by_epoch = training["validation_perplexity_by_epoch"]
     lines += [
         "Validation perplexity by epoch (sampled softmax training, full-softmax validation on the "
         "run's held-out split of its training text): "
-        + ", ".join(f"{value:.1f}" for value in training["validation_perplexity_by_epoch"]) + ".",
+        + (", ".join(f"{value:.1f}" for value in by_epoch) if by_epoch else "none yet (no epoch finished)") + ".",
         "",
         "## Files",
         "",

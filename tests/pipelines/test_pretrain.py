@@ -142,3 +142,92 @@ def test_quick_recovery_switches_allennlps_trainer_and_leaves_others(tmp_path, c
     (run_dir / "vocabulary" / "non_padded_namespaces.txt").unlink()
     assert pretrain.quick_recovery(str(run_dir)) == []
     assert json.loads((run_dir / "config.json").read_text()) == config
+
+
+def _killed_tiny_run(run_dir, marker):
+    """The tiny biLM, checkpointed every 2 batches and SIGKILLed at batch 5 of its second epoch."""
+    import signal
+    import subprocess
+    import sys
+
+    overrides = {
+        "data_loader.batch_sampler.batch_size": 2,
+        "trainer.checkpointer.save_every_num_batches": 2,
+        "trainer.callbacks": [{"type": "complete_metrics"}, {"type": "training_clock"},
+                              {"type": "test_sigkill_once", "marker_file": str(marker), "epoch": 1, "batch": 5}],
+    }
+    killed = subprocess.run(
+        [sys.executable, "-m", "allennlp", "train", "configs/pretrain/tiny.jsonnet", "-s", str(run_dir),
+         "-o", json.dumps(overrides), "--include-package", "sst_elmo", "--include-package", "tests.sigkill_callback"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+
+
+def test_a_snapshot_archives_the_latest_mid_epoch_checkpoint_of_a_killed_run(tmp_path):
+    import torch
+
+    from sst_elmo.common.archive_safety import safe_load_archive
+
+    run_dir, snap = tmp_path / "run", tmp_path / "snap"
+    _killed_tiny_run(run_dir, tmp_path / "killed")
+    assert pretrain.latest_checkpoint(str(run_dir)) == (1, 4)
+    before = sorted((path.name, path.stat().st_mtime_ns) for path in run_dir.iterdir())
+    argv = ["--run-dir", str(run_dir), "--snapshot", str(snap), "--config", "configs/pretrain/tiny.jsonnet",
+            "--data", str(FIXTURES / "data"), "--imdb-reviews", "3"]
+    assert pretrain.main(argv, project=str(PROJECT_ROOT)) == 0
+    # The run is only read: it can go on with --recover.
+    assert sorted((path.name, path.stat().st_mtime_ns) for path in run_dir.iterdir()) == before
+    taken = json.loads((snap / pretrain.SNAPSHOT_NAME).read_text())
+    assert (taken["epochs_completed"], taken["batches_in_epoch_completed"]) == (1, 4)
+    # The archive holds the weights of that checkpoint.
+    archived = safe_load_archive(str(snap / "model.tar.gz"), cuda_device=-1).model.state_dict()
+    checkpoint = torch.load(run_dir / "model_state_e1_b4.th")
+    assert all(torch.equal(archived[name], value) for name, value in checkpoint.items())
+    # Its words: the whole first epoch and 4 of the second epoch's batches (2 sentences each).
+    first_epoch = json.loads((run_dir / "metrics_epoch_0.json").read_text())["clock_epoch_words"]
+    report = json.loads((snap / "report.json").read_text())
+    training = report["training"]
+    assert first_epoch < training["words"] < 1.5 * first_epoch and training["words"] == taken["words"]
+    assert (training["epochs"], training["snapshot_batches"]) == (1, 4)
+    assert len(training["validation_perplexity_by_epoch"]) == 1
+    assert "a snapshot after 1 of 2 epochs and 4 batches of the next" in (snap / "report.md").read_text()
+    assert (snap / "elmo" / "weights.hdf5").exists() and report["heldout"]["sst_dev_test"]["perplexity"] > 1
+    assert not list(snap.glob("*_state_*.th"))  # the copied checkpoint files are not kept
+
+
+def test_snapshot_takes_the_next_checkpoint_when_one_is_pruned_meanwhile(tmp_path, monkeypatch):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    for name in ("model_state_e0_b3.th", "training_state_e0_b3.th", "model_state_e0_b9.th"):
+        (run_dir / name).write_bytes(b"")
+    # A model state without its training state is not a complete checkpoint.
+    assert pretrain.latest_checkpoint(str(run_dir)) == (0, 3)
+    assert pretrain.latest_checkpoint(str(tmp_path / "empty")) is None
+    with pytest.raises(pretrain.StageFailed, match="no complete checkpoint"):
+        pretrain.snapshot(str(tmp_path / "empty"), str(tmp_path / "snap"))
+    copied = []
+
+    class Copied(Exception):
+        pass
+
+    def copy_while_training(source, target):
+        copied.append(os.path.basename(source))
+        if source.endswith("training_state_e0_b3.th"):  # meanwhile the trainer saves b9 and prunes b3
+            (run_dir / "training_state_e0_b9.th").write_bytes(b"")
+            for name in ("model_state_e0_b3.th", "training_state_e0_b3.th"):
+                (run_dir / name).unlink()
+            raise FileNotFoundError(source)
+        raise Copied
+
+    monkeypatch.setattr(pretrain.shutil, "copyfile", copy_while_training)
+    with pytest.raises(Copied):
+        pretrain.snapshot(str(run_dir), str(tmp_path / "snap"))
+    assert copied == ["training_state_e0_b3.th", "training_state_e0_b9.th"]
+
+
+def test_a_checkpoint_without_the_training_clock_is_refused(tmp_path):
+    with pytest.raises(pretrain.StageFailed, match="no training_clock state"):
+        pretrain._clock_state({"callbacks": [{}, None]}, "training_state_e0_b3.th")
+    state = {"callbacks": [{}, {"totals": {"words": 100.0, "seconds": 10.0}, "epoch": {"words": 5.0, "seconds": 1.0}}]}
+    assert pretrain._clock_state(state, "x") == {"words": 105.0, "seconds": 11.0}

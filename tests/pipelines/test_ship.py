@@ -65,3 +65,20 @@ def test_a_continued_run_states_the_words_in_all(finished_run, tmp_path):
     assert "Words in all: **39,778,258**: this run's 1,234, continuing a biLM that had seen 39,777,024" in card
     ship_elmo(str(finished_run), "tiny", models_dir=str(tmp_path), replace=True)
     assert "Words in all" not in (tmp_path / "elmo-tiny" / "README.md").read_text()
+
+
+def test_a_snapshot_before_any_validation_is_shipped_as_one(finished_run, tmp_path):
+    import shutil
+
+    snap = tmp_path / "snap"
+    snap.mkdir()
+    shutil.copyfile(finished_run / "model.tar.gz", snap / "model.tar.gz")
+    report = json.loads((finished_run / "report.json").read_text())
+    report["training"].update(epochs=0, snapshot_batches=1500, best_epoch=None, best_validation_perplexity=None,
+                              validation_perplexity_by_epoch=[])
+    (snap / "report.json").write_text(json.dumps(report))
+    ship_elmo(str(snap), "tiny", models_dir=str(tmp_path / "models"), base_words=1000)
+    card = (tmp_path / "models" / "elmo-tiny" / "README.md").read_text()
+    assert "a snapshot after 0 of 2 epochs and 1,500 batches of the next, 1,234 words" in card
+    assert "no validation yet" in card and "none yet (no epoch finished)" in card
+    assert "Words in all: **2,234**" in card
