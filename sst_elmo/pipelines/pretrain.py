@@ -372,7 +372,7 @@ def throughput(run_dir: str) -> Dict[str, Any]:
 
 
 def _snapshot_throughput(snapshot_dir: str) -> Dict[str, Any]:
-    """`throughput` of a `snapshot` directory: the training clock at its checkpoint, the finished epochs' metrics."""
+    """`throughput` of a `snapshot` directory: the training clock at its checkpoint, finished epochs' metrics."""
     with open(os.path.join(snapshot_dir, SNAPSHOT_NAME), encoding="utf-8") as handle:
         taken = json.load(handle)
     with open(os.path.join(snapshot_dir, "config.json"), encoding="utf-8") as handle:

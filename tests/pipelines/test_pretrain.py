@@ -158,7 +158,8 @@ def _killed_tiny_run(run_dir, marker):
     }
     killed = subprocess.run(
         [sys.executable, "-m", "allennlp", "train", "configs/pretrain/tiny.jsonnet", "-s", str(run_dir),
-         "-o", json.dumps(overrides), "--include-package", "sst_elmo", "--include-package", "tests.sigkill_callback"],
+         "-o", json.dumps(overrides), "--include-package", "sst_elmo",
+         "--include-package", "tests.sigkill_callback"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
@@ -229,5 +230,6 @@ def test_snapshot_takes_the_next_checkpoint_when_one_is_pruned_meanwhile(tmp_pat
 def test_a_checkpoint_without_the_training_clock_is_refused(tmp_path):
     with pytest.raises(pretrain.StageFailed, match="no training_clock state"):
         pretrain._clock_state({"callbacks": [{}, None]}, "training_state_e0_b3.th")
-    state = {"callbacks": [{}, {"totals": {"words": 100.0, "seconds": 10.0}, "epoch": {"words": 5.0, "seconds": 1.0}}]}
+    clock = {"totals": {"words": 100.0, "seconds": 10.0}, "epoch": {"words": 5.0, "seconds": 1.0}}
+    state = {"callbacks": [{}, clock]}
     assert pretrain._clock_state(state, "x") == {"words": 105.0, "seconds": 11.0}
