@@ -1,6 +1,6 @@
-// The shipped `elmo-imdb` trained further, to more than 100M words in all: its biLM (character
-// CNN, highway, LSTM) continues from models/elmo-imdb (39.8M words), the softmax starts afresh
-// (it is not shipped). Text: IMDB's 50,000 unlabelled reviews plus the text of the 25,000
+// The shipped `elmo-imdb` trained further: this recipe took it from 39.8M to 102.5M words (the
+// shipped one's card says how), and run again it continues the shipped one. Its biLM (character
+// CNN, highway, LSTM) continues from models/elmo-imdb; the softmax starts afresh (not shipped). Text: IMDB's 50,000 unlabelled reviews plus the text of the 25,000
 // labelled *train* reviews (`json_field: text`; the labels are never read), about 19.9M words a
 // pass; 4 passes. Never the test reviews, nor SST's dev or test text: the held-out perplexity
 // (scripts/pretrain_elmo.py) is measured on 500 IMDB *test* reviews and on SST dev + test.
