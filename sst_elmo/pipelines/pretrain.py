@@ -92,9 +92,15 @@ def latest_checkpoint(run_dir: str) -> Optional[Tuple[int, int]]:
     points = []
     for path in glob.glob(os.path.join(glob.escape(run_dir), "model_state_e*_b*.th")):
         match = _MODEL_STATE.search(os.path.basename(path))
-        if match and os.path.isfile(os.path.join(run_dir, "training_state_e{}_b{}.th".format(*match.groups()))):
-            points.append((int(match.group(1)), int(match.group(2))))
+        point = match and (int(match.group(1)), int(match.group(2)))
+        if point and os.path.isfile(os.path.join(run_dir, _checkpoint_files(point)[0])):
+            points.append(point)
     return max(points, default=None)
+
+
+def _checkpoint_files(point: Tuple[int, int]) -> List[str]:
+    """The training state and model state file names of a checkpoint, as AllenNLP's `Checkpointer` names them."""
+    return [f"{kind}_e{point[0]}_b{point[1]}.th" for kind in ("training_state", "model_state")]
 
 
 def _clock_state(training_state: Dict[str, Any], where: str) -> Dict[str, float]:
@@ -128,7 +134,7 @@ def snapshot(run_dir: str, snapshot_dir: str, attempts: int = 3) -> Dict[str, An
         point = latest_checkpoint(run_dir)
         if point is None:
             raise StageFailed(f"{run_dir} has no complete checkpoint to snapshot yet")
-        names = [f"{kind}_e{point[0]}_b{point[1]}.th" for kind in ("training_state", "model_state")]
+        names = _checkpoint_files(point)
         try:
             for name in names:
                 shutil.copyfile(os.path.join(run_dir, name), os.path.join(snapshot_dir, name))
@@ -139,15 +145,12 @@ def snapshot(run_dir: str, snapshot_dir: str, attempts: int = 3) -> Dict[str, An
         raise StageFailed(f"{run_dir}: its checkpoints kept changing while they were copied")
     training_state_copy, model_state_copy = (os.path.join(snapshot_dir, name) for name in names)
     clock = _clock_state(restricted_load(training_state_copy, training_state=True), names[0])
-    for name in ("config.json", "meta.json"):
+    # The finished epochs' metrics carry their validation perplexity and clock.
+    for name in ("config.json", "meta.json", *(f"metrics_epoch_{epoch}.json" for epoch in range(point[0]))):
         if os.path.exists(os.path.join(run_dir, name)):
             shutil.copyfile(os.path.join(run_dir, name), os.path.join(snapshot_dir, name))
-    shutil.rmtree(os.path.join(snapshot_dir, "vocabulary"), ignore_errors=True)
-    shutil.copytree(os.path.join(run_dir, "vocabulary"), os.path.join(snapshot_dir, "vocabulary"))
-    for epoch in range(point[0]):  # the finished epochs (validation perplexity, clock)
-        name = f"metrics_epoch_{epoch}.json"
-        if os.path.exists(os.path.join(run_dir, name)):
-            shutil.copyfile(os.path.join(run_dir, name), os.path.join(snapshot_dir, name))
+    shutil.copytree(os.path.join(run_dir, "vocabulary"), os.path.join(snapshot_dir, "vocabulary"),
+                    dirs_exist_ok=True)
     archive_model(snapshot_dir, weights=names[1], archive_path=os.path.join(snapshot_dir, "model.tar.gz"))
     for path in (training_state_copy, model_state_copy):
         os.remove(path)
@@ -356,11 +359,9 @@ def throughput(run_dir: str) -> Dict[str, Any]:
             raise StageFailed(f"{run_dir}: unreadable training_duration {epochs[-1]['training_duration']!r}")
     # A stopped run has no metrics.json; its last epoch file has the best epoch so far.
     final = final_metrics(run_dir) if os.path.exists(os.path.join(run_dir, METRICS_NAME)) else epochs[-1]
-    with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as handle:
-        configured = json.load(handle)["trainer"]["num_epochs"]
     return {
         "epochs": len(epochs),
-        "configured_epochs": configured,
+        "configured_epochs": _configured_epochs(run_dir),
         "words": words,
         "training_seconds": seconds,
         "words_per_second": rate_words / seconds,
@@ -371,17 +372,21 @@ def throughput(run_dir: str) -> Dict[str, Any]:
     }
 
 
+def _configured_epochs(run_dir: str) -> int:
+    """`trainer.num_epochs` of the run's saved `config.json`."""
+    with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as handle:
+        return json.load(handle)["trainer"]["num_epochs"]
+
+
 def _snapshot_throughput(snapshot_dir: str) -> Dict[str, Any]:
     """`throughput` of a `snapshot` directory: the training clock at its checkpoint, finished epochs' metrics."""
     with open(os.path.join(snapshot_dir, SNAPSHOT_NAME), encoding="utf-8") as handle:
         taken = json.load(handle)
-    with open(os.path.join(snapshot_dir, "config.json"), encoding="utf-8") as handle:
-        configured = json.load(handle)["trainer"]["num_epochs"]
     epochs = epoch_metrics(snapshot_dir)
     last = epochs[-1] if epochs else {}
     return {
         "epochs": taken["epochs_completed"],
-        "configured_epochs": configured,
+        "configured_epochs": _configured_epochs(snapshot_dir),
         "snapshot_batches": taken["batches_in_epoch_completed"],
         "words": taken["words"],
         "training_seconds": taken["seconds"],
