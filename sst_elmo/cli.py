@@ -4,6 +4,8 @@ Console scripts that run the `allennlp` CLI with the plugin loaded, from any dir
 directory, or `--include-package sst_elmo`):
 
     sst-elmo train CONFIG -s DIR          # any allennlp command, plugin loaded
+    sst-elmo tune CONFIG SPACE ...        # allennlp-optuna's tune / best-params / retrain
+    sst-compare A B DATA                  # = allennlp sst-compare ... (paired significance)
     sst-verify model.tar.gz               # = allennlp sst-verify ...
     sst-predict model.tar.gz in.jsonl --output-file out.jsonl
     sst-serve model.tar.gz                # = allennlp sst-serve ... (HTTP on 127.0.0.1:8000)
@@ -27,6 +29,9 @@ def run_allennlp(argv: List[str], prog: str = "sst-elmo") -> int:
 
     import sst_elmo  # noqa: F401 - registers the plugin's components and subcommands
 
+    if argv and argv[0] in _TUNING_SUBCOMMANDS:
+        import allennlp_optuna  # noqa: F401 - registers `tune`, `best-params` and `retrain`
+
     if "--debug" in argv and (not argv or argv[0] not in _OWN_SUBCOMMANDS):
         argv = [arg for arg in argv if arg != "--debug"]
         os.environ[DEBUG_VARIABLE] = "1"
@@ -45,7 +50,9 @@ def run_allennlp(argv: List[str], prog: str = "sst-elmo") -> int:
     return 0
 
 
-_OWN_SUBCOMMANDS = ("sst-verify", "sst-predict", "sst-serve", "elmo-export", "elmo-embed", "elmo-cache")
+# allennlp-optuna's subcommands (imported only for them: Optuna takes half a second to import).
+_TUNING_SUBCOMMANDS = ("tune", "best-params", "retrain")
+_OWN_SUBCOMMANDS = ("sst-compare", "sst-verify", "sst-predict", "sst-serve", "elmo-export", "elmo-embed", "elmo-cache")
 
 
 def _entry(subcommand: Optional[str]):
@@ -58,9 +65,13 @@ def _entry(subcommand: Optional[str]):
 
 
 main = _entry(None)
+sst_compare = _entry("sst-compare")
 sst_verify = _entry("sst-verify")
 sst_predict = _entry("sst-predict")
 sst_serve = _entry("sst-serve")
 elmo_export = _entry("elmo-export")
 elmo_embed = _entry("elmo-embed")
 elmo_cache = _entry("elmo-cache")
+
+if __name__ == "__main__":  # python -m sst_elmo.cli SUBCOMMAND ...: the plugin's launcher (common/launch.py)
+    main()

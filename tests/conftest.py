@@ -40,26 +40,35 @@ def shared_dir():
     return SHARED
 
 
-@pytest.fixture
-def model_archive(tmp_path, fixture_env):
-    """The run directory (config.json, vocabulary/, best.th, model.tar.gz) of an untrained
-    sst5_elmo classifier (tiny ELMo), made in-process."""
+def build_archive(run: Path, config: str = "sst5_elmo.jsonnet", seed: int = 0, overrides: str = "") -> Path:
+    """
+    The run directory (config.json, vocabulary/, best.th, model.tar.gz) of an untrained
+    classifier of `config` (with `overrides`), its weights drawn with torch seed `seed`, made
+    in-process; the config variables must point at the fixtures (`fixture_env`).
+    """
     from allennlp.common import Params
     from allennlp.data import DatasetReader, Vocabulary
     from allennlp.models import Model
     from allennlp.models.archival import archive_model
 
-    params = Params.from_file(str(CONFIGS / "sst5_elmo.jsonnet"))
-    run = tmp_path / "run"
-    run.mkdir()
+    params = Params.from_file(str(CONFIGS / config), overrides)
+    run.mkdir(parents=True)
     params.to_file(str(run / "config.json"))
     reader = DatasetReader.from_params(params.pop("dataset_reader"))
     vocab = Vocabulary.from_instances(reader.read(str(FIXTURES / "data/sst/train.txt")))
     vocab.save_to_files(str(run / "vocabulary"))
+    torch.manual_seed(seed)
     model = Model.from_params(vocab=vocab, params=params.pop("model"))
     torch.save(model.state_dict(), run / "best.th")
     archive_model(str(run))
     return run
+
+
+@pytest.fixture
+def model_archive(tmp_path, fixture_env):
+    """The run directory (config.json, vocabulary/, best.th, model.tar.gz) of an untrained
+    sst5_elmo classifier (tiny ELMo), made in-process."""
+    return build_archive(tmp_path / "run")
 
 
 def rearchive(run, replace, extra=(), name="changed.tar.gz"):

@@ -8,6 +8,8 @@
 // docs/own-elmo.md), or local files (your own
 // export, or a downloaded copy) with both SST_ELMO_OPTIONS=/path/options.json and
 // SST_ELMO_WEIGHTS=/path/weights.hdf5.
+// Tuning studies may set do_layer_norm and dropout (configs/lib/tunable.libsonnet).
+local tunable = import 'tunable.libsonnet';
 local base = 'https://allennlp.s3.amazonaws.com/models/elmo/';
 local hosted(name) = {
   options_file: base + name + '/elmo_' + name + '_options.json',
@@ -64,15 +66,17 @@ local files =
   //   cache: true reads the frozen biLM's activations from an on-disk cache (sst_elmo's
   //        cached_elmo: same numbers as stateless_elmo, each sentence through the biLM once);
   //        default from SST_ELMO_CACHE. Not with fine_tune or stateful.
-  representation(mix='all', do_layer_norm=false, dropout=0.5, fine_tune=false, stateful=false, cache=cache_default):: {
-    indexers+: { elmo: { type: 'elmo_characters' } },
+  //   key: the name of the indexer and embedder (bcn refuses an embedder named 'elmo').
+  representation(mix='all', do_layer_norm=false, dropout=0.5, fine_tune=false, stateful=false, cache=cache_default,
+                 key='elmo'):: {
+    indexers+: { [key]: { type: 'elmo_characters' } },
     embedders+: {
-      elmo: {
+      [key]: {
         type: if cache then 'cached_elmo' else if stateful then 'elmo_token_embedder' else 'stateless_elmo',
         options_file: files.options_file,
         weight_file: files.weight_file,
-        do_layer_norm: do_layer_norm,
-        dropout: dropout,
+        do_layer_norm: tunable.value('elmo_layer_norm', do_layer_norm),
+        dropout: tunable.value('elmo_dropout', dropout),
         [if !cache then 'requires_grad']: fine_tune,
         [if cache && cache_dir != '' then 'cache_dir']: cache_dir,
         [if mix == 'top' then 'top_layer_only']: true,

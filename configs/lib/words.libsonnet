@@ -1,6 +1,8 @@
 // Word embeddings: trainable, randomly initialised or initialised from GloVe.
 // SST_ELMO_GLOVE=6B.50d|6B.100d|6B.300d|840B.300d overrides a config's choice of GloVe, and
 // SST_ELMO_GLOVE_FILE=/path/vectors.txt reads that GloVe's vectors from a local file.
+// Tuning studies may set trainable (configs/lib/tunable.libsonnet).
+local tunable = import 'tunable.libsonnet';
 local base = 'https://allennlp.s3.amazonaws.com/datasets/glove/';
 local published = {
   '6B.50d': { file: base + 'glove.6B.50d.txt.gz', dim: 50 },
@@ -30,7 +32,7 @@ local env_file = std.extVar('SST_ELMO_GLOVE_FILE');
         tokens: {
           type: 'embedding',
           embedding_dim: if vectors == null then dim else vectors.dim,
-          trainable: trainable,
+          trainable: tunable.value('glove_trainable', trainable),
           [if vectors != null then 'pretrained_file']:
             if env_file != '' then env_file else vectors.file,
         },

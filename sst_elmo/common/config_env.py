@@ -26,6 +26,24 @@ CONFIG_VARIABLES: Dict[str, str] = {
     "SST_ELMO_CACHE_DIR": "where the ELMo activation cache lives (empty: ~/.cache/sst_elmo/elmo)",
 }
 
+# The hyperparameters that a tuning study sets (configs/lib/tunable.libsonnet; empty: the
+# config's own value). `allennlp tune` hands a trial's suggestions to Jsonnet under these names.
+TUNABLE_HYPERPARAMETERS: Dict[str, str] = {
+    "lr": "Adam's learning rate",
+    "dropout": "dropout before the encoder",
+    "hidden_size": "the biLSTM encoder's hidden size (per direction)",
+    "elmo_dropout": "dropout on the ELMo vectors",
+    "elmo_layer_norm": "layer norm of the biLM layers before the scalar mix (true/false)",
+    "glove_trainable": "whether the GloVe vectors train (true/false)",
+    "num_epochs": "the epoch budget",
+    "patience": "epochs without a better validation metric before stopping",
+    "batch_size": "instances per batch",
+}
+HYPERPARAMETER_PREFIX = "SST_ELMO_HP_"
+CONFIG_VARIABLES.update(
+    {HYPERPARAMETER_PREFIX + name.upper(): f"tuning: {what}" for name, what in TUNABLE_HYPERPARAMETERS.items()}
+)
+
 
 # The source checkout that holds the package (its `configs/`, `models/`, and `../shared` beside it).
 PROJECT_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))

@@ -18,6 +18,15 @@ def allennlp_command(subcommand: str, *arguments: str) -> List[str]:
     return [sys.executable, "-m", "allennlp", subcommand, *arguments, "--include-package", "sst_elmo"]
 
 
+def plugin_command(subcommand: str, *arguments: str) -> List[str]:
+    """
+    `python -m sst_elmo.cli SUBCOMMAND ARGUMENTS...`: the `allennlp` CLI with the plugin loaded
+    from any directory, the plugin's own subcommands and allennlp-optuna's (`tune`) included
+    (`--include-package` loads packages only after the subcommand has been chosen).
+    """
+    return [sys.executable, "-m", "sst_elmo.cli", subcommand, *arguments]
+
+
 def train_command(
     config: str,
     serialization_dir: str,

@@ -3,16 +3,9 @@ The statistics of a grid's results rows, shared by the markdown report and the p
 and sample standard deviation, rows grouped by config and size, and per-seed pairs of two
 configs.
 """
-import math
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Tuple
 
-
-def mean_sd(values: Sequence[float]) -> Tuple[float, Optional[float]]:
-    """The mean and the sample standard deviation (`None` for fewer than two values)."""
-    mean = sum(values) / len(values)
-    if len(values) < 2:
-        return mean, None
-    return mean, math.sqrt(sum((value - mean) ** 2 for value in values) / (len(values) - 1))
+from sst_elmo.common.significance import mean_sd  # noqa: F401 - the reports' mean ± sd
 
 
 def groups(rows: List[Dict[str, Any]]) -> Dict[Tuple[str, str], List[Dict[str, Any]]]:

@@ -2,3 +2,4 @@ from sst_elmo.training.atomic_checkpointer import AtomicCheckpointer
 from sst_elmo.training.complete_metrics import CompleteMetricsCallback
 from sst_elmo.training.quick_recover_trainer import QuickRecoverTrainer
 from sst_elmo.training.training_clock import TrainingClockCallback
+from sst_elmo.training.tuning_pruner import TuningPrunerCallback

@@ -1,0 +1,237 @@
+"""
+The `sst-compare` subcommand: is classifier B really more accurate than classifier A on the
+same sentences? Each side is one archive or a group of archives (one per seed).
+
+    allennlp sst-compare runs/grid/runs/sst2_lstm runs/grid/runs/sst2_elmo_glove \\
+        ../shared/data/sst/test.txt --output-file comparison.json
+
+It predicts DATA with every archive, reading it with each archive's own validation reader (so
+`2-class` SST drops the neutral sentences as in training), checks that both sides read the
+same sentences, and prints and writes: each side's accuracy (mean ± sd over its seeds); B - A
+with a 95% paired bootstrap interval over sentences (seeds pooled, `--resamples` draws, seed
+`--bootstrap-seed`); the exact McNemar p-value of each seed pair and of all pairs pooled
+(`sst_elmo.common.significance`).
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Dict, List, Sequence, Tuple
+
+from allennlp.commands.subcommand import Subcommand
+from overrides import overrides
+
+from sst_elmo.commands.cli import PluginSubcommand
+from sst_elmo.common.errors import InputError
+from sst_elmo.common.file_utils import atomic_write
+from sst_elmo.common.significance import (
+    DEFAULT_BOOTSTRAP_SEED,
+    DEFAULT_RESAMPLES,
+    accuracies,
+    mcnemar_pooled,
+    mcnemar_runs,
+    mean_sd,
+    paired_bootstrap,
+)
+
+ARCHIVE_NAME = "model.tar.gz"
+DEFAULT_BATCH_SIZE = 64
+
+
+@dataclass
+class Predicted:
+    """One archive's answers on DATA: the sentences' tokens and whether each was right."""
+
+    archive: str
+    name: str
+    tokens: List[Tuple[str, ...]]
+    correct: List[int]
+
+
+def archive_group(spec: str) -> List[Tuple[str, str]]:
+    """
+    `(name, archive)` for each archive of a side: a `model.tar.gz` (or any archive file); a run
+    directory holding `model.tar.gz`; a directory of run directories (every `model.tar.gz`
+    under it, named by their path below it, e.g. `seed1/full`); or several of these joined
+    with commas.
+    """
+    group: List[Tuple[str, str]] = []
+    for part in [item for item in spec.split(",") if item]:
+        if os.path.isfile(part):
+            group.append((part, part))
+        elif os.path.isfile(os.path.join(part, ARCHIVE_NAME)):
+            group.append((part, os.path.join(part, ARCHIVE_NAME)))
+        elif os.path.isdir(part):
+            found = sorted(glob.glob(os.path.join(glob.escape(part), "**", ARCHIVE_NAME), recursive=True))
+            if not found:
+                raise InputError(f"no {ARCHIVE_NAME} under this directory", part)
+            group += [(os.path.relpath(os.path.dirname(path), part), path) for path in found]
+        else:
+            raise InputError("no such archive or directory", part)
+    if not group:
+        raise InputError("names no archive", spec or "<empty>")
+    return group
+
+
+def predict_correctness(
+    archive_file: str, data_path: str, name: str = "", batch_size: int = DEFAULT_BATCH_SIZE, cuda_device: int = -1
+) -> Predicted:
+    """Reads `data_path` with the archive's validation reader and marks each labelled instance right or wrong."""
+    from allennlp.common.util import lazy_groups_of
+
+    from sst_elmo.common.archive_safety import safe_load_archive
+
+    archive = safe_load_archive(archive_file, cuda_device=cuda_device)
+    model = archive.model
+    model.eval()
+    tokens: List[Tuple[str, ...]] = []
+    correct: List[int] = []
+    for batch in lazy_groups_of(archive.validation_dataset_reader.read(data_path), batch_size):
+        labelled = [instance for instance in batch if "label" in instance.fields]
+        if not labelled:
+            continue
+        for instance, output in zip(labelled, model.forward_on_instances(labelled)):
+            predicted = model.vocab.get_token_from_index(int(output["logits"].argmax()), "labels")
+            tokens.append(tuple(token.text for token in instance["tokens"].tokens))
+            correct.append(int(predicted == instance["label"].label))
+    if not correct:
+        raise InputError("the archive's reader found no labelled sentence here", data_path)
+    return Predicted(archive_file, name or archive_file, tokens, correct)
+
+
+def seed_pairs(a: Sequence[Predicted], b: Sequence[Predicted]) -> List[Tuple[Predicted, Predicted]]:
+    """
+    The runs of A and B that the per-seed McNemar tests pair: by name when both sides have the
+    same names (e.g. `seed1/full`), else in order when they have as many runs; else none.
+    """
+    names_b = {run.name: run for run in b}
+    if len(a) == len(b) and set(names_b) == {run.name for run in a}:
+        return [(run, names_b[run.name]) for run in a]
+    if len(a) == len(b):
+        return list(zip(a, b))
+    return []
+
+
+def compare(
+    a: Sequence[Predicted], b: Sequence[Predicted], resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_BOOTSTRAP_SEED,
+) -> Dict[str, Any]:
+    """The comparison of two sides' answers on the same sentences (the JSON of `sst-compare`)."""
+    reference = a[0]
+    for run in [*a, *b]:
+        if run.tokens != reference.tokens:
+            raise InputError(
+                f"read {len(run.tokens)} sentences that differ from the {len(reference.tokens)} of "
+                f"{reference.archive}: both sides must read the same sentences", run.archive,
+            )
+    table_a, table_b = [run.correct for run in a], [run.correct for run in b]
+    difference, low, high = paired_bootstrap(table_a, table_b, resamples=resamples, seed=seed)
+    pairs = seed_pairs(a, b)
+    tests = [mcnemar_runs(x.correct, y.correct) for x, y in pairs]
+    pooled = mcnemar_pooled([(x.correct, y.correct) for x, y in pairs]) if pairs else None
+
+    def side(runs: Sequence[Predicted], table: List[List[int]]) -> Dict[str, Any]:
+        values = accuracies(table)
+        return {"runs": [{"name": r.name, "archive": r.archive, "accuracy": v} for r, v in zip(runs, values)],
+                "accuracy": dict(zip(("mean", "sd"), mean_sd(values)))}
+
+    return {
+        "sentences": len(reference.correct),
+        "a": side(a, table_a),
+        "b": side(b, table_b),
+        "difference": {"b_minus_a": difference, "low": low, "high": high, "confidence": 0.95,
+                       "resamples": resamples, "bootstrap_seed": seed, "method": "paired bootstrap over "
+                       "sentences, the same draws for every seed of both sides"},
+        "mcnemar": {
+            "pairs": [{"a": x.name, "b": y.name, "a_only": t.a_only, "b_only": t.b_only, "p_value": t.p_value}
+                      for (x, y), t in zip(pairs, tests)],
+            "pooled": None if pooled is None else {"a_only": pooled.a_only, "b_only": pooled.b_only,
+                                                   "p_value": pooled.p_value},
+            "note": None if pairs else "the sides have different numbers of runs: no seed pairs",
+        },
+    }
+
+
+def compare_archives(
+    a: Sequence[Tuple[str, str]], b: Sequence[Tuple[str, str]], data_path: str, resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_BOOTSTRAP_SEED, batch_size: int = DEFAULT_BATCH_SIZE, cuda_device: int = -1,
+) -> Dict[str, Any]:
+    """`compare` of two groups of `(name, archive)` on `data_path`, with the data path recorded."""
+
+    def predicted(group: Sequence[Tuple[str, str]]) -> List[Predicted]:
+        return [predict_correctness(path, data_path, name, batch_size, cuda_device) for name, path in group]
+
+    return {"data": data_path, **compare(predicted(a), predicted(b), resamples, seed)}
+
+
+def format_comparison(result: Dict[str, Any], label_a: str = "A", label_b: str = "B") -> str:
+    """The lines `sst-compare` prints."""
+
+    def accuracy(side: Dict[str, Any]) -> str:
+        stats = side["accuracy"]
+        spread = "" if stats["sd"] is None else f" ± {stats['sd']:.4f}"
+        return f"{stats['mean']:.4f}{spread} over {len(side['runs'])} run(s)"
+
+    diff = result["difference"]
+    lines = [
+        f"{result['sentences']} sentences of {result.get('data', 'DATA')}",
+        f"A {label_a}: accuracy {accuracy(result['a'])}",
+        f"B {label_b}: accuracy {accuracy(result['b'])}",
+        f"B - A: {100 * diff['b_minus_a']:+.2f} points, 95% paired bootstrap interval "
+        f"[{100 * diff['low']:+.2f}, {100 * diff['high']:+.2f}] ({diff['resamples']} resamples, seed "
+        f"{diff['bootstrap_seed']})",
+    ]
+    for pair in result["mcnemar"]["pairs"]:
+        lines.append(f"McNemar {pair['a']} vs {pair['b']}: A only {pair['a_only']}, B only {pair['b_only']}, "
+                     f"p = {pair['p_value']:.4g}")
+    pooled = result["mcnemar"]["pooled"]
+    if pooled is not None:
+        lines.append(f"McNemar pooled over {len(result['mcnemar']['pairs'])} pair(s): A only {pooled['a_only']}, "
+                     f"B only {pooled['b_only']}, p = {pooled['p_value']:.4g}")
+    else:
+        lines.append(f"McNemar: {result['mcnemar']['note']}")
+    return "\n".join(lines)
+
+
+@Subcommand.register("sst-compare")
+class SstCompare(PluginSubcommand):
+    """
+    Compares two classifiers (or two groups of seeds) on the same labelled data: accuracies,
+    a paired bootstrap interval of the difference, and exact McNemar p-values.
+
+    Registered as a `Subcommand` with name "sst-compare".
+    """
+
+    description = (
+        "Compare two model archives, or two groups of archives (one per seed), on the same data: "
+        "accuracy, B - A with a 95% paired bootstrap interval, exact McNemar p-values."
+    )
+
+    @overrides
+    def add_arguments(self, subparser: argparse.ArgumentParser) -> None:
+        subparser.add_argument("a", help="side A: a model.tar.gz, a run directory, a directory of runs, "
+                               "or several joined with commas")
+        subparser.add_argument("b", help="side B, as A")
+        subparser.add_argument("data", help="the labelled data, read with each archive's validation reader")
+        subparser.add_argument("--output-file", help="also write the comparison as JSON here")
+        subparser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
+                               help=f"bootstrap resamples (default {DEFAULT_RESAMPLES})")
+        subparser.add_argument("--bootstrap-seed", type=int, default=DEFAULT_BOOTSTRAP_SEED,
+                               help=f"the bootstrap's random seed (default {DEFAULT_BOOTSTRAP_SEED})")
+        subparser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+        subparser.add_argument("--cuda-device", type=int, default=-1)
+
+    @overrides
+    def run(self, args: argparse.Namespace) -> None:
+        if args.resamples < 1:
+            raise InputError("must be at least 1", "--resamples", content=str(args.resamples))
+        result = compare_archives(
+            archive_group(args.a), archive_group(args.b), args.data, args.resamples, args.bootstrap_seed,
+            args.batch_size, args.cuda_device,
+        )
+        print(format_comparison(result, args.a, args.b))
+        if args.output_file:
+            atomic_write(args.output_file, json.dumps(result, indent=2) + "\n")
+            print(f"wrote {args.output_file}", file=sys.stderr)

@@ -1,0 +1,97 @@
+"""`allennlp sst-compare` on archives of untrained tiny classifiers (different weights)."""
+import json
+
+import pytest
+from allennlp.common.util import lazy_groups_of
+
+from sst_elmo.cli import run_allennlp
+from sst_elmo.commands.sst_compare import archive_group, compare_archives
+from sst_elmo.common.archive_safety import safe_load_archive
+from tests.conftest import FIXTURES, build_archive
+
+DATA = str(FIXTURES / "data/sst/train.txt")
+
+
+@pytest.fixture
+def sides(tmp_path, fixture_env):
+    """Two 'seeds' of each of two sides: runs/a/seed1, runs/a/seed2, runs/b/seed1, runs/b/seed2."""
+    for side, offset in (("a", 0), ("b", 10)):
+        for seed in (1, 2):
+            build_archive(tmp_path / "runs" / side / f"seed{seed}", seed=offset + seed)
+    return tmp_path / "runs"
+
+
+def evaluated_accuracy(archive_file: str) -> float:
+    """The model's own `accuracy` metric over DATA (AllenNLP's CategoricalAccuracy), for reference."""
+    archive = safe_load_archive(archive_file)
+    model = archive.model
+    model.eval()
+    model.get_metrics(reset=True)
+    for batch in lazy_groups_of(archive.validation_dataset_reader.read(DATA), 4):
+        model.forward_on_instances(batch)
+    return model.get_metrics(reset=True)["accuracy"]
+
+
+def test_groups_pair_seeds_by_name_and_accuracies_match_the_models_metric(sides, tmp_path, capsys):
+    out = tmp_path / "comparison.json"
+    status = run_allennlp(["sst-compare", str(sides / "a"), str(sides / "b"), DATA, "--output-file", str(out),
+                           "--resamples", "500"])
+    assert status == 0
+    result = json.loads(out.read_text())
+    assert result["sentences"] == 12  # the fixture's 12 trees, whole sentences
+    assert [run["name"] for run in result["a"]["runs"]] == ["seed1", "seed2"]
+    assert [(p["a"], p["b"]) for p in result["mcnemar"]["pairs"]] == [("seed1", "seed1"), ("seed2", "seed2")]
+    for side in ("a", "b"):
+        for run in result[side]["runs"]:
+            assert run["accuracy"] == pytest.approx(evaluated_accuracy(run["archive"]))
+    pairs = result["mcnemar"]["pairs"]
+    pooled = result["mcnemar"]["pooled"]
+    assert pooled["a_only"] == sum(p["a_only"] for p in pairs) and pooled["b_only"] == sum(p["b_only"] for p in pairs)
+    mean_a, mean_b = result["a"]["accuracy"]["mean"], result["b"]["accuracy"]["mean"]
+    assert result["difference"]["b_minus_a"] == pytest.approx(mean_b - mean_a)
+    low, high = result["difference"]["low"], result["difference"]["high"]
+    assert low <= result["difference"]["b_minus_a"] <= high
+    printed = capsys.readouterr().out
+    assert "95% paired bootstrap interval" in printed and "McNemar pooled over 2 pair(s)" in printed
+
+
+def test_swapping_a_and_b_flips_the_sign(sides):
+    a, b = archive_group(str(sides / "a")), archive_group(str(sides / "b"))
+    ab = compare_archives(a, b, DATA, resamples=300, seed=5)
+    ba = compare_archives(b, a, DATA, resamples=300, seed=5)
+    assert ba["difference"]["b_minus_a"] == pytest.approx(-ab["difference"]["b_minus_a"])
+    assert ba["difference"]["low"] == pytest.approx(-ab["difference"]["high"])
+    assert ba["mcnemar"]["pooled"]["a_only"] == ab["mcnemar"]["pooled"]["b_only"]
+    assert ba["mcnemar"]["pooled"]["p_value"] == ab["mcnemar"]["pooled"]["p_value"]
+
+
+def test_an_archive_against_itself_differs_by_nothing(sides):
+    one = archive_group(str(sides / "a" / "seed1" / "model.tar.gz"))
+    result = compare_archives(one, one, DATA, resamples=100)
+    assert (result["difference"]["low"], result["difference"]["high"]) == (0.0, 0.0)
+    assert result["mcnemar"]["pooled"] == {"a_only": 0, "b_only": 0, "p_value": 1.0}
+
+
+def test_sides_that_read_other_sentences_are_refused(sides, tmp_path, capsys):
+    # SST-2 drops the neutral sentences: not the same sentences as the SST-5 side.
+    sst2 = build_archive(tmp_path / "sst2", overrides=json.dumps(
+        {"dataset_reader.granularity": "2-class", "validation_dataset_reader.granularity": "2-class"}))
+    status = run_allennlp(["sst-compare", str(sides / "a" / "seed1"), str(sst2), DATA])
+    assert status == 1
+    assert "both sides must read the same sentences" in capsys.readouterr().err
+
+
+def test_unequal_groups_have_no_seed_pairs(sides):
+    a = archive_group(f"{sides / 'a' / 'seed1'},{sides / 'a' / 'seed2'}")
+    result = compare_archives(a, archive_group(str(sides / "b" / "seed1")), DATA, resamples=100)
+    assert result["mcnemar"]["pairs"] == [] and result["mcnemar"]["pooled"] is None
+    assert "different numbers of runs" in result["mcnemar"]["note"]
+
+
+@pytest.mark.parametrize("spec", ["missing-dir", ""])
+def test_a_side_that_names_no_archive_is_one_line(tmp_path, spec, capsys, fixture_env):
+    (tmp_path / "empty").mkdir()
+    for side in (str(tmp_path / spec) if spec else str(tmp_path / "empty"),):
+        assert run_allennlp(["sst-compare", side, side, DATA]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and ("no such archive" in err[0] or "no model.tar.gz" in err[0])
