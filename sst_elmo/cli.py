@@ -52,7 +52,9 @@ def run_allennlp(argv: List[str], prog: str = "sst-elmo") -> int:
 
 # allennlp-optuna's subcommands (imported only for them: Optuna takes half a second to import).
 _TUNING_SUBCOMMANDS = ("tune", "best-params", "retrain")
-_OWN_SUBCOMMANDS = ("sst-compare", "sst-verify", "sst-predict", "sst-serve", "elmo-export", "elmo-embed", "elmo-cache")
+_OWN_SUBCOMMANDS = (
+    "sst-compare", "sst-verify", "sst-predict", "sst-serve", "elmo-export", "elmo-embed", "elmo-cache",
+)
 
 
 def _entry(subcommand: Optional[str]):

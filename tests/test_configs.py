@@ -125,3 +125,32 @@ def test_glove_6b_lowercases_tokens_and_840b_does_not():
     for glove, lowercase in (("6B.50d", True), ("6B.300d", True), ("840B.300d", False)):
         config = evaluate("sst5_lstm.jsonnet", SST_ELMO_GLOVE=glove)
         assert config["dataset_reader"]["token_indexers"]["tokens"]["lowercase_tokens"] is lowercase, glove
+
+
+def test_tunable_hyperparameters_default_to_the_configs_values_and_take_a_studys():
+    import re
+
+    from sst_elmo.common.config_env import HYPERPARAMETER_PREFIX, TUNABLE_HYPERPARAMETERS
+
+    names = re.search(r"names:: \[([^\]]*)\]", (CONFIGS / "lib/tunable.libsonnet").read_text()).group(1)
+    assert sorted(re.findall(r"'(\w+)'", names)) == sorted(TUNABLE_HYPERPARAMETERS)
+    plain = evaluate("sst2_elmo_glove.jsonnet")
+    tuned = evaluate(
+        "sst2_elmo_glove.jsonnet",
+        SST_ELMO_HP_LR="0.0031", SST_ELMO_HP_DROPOUT="0.25", SST_ELMO_HP_HIDDEN_SIZE="64",
+        SST_ELMO_HP_ELMO_DROPOUT="0.1", SST_ELMO_HP_ELMO_LAYER_NORM="True", SST_ELMO_HP_GLOVE_TRAINABLE="False",
+        SST_ELMO_HP_NUM_EPOCHS="12", SST_ELMO_HP_PATIENCE="4", SST_ELMO_HP_BATCH_SIZE="16",
+    )
+    for config, (lr, dropout, hidden, elmo_dropout, norm, trainable, epochs, patience, batch) in (
+        (plain, (0.001, 0.5, 128, 0.5, False, True, 10, 3, 64)),
+        (tuned, (0.0031, 0.25, 64, 0.1, True, False, 12, 4, 16)),
+    ):
+        embedders = config["model"]["text_field_embedder"]["token_embedders"]
+        assert config["trainer"]["optimizer"]["lr"] == lr
+        assert config["model"]["dropout"] == dropout and config["model"]["encoder"]["hidden_size"] == hidden
+        assert (embedders["elmo"]["dropout"], embedders["elmo"]["do_layer_norm"]) == (elmo_dropout, norm)
+        assert embedders["tokens"]["trainable"] is trainable
+        assert (config["trainer"]["num_epochs"], config["trainer"]["patience"]) == (epochs, patience)
+        assert config["data_loader"]["batch_sampler"]["batch_size"] == batch
+    assert all(HYPERPARAMETER_PREFIX + name.upper() in CONFIG_VARIABLES for name in TUNABLE_HYPERPARAMETERS)
+    assert {"type": "tuning_pruner"} in plain["trainer"]["callbacks"]

@@ -1,11 +1,15 @@
 """
-Markdown summaries of a grid's results CSV: mean ± sd over seeds per config and size.
+Markdown summaries of a grid's results CSV: mean ± sd over seeds per config and size, and for
+the paired configs, per size, the significance of their difference on the test set
+(`allennlp sst-compare`'s paired bootstrap interval and exact McNemar p-values).
 """
 import argparse
+import json
 import os
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sst_elmo.common.file_utils import atomic_write
+from sst_elmo.common.significance import DEFAULT_RESAMPLES
 from sst_elmo.experiments.results import read_results
 from sst_elmo.experiments.statistics import groups, mean_sd, paired_differences
 
@@ -68,6 +72,76 @@ def paired_markdown(rows: List[Dict[str, Any]], baseline: str, other: str, metri
     return f"`{metric}` at size `{size}`, per seed:\n\n" + "\n".join(lines) + "\n"
 
 
+ARCHIVE = "model.tar.gz"
+
+
+def _archives(rows: List[Dict[str, Any]], config: str, size: str) -> Dict[int, str]:
+    """`{seed: model.tar.gz}` of the finished runs of `config` at `size` that kept their archive."""
+    found = {}
+    for row in rows:
+        if row["status"] == "done" and row["config"] == config and str(row["size"]) == size:
+            path = os.path.join(str(row["serialization_dir"]), ARCHIVE)
+            if os.path.isfile(path):
+                found[int(row["seed"])] = path
+    return found
+
+
+def _test_data(archive: str) -> Optional[str]:
+    """The `test_data_path` of the run whose archive this is (its `config.json`)."""
+    config = os.path.join(os.path.dirname(archive), "config.json")
+    if not os.path.isfile(config):
+        return None
+    with open(config) as handle:
+        return json.load(handle).get("test_data_path")
+
+
+def significance(
+    rows: List[Dict[str, Any]], baseline: str, other: str, size: str, out_dir: str, resamples: int
+) -> Tuple[Optional[Dict[str, Any]], str]:
+    """
+    `sst-compare` of the seeds that both configs finished at `size`, on their test set:
+    `(comparison, note)`. Kept in `out_dir/significance_BASELINE_vs_OTHER_SIZE.json`, and
+    reused while the archives and their modification times are the same.
+    """
+    from sst_elmo.commands.sst_compare import compare_archives  # loads the plugin: only when used
+
+    a, b = _archives(rows, baseline, size), _archives(rows, other, size)
+    seeds = sorted(set(a) & set(b))
+    if not seeds:
+        return None, f"significance at size {size}: no seed with both archives"
+    data = _test_data(a[seeds[0]])
+    if not data:
+        return None, f"significance at size {size}: the runs have no test_data_path"
+    key = {"data": data, "resamples": resamples,
+           "archives": [[path, os.path.getmtime(path)] for seed in seeds for path in (a[seed], b[seed])]}
+    cache = os.path.join(out_dir, f"significance_{baseline}_vs_{other}_{size}.json")
+    if os.path.isfile(cache):
+        with open(cache) as handle:
+            kept = json.load(handle)
+        if kept.get("key") == key:
+            return kept["comparison"], ""
+    comparison = compare_archives(
+        [(f"seed{seed}", a[seed]) for seed in seeds], [(f"seed{seed}", b[seed]) for seed in seeds], data, resamples
+    )
+    atomic_write(cache, json.dumps({"key": key, "comparison": comparison}, indent=2))
+    return comparison, ""
+
+
+def significance_markdown(comparison: Dict[str, Any], baseline: str, other: str) -> str:
+    """The lines of a comparison under its paired table."""
+    diff, pooled = comparison["difference"], comparison["mcnemar"]["pooled"]
+    per_seed = ", ".join(f"{pair['a'].replace('seed', 'seed ')} p = {pair['p_value']:.3g}"
+                         for pair in comparison["mcnemar"]["pairs"])
+    return (
+        f"\n`{other}` - `{baseline}` on the {comparison['sentences']} test sentences "
+        f"(`{comparison['data']}`), {len(comparison['mcnemar']['pairs'])} seeds pooled: "
+        f"**{100 * diff['b_minus_a']:+.2f} points**, 95% paired bootstrap interval "
+        f"[{100 * diff['low']:+.2f}, {100 * diff['high']:+.2f}] ({diff['resamples']} resamples over sentences, "
+        f"seed {diff['bootstrap_seed']}); exact McNemar pooled **p = {pooled['p_value']:.3g}** "
+        f"({pooled['a_only']} right only for `{baseline}`, {pooled['b_only']} only for `{other}`); {per_seed}.\n"
+    )
+
+
 def default_metric(rows: List[Dict[str, Any]]) -> str:
     """`test_accuracy` when some run has it, else `best_validation_accuracy`."""
     return (present_metrics(rows, ["test_accuracy"]) or ["best_validation_accuracy"])[0]
@@ -87,13 +161,16 @@ def write_report(
     size: Optional[str] = None,
     summary_metrics: Sequence[str] = DEFAULT_METRICS,
     size_unit: str = "instances",
+    resamples: Optional[int] = DEFAULT_RESAMPLES,
 ) -> Dict[str, str]:
     """
     Writes `summary.md` and the PNG plots of a grid's results into `out_dir`: the paired
     plot of `pair` at `size`, `metric` against training-set size in `size_unit` (when the
     runs have more than one size: a learning curve, with the paired per-seed points of
-    `pair` and a paired table per size), and per-epoch curves of each config. Returns
-    `{what: path}`; a plot that has no data is left out (its reason is in the summary).
+    `pair` and a paired table per size), and per-epoch curves of each config. Under each
+    paired table, the significance of the difference on the runs' test set (`significance`;
+    `resamples=None` leaves it out). Returns `{what: path}`; a plot that has no data is left
+    out (its reason is in the summary).
     """
     from sst_elmo.experiments import plots  # matplotlib, only when plotting
 
@@ -105,9 +182,19 @@ def write_report(
     notes: List[str] = []
     sections = ["### Summary\n", summary_markdown(rows, summary_metrics, size_unit)]
 
+    def paired_section(at_size: str) -> List[str]:
+        text = [paired_markdown(rows, pair[0], pair[1], metric, at_size)]
+        if resamples:
+            comparison, note = significance(rows, pair[0], pair[1], at_size, out_dir, resamples)
+            if comparison is not None:
+                text.append(significance_markdown(comparison, pair[0], pair[1]))
+            else:
+                notes.append(note)
+        return text
+
     if pair:
         baseline, other = pair
-        sections += [f"\n### {baseline} vs {other}\n", paired_markdown(rows, baseline, other, metric, size)]
+        sections += [f"\n### {baseline} vs {other}\n", *paired_section(size)]
         try:
             written["paired"] = plots.paired_plot(
                 rows, baseline, other, metric, size, f"{out_dir}/paired_{baseline}_vs_{other}.png"
@@ -120,8 +207,7 @@ def write_report(
         if pair:
             for other_size in dict.fromkeys(str(row["size"]) for row in rows):
                 if other_size != size:
-                    sections += [f"\n### {pair[0]} vs {pair[1]}, size {other_size}\n",
-                                 paired_markdown(rows, pair[0], pair[1], metric, other_size)]
+                    sections += [f"\n### {pair[0]} vs {pair[1]}, size {other_size}\n", *paired_section(other_size)]
         try:
             written["size"] = plots.size_plot(rows, metric, f"{out_dir}/size_{metric}.png", size_unit, pair)
         except ValueError as error:
@@ -148,6 +234,14 @@ def write_report(
     return written
 
 
+def add_significance_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--resamples` and `--no-significance` of the reports (report.py and run_grid.py)."""
+    parser.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
+                        help=f"bootstrap resamples of the paired significance (default {DEFAULT_RESAMPLES})")
+    parser.add_argument("--no-significance", action="store_true",
+                        help="leave out the paired significance (it predicts the test set with every archive)")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """`scripts/report.py`: summary.md and the plots of a results.csv."""
     parser = argparse.ArgumentParser(
@@ -160,9 +254,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--size", help="size label of the paired plot (default 'full', else the last)")
     parser.add_argument("--summary-metrics", nargs="+", default=list(DEFAULT_METRICS),
                         help=f"columns of the summary table (default {' '.join(DEFAULT_METRICS)})")
+    add_significance_arguments(parser)
     args = parser.parse_args(argv)
     written = write_report(read_results(args.results), args.out, args.pair, args.metric, args.size,
-                           args.summary_metrics)
+                           args.summary_metrics, resamples=None if args.no_significance else args.resamples)
     for name, path in written.items():
         print(f"{name}: {path}")
     return 0

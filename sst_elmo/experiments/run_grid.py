@@ -21,7 +21,7 @@ from typing import List, Optional
 
 from sst_elmo.common.file_utils import atomic_write
 from sst_elmo.experiments.grid import Grid, GridRunner
-from sst_elmo.experiments.report import DEFAULT_METRICS, write_report
+from sst_elmo.experiments.report import DEFAULT_METRICS, add_significance_arguments, write_report
 from sst_elmo.experiments.results import CSV_NAME, rows_to_csv
 
 
@@ -41,6 +41,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, help="seconds before a run is killed and recorded as failed")
     parser.add_argument("--metric", help="metric of the paired and size plots (default test_accuracy if any)")
     parser.add_argument("--no-report", action="store_true", help="write only results.csv")
+    add_significance_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -84,6 +85,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         written = write_report(
             rows, os.path.join(runner.out_dir, "report"), pair=grid.pair, metric=args.metric,
             summary_metrics=grid.metrics or DEFAULT_METRICS, size_unit=grid.size_unit,
+            resamples=None if args.no_significance else args.resamples,
         )
         for name, path in written.items():
             print(f"{name}: {path}")

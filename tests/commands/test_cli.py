@@ -9,7 +9,9 @@ import sst_elmo  # noqa: F401 - registers the subcommands
 from sst_elmo.commands.cli import PluginSubcommand
 from sst_elmo.common.error_output import DEBUG_VARIABLE
 
-SHARED_SET_UP = ["elmo-cache", "elmo-embed", "elmo-export", "sst-predict", "sst-serve", "sst-verify"]
+SHARED_SET_UP = [
+    "elmo-cache", "elmo-embed", "elmo-export", "sst-compare", "sst-predict", "sst-serve", "sst-verify",
+]
 
 
 def subparser_of(command: Subcommand):

@@ -106,3 +106,32 @@ def test_the_command_line_reports_a_results_csv(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert f"summary: {tmp_path / 'report' / 'summary.md'}" in printed
     assert "| base |" in (tmp_path / "report" / "summary.md").read_text()
+
+
+def test_paired_rows_carry_their_significance_from_sst_compare(tmp_path, fixture_env, monkeypatch):
+    from sst_elmo.commands import sst_compare
+    from tests.conftest import build_archive
+
+    rows = []
+    for config, offset in (("base", 0), ("elmo", 10)):
+        for seed in (1, 2):
+            run = build_archive(tmp_path / "runs" / config / f"seed{seed}", seed=offset + seed)
+            rows.append({"run_id": f"{config}/seed{seed}/full", "config": config, "seed": seed, "size": "full",
+                         "train_instances": 12, "status": "done", "best_validation_accuracy": 0.5,
+                         "test_accuracy": 0.5, "training_duration_s": 1.0, "serialization_dir": str(run)})
+    out = tmp_path / "report"
+    write_report(rows, str(out), pair=["base", "elmo"], resamples=200)
+    summary = (out / "summary.md").read_text()
+    kept = json.loads((out / "significance_base_vs_elmo_full.json").read_text())["comparison"]
+    assert kept["sentences"] == 4 and kept["data"].endswith("sst/test.txt")  # the runs' test set
+    assert [(p["a"], p["b"]) for p in kept["mcnemar"]["pairs"]] == [("seed1", "seed1"), ("seed2", "seed2")]
+    assert f"exact McNemar pooled **p = {kept['mcnemar']['pooled']['p_value']:.3g}**" in summary
+    assert "95% paired bootstrap interval" in summary
+    # A second report reuses the kept comparison while the archives are unchanged.
+    monkeypatch.setattr(sst_compare, "compare_archives", lambda *a, **k: pytest.fail("compared again"))
+    write_report(rows, str(out), pair=["base", "elmo"], resamples=200)
+
+
+def test_without_archives_the_report_says_why_there_is_no_significance(tmp_path):
+    write_report(fake_rows(tmp_path), str(tmp_path / "report"), pair=["base", "elmo"])
+    assert "significance at size full: no seed with both archives" in (tmp_path / "report/summary.md").read_text()

@@ -1,0 +1,70 @@
+"""
+`scripts/tune.py` (allennlp-optuna's `allennlp tune` to a fixed budget): a real study of a tiny
+GloVe classifier on the fixtures, resumed, and pruned through the configs' `tuning_pruner`.
+"""
+import json
+
+import optuna
+import pytest
+
+from sst_elmo.experiments.tuning import default_storage, main, study_trials
+from sst_elmo.training.tuning_pruner import TuningPrunerCallback, in_tuning_trial
+from tests.conftest import CONFIGS
+
+CONFIG = str(CONFIGS / "sst5_lstm.jsonnet")
+
+
+@pytest.fixture
+def space(tmp_path):
+    path = tmp_path / "space.json"
+    path.write_text(json.dumps([
+        {"type": "float", "attributes": {"name": "SST_ELMO_HP_LR", "low": 0.001, "high": 0.01, "log": True}},
+        {"type": "int", "attributes": {"name": "SST_ELMO_HP_NUM_EPOCHS", "low": 2, "high": 2}},
+        {"type": "categorical", "attributes": {"name": "SST_ELMO_HP_GLOVE_TRAINABLE", "choices": [True, False]}},
+    ]))
+    return str(path)
+
+
+@pytest.mark.slow
+def test_a_study_runs_to_its_budget_and_resumes(tmp_path, space, fixture_env, capsys):
+    out = tmp_path / "study"
+    assert main([CONFIG, space, "--trials", "2", "--out", str(out)]) == 0
+    trials = study_trials(default_storage(str(out)), "sst5_lstm")
+    assert [t.state.name for t in trials] == ["COMPLETE", "COMPLETE"]
+    for trial in trials:  # each trial trained with its own suggestions
+        config = json.loads((out / "trials" / f"trial_{trial.number}" / "config.json").read_text())
+        assert config["trainer"]["optimizer"]["lr"] == pytest.approx(trial.params["SST_ELMO_HP_LR"])
+        embedders = config["model"]["text_field_embedder"]["token_embedders"]
+        assert embedders["tokens"]["trainable"] is trial.params["SST_ELMO_HP_GLOVE_TRAINABLE"]
+    # A second run with a budget of 3 runs one more trial; a third runs none.
+    assert main([CONFIG, space, "--trials", "3", "--out", str(out)]) == 0
+    assert len(study_trials(default_storage(str(out)), "sst5_lstm")) == 3
+    capsys.readouterr()
+    assert main([CONFIG, space, "--trials", "3", "--out", str(out)]) == 0
+    assert "3 of 3 trials finished" in capsys.readouterr().err
+    best = json.loads((out / "best.json").read_text())
+    values = [t["value"] for t in best["trials"]]
+    assert best["finished"] == 3 and best["best"]["value"] == max(values)
+    assert best["mean_trial_s"] > 0
+
+
+@pytest.mark.slow
+def test_the_studys_pruner_stops_a_trial_through_the_configs_callback(tmp_path, space, fixture_env):
+    # A pruner that prunes every trial whose accuracy is below 2 (all of them) after epoch 0 (an
+    # upper bound too: Optuna's executor passes the pruner's arguments by repr, and repr(inf) is no literal).
+    optuna_params = tmp_path / "optuna.json"
+    pruner = {"type": "ThresholdPruner", "attributes": {"lower": 2.0, "upper": 3.0}}
+    optuna_params.write_text(json.dumps({"pruner": pruner}))
+    out = tmp_path / "pruned"
+    assert main([CONFIG, space, "--trials", "1", "--out", str(out), "--optuna-params", str(optuna_params)]) == 0
+    (trial,) = study_trials(default_storage(str(out)), "sst5_lstm")
+    assert trial.state == optuna.trial.TrialState.PRUNED
+    assert len(trial.intermediate_values) == 1  # reported after the first epoch, then stopped
+
+
+def test_outside_a_study_the_pruner_does_nothing(tmp_path, monkeypatch):
+    for name in [n for n in __import__("os").environ if n.endswith("_OPTUNA_ALLENNLP_TRIAL_ID")]:
+        monkeypatch.delenv(name)
+    assert not in_tuning_trial()
+    callback = TuningPrunerCallback(str(tmp_path))
+    callback.on_epoch(None, {"best_validation_accuracy": 0.1}, 0)  # no study, no error
