@@ -1,4 +1,5 @@
 import io
+import json
 import os
 import tarfile
 from pathlib import Path
@@ -27,6 +28,8 @@ def fixture_env(monkeypatch, tiny_elmo):
     monkeypatch.setenv("SST_ELMO_DATA", str(FIXTURES / "data"))
     monkeypatch.setenv("SST_ELMO_OPTIONS", options)
     monkeypatch.setenv("SST_ELMO_WEIGHTS", weights)
+    with open(options) as handle:  # configs that need the ELMo's dimension (bcn) read it from here
+        monkeypatch.setenv("SST_ELMO_ELMO_DIM", str(2 * json.load(handle)["lstm"]["projection_dim"]))
     monkeypatch.setenv("SST_ELMO_GLOVE", "6B.50d")
     monkeypatch.setenv("SST_ELMO_GLOVE_FILE", str(FIXTURES / "glove.50d.txt"))
     return {"options": options, "weights": weights}

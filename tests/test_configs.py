@@ -90,7 +90,9 @@ def test_switches():
 
 def test_every_training_config_writes_tensorboard_logs_and_complete_metrics():
     for config in sorted(CONFIGS.glob("*.jsonnet")) + sorted((CONFIGS / "pretrain").glob("*.jsonnet")):
-        evaluated = evaluate(str(config.relative_to(CONFIGS)), SST_ELMO_OPTIONS="/o", SST_ELMO_WEIGHTS="/w")
+        evaluated = evaluate(
+            str(config.relative_to(CONFIGS)), SST_ELMO_OPTIONS="/o", SST_ELMO_WEIGHTS="/w", SST_ELMO_ELMO_DIM="256"
+        )
         assert {"type": "tensorboard"} in evaluated["trainer"]["callbacks"], config
         # A recovered run's metrics.json holds everything a clean run's does.
         assert {"type": "complete_metrics"} in evaluated["trainer"]["callbacks"], config
@@ -154,3 +156,20 @@ def test_tunable_hyperparameters_default_to_the_configs_values_and_take_a_studys
         assert config["data_loader"]["batch_sampler"]["batch_size"] == batch
     assert all(HYPERPARAMETER_PREFIX + name.upper() in CONFIG_VARIABLES for name in TUNABLE_HYPERPARAMETERS)
     assert {"type": "tuning_pruner"} in plain["trainer"]["callbacks"]
+
+
+def test_bcn_configs_take_their_input_size_from_the_chosen_vectors():
+    def input_dim(config, **env):
+        return evaluate(config, **env)["model"]["pre_encode_feedforward"]["input_dim"]
+
+    assert input_dim("sst2_bcn.jsonnet") == 300 and input_dim("sst2_bcn.jsonnet", SST_ELMO_GLOVE="6B.50d") == 50
+    assert input_dim("sst2_bcn_elmo.jsonnet") == 256 + 300  # the published small ELMo
+    assert input_dim("sst2_bcn_elmo.jsonnet", SST_ELMO_ELMO="original", SST_ELMO_GLOVE="6B.100d") == 1024 + 100
+    assert input_dim("sst2_bcn_elmo.jsonnet", SST_ELMO_ELMO="imdb", SST_ELMO_MODELS="/m") == 256 + 300
+    with pytest.raises(RuntimeError, match="set SST_ELMO_ELMO_DIM"):
+        input_dim("sst2_bcn_elmo.jsonnet", SST_ELMO_OPTIONS="/o", SST_ELMO_WEIGHTS="/w")
+    local_files = {"SST_ELMO_OPTIONS": "/o", "SST_ELMO_WEIGHTS": "/w"}
+    assert input_dim("sst2_bcn_elmo.jsonnet", **local_files, SST_ELMO_ELMO_DIM="32") == 332
+    elmo = evaluate("sst2_bcn_elmo.jsonnet")
+    assert "elmo" not in elmo["model"]["text_field_embedder"]["token_embedders"]  # bcn refuses that name
+    assert elmo["dataset_reader"]["token_indexers"]["bilm"] == {"type": "elmo_characters"}

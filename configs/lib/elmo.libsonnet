@@ -38,6 +38,22 @@ local shipped(name) = {
 local cache_default = std.member(['1', 'true', 'yes'], std.asciiLower(std.extVar('SST_ELMO_CACHE')));
 local cache_dir = std.extVar('SST_ELMO_CACHE_DIR');
 
+// The ELMo's output dimension (2 x its LSTM projection), for models that need it given (bcn):
+// the published ones' from their names, the project's shipped ones' from their options.json,
+// others' from SST_ELMO_ELMO_DIM.
+local published_dims = { small: 256, medium: 512, original: 1024, 'original-5.5B': 1024 };
+local shipped_dims = {
+  imdb: 2 * (import '../../models/elmo-imdb/options.json').lstm.projection_dim,
+  tweets: 2 * (import '../../models/elmo-tweets/options.json').lstm.projection_dim,
+};
+local dim_override = std.extVar('SST_ELMO_ELMO_DIM');
+local output_dim =
+  if dim_override != '' then std.parseJson(dim_override)
+  else if local_options != '' then error 'this config needs the ELMo dimension: set SST_ELMO_ELMO_DIM'
+  else if std.objectHas(published_dims, name) then published_dims[name]
+  else if std.objectHas(shipped_dims, name) then shipped_dims[name]
+  else error 'this config needs the dimension of ELMo ' + name + ': set SST_ELMO_ELMO_DIM';
+
 local files =
   if (local_options == '') != (local_weights == '') then
     error 'set both SST_ELMO_OPTIONS and SST_ELMO_WEIGHTS, or neither'
@@ -55,6 +71,7 @@ local files =
   published:: published,
   shipped:: shipped,
   files:: files,
+  output_dim:: output_dim,
 
   // Token indexers and embedders for ELMo, to merge with other representations (`+`).
   //   mix: 'all' learns a scalar mix of all biLM layers (the paper); 'top' uses only the top

@@ -13,14 +13,21 @@ local published = {
 local env_name = std.extVar('SST_ELMO_GLOVE');
 local env_file = std.extVar('SST_ELMO_GLOVE_FILE');
 
+local chosen(glove) = if env_name != '' then env_name else glove;
+
 {
   published:: published,
+
+  // The vectors' dimension of representation(glove, dim) (models that need it given: bcn).
+  dim(glove=null, dim=300)::
+    local name = chosen(glove);
+    if name == null then dim else published[name].dim,
 
   // glove: a name from `published` (or null for random initialisation with `dim`).
   // lowercase: null lowercases the tokens for GloVe 6B, whose vocabulary is lowercased
   // (840B is cased), and keeps them as they are otherwise.
   representation(glove=null, dim=300, trainable=true, lowercase=null)::
-    local name = if env_name != '' then env_name else glove;
+    local name = chosen(glove);
     local lower = if lowercase != null then lowercase else name != null && std.startsWith(name, '6B.');
     local vectors =
       if name == null then null

@@ -18,6 +18,8 @@ CONFIG_VARIABLES: Dict[str, str] = {
     "SST_ELMO_MODELS": "the directory of the shipped ELMo models (empty: the project's models/)",
     "SST_ELMO_OPTIONS": "local ELMo options.json; with SST_ELMO_WEIGHTS replaces the named ELMo",
     "SST_ELMO_WEIGHTS": "local ELMo weights .hdf5; with SST_ELMO_OPTIONS replaces the named ELMo",
+    "SST_ELMO_ELMO_DIM": "the ELMo's output dimension, for configs that need it (bcn) and an ELMo "
+    "given by files or another name (empty: known for the published and shipped ELMo)",
     "SST_ELMO_GLOVE": "which GloVe: 6B.50d, 6B.100d, 6B.300d or 840B.300d "
     "(empty: each config's own choice)",
     "SST_ELMO_GLOVE_FILE": "a local file with the vectors of the chosen GloVe (same dimension)",
