@@ -136,15 +136,22 @@ def test_tunable_hyperparameters_default_to_the_configs_values_and_take_a_studys
 
     names = re.search(r"names:: \[([^\]]*)\]", (CONFIGS / "lib/tunable.libsonnet").read_text()).group(1)
     assert sorted(re.findall(r"'(\w+)'", names)) == sorted(TUNABLE_HYPERPARAMETERS)
-    plain = evaluate("sst2_elmo_glove.jsonnet")
+    plain = evaluate("sst5_elmo_glove.jsonnet")  # not tuned: the library's defaults
     tuned = evaluate(
-        "sst2_elmo_glove.jsonnet",
+        "sst5_elmo_glove.jsonnet",
         SST_ELMO_HP_LR="0.0031", SST_ELMO_HP_DROPOUT="0.25", SST_ELMO_HP_HIDDEN_SIZE="64",
         SST_ELMO_HP_ELMO_DROPOUT="0.1", SST_ELMO_HP_ELMO_LAYER_NORM="True", SST_ELMO_HP_GLOVE_TRAINABLE="False",
         SST_ELMO_HP_NUM_EPOCHS="12", SST_ELMO_HP_PATIENCE="4", SST_ELMO_HP_BATCH_SIZE="16",
     )
     for config, (lr, dropout, hidden, elmo_dropout, norm, trainable, epochs, patience, batch) in (
         (plain, (0.001, 0.5, 128, 0.5, False, True, 10, 3, 64)),
+        (evaluate("sst2_elmo_glove.jsonnet", SST_ELMO_HP_LR="0.0031", SST_ELMO_HP_DROPOUT="0.25",
+                  SST_ELMO_HP_HIDDEN_SIZE="64", SST_ELMO_HP_ELMO_DROPOUT="0.1", SST_ELMO_HP_ELMO_LAYER_NORM="True",
+                  SST_ELMO_HP_GLOVE_TRAINABLE="False", SST_ELMO_HP_NUM_EPOCHS="12", SST_ELMO_HP_PATIENCE="4",
+                  SST_ELMO_HP_BATCH_SIZE="16"),
+         (0.0031, 0.25, 64, 0.1, True, False, 12, 4, 16)),  # a study still overrides the tuned config
+        (evaluate("sst2_elmo_glove.jsonnet"), (0.0006686027817983692, 0.3321799808479061, 256, 0.19825313603082217,
+                                               False, True, 13, 3, 64)),
         (tuned, (0.0031, 0.25, 64, 0.1, True, False, 12, 4, 16)),
     ):
         embedders = config["model"]["text_field_embedder"]["token_embedders"]

@@ -176,7 +176,7 @@ def test_results_csv_round_trip(tmp_path):
 @pytest.mark.parametrize("path", sorted((CONFIGS / "grids").glob("*.json")), ids=lambda path: path.name)
 def test_shipped_grids_load_and_name_existing_configs(path):
     grid = Grid.from_file(str(path))
-    assert grid.seeds == [1, 2, 3]
+    assert grid.seeds[:3] == [1, 2, 3]  # seeds 1-3 shared across grids (tuned_sst2.json adds 4, 5)
     for entry in grid.entries:
         assert (CONFIGS.parent / entry.config).exists(), entry.config
 
