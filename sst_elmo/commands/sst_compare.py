@@ -30,10 +30,10 @@ from sst_elmo.common.significance import (
     DEFAULT_BOOTSTRAP_SEED,
     DEFAULT_RESAMPLES,
     accuracies,
-    mcnemar_pooled,
     mcnemar_runs,
     mean_sd,
     paired_bootstrap,
+    pool,
 )
 
 ARCHIVE_NAME = "model.tar.gz"
@@ -130,7 +130,7 @@ def compare(
     difference, low, high = paired_bootstrap(table_a, table_b, resamples=resamples, seed=seed)
     pairs = seed_pairs(a, b)
     tests = [mcnemar_runs(x.correct, y.correct) for x, y in pairs]
-    pooled = mcnemar_pooled([(x.correct, y.correct) for x, y in pairs]) if pairs else None
+    pooled = pool(tests) if tests else None
 
     def side(runs: Sequence[Predicted], table: List[List[int]]) -> Dict[str, Any]:
         values = accuracies(table)

@@ -68,10 +68,14 @@ def mcnemar_runs(a: Sequence[int], b: Sequence[int]) -> McNemar:
     return exact_mcnemar(a_only, b_only)
 
 
+def pool(tests: Sequence[McNemar]) -> McNemar:
+    """The exact McNemar test of the tests' discordant counts added up."""
+    return exact_mcnemar(sum(t.a_only for t in tests), sum(t.b_only for t in tests))
+
+
 def mcnemar_pooled(pairs: Sequence[Tuple[Sequence[int], Sequence[int]]]) -> McNemar:
     """The exact McNemar test of the discordant counts of every `(a, b)` pair added up."""
-    tests = [mcnemar_runs(a, b) for a, b in pairs]
-    return exact_mcnemar(sum(t.a_only for t in tests), sum(t.b_only for t in tests))
+    return pool([mcnemar_runs(a, b) for a, b in pairs])
 
 
 def paired_bootstrap(
