@@ -10,7 +10,14 @@ It predicts DATA with every archive, reading it with each archive's own validati
 same sentences, and prints and writes: each side's accuracy (mean ± sd over its seeds); B - A
 with a 95% paired bootstrap interval over sentences (seeds pooled, `--resamples` draws, seed
 `--bootstrap-seed`); the exact McNemar p-value of each seed pair and of all pairs pooled
-(`sst_elmo.common.significance`).
+(`sst_elmo.common.significance`). With `--positive-label L` it also gives each side's F1 of
+label L and the bootstrap interval of its difference.
+
+A side may also be a predictions file (`*.jsonl`) of a model that is not an archive, such as
+a scikit-learn baseline: one JSON object a sentence, `{"tokens": [...], "label": gold,
+"predicted": answer}`, the sentences in the order the archives' reader reads DATA
+(`write_predictions`). `--overrides` applies to every archive as it is loaded, e.g.
+`'{"validation_dataset_reader.split": "held_out"}'` to compare on held-out rows.
 """
 import argparse
 import glob
@@ -18,7 +25,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
@@ -30,9 +37,11 @@ from sst_elmo.common.significance import (
     DEFAULT_BOOTSTRAP_SEED,
     DEFAULT_RESAMPLES,
     accuracies,
+    f1_scores,
     mcnemar_runs,
     mean_sd,
     paired_bootstrap,
+    paired_bootstrap_f1,
     pool,
 )
 
@@ -48,6 +57,42 @@ class Predicted:
     name: str
     tokens: List[Tuple[str, ...]]
     correct: List[int]
+    gold: List[str]
+    predicted: List[str]
+
+
+PREDICTIONS_SUFFIX = ".jsonl"
+
+
+def write_predictions(path: str, rows: Sequence[Tuple[Sequence[str], str, str]]) -> None:
+    """Writes `(tokens, gold, predicted)` rows as a predictions file that `sst-compare` reads as a side."""
+    atomic_write(path, "".join(json.dumps({"tokens": list(tokens), "label": str(gold), "predicted": str(guess)})
+                               + "\n" for tokens, gold, guess in rows))
+
+
+def read_predictions(path: str, name: str = "") -> Predicted:
+    """A predictions file (`write_predictions`) as one run of a side; a bad line is an error naming it."""
+    tokens: List[Tuple[str, ...]] = []
+    gold: List[str] = []
+    predicted: List[str] = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                words, label, guess = row["tokens"], str(row["label"]), str(row["predicted"])
+                if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
+                    raise ValueError("tokens is not a list of strings")
+            except (ValueError, KeyError, TypeError) as error:
+                message = f"missing key {error}" if isinstance(error, KeyError) else str(error)
+                raise InputError(f"not a prediction ({message})", path, number, line.strip()) from None
+            tokens.append(tuple(words))
+            gold.append(label)
+            predicted.append(guess)
+    if not tokens:
+        raise InputError("holds no prediction", path)
+    return Predicted(path, name or path, tokens, [int(g == p) for g, p in zip(gold, predicted)], gold, predicted)
 
 
 def archive_group(spec: str) -> List[Tuple[str, str]]:
@@ -59,7 +104,9 @@ def archive_group(spec: str) -> List[Tuple[str, str]]:
     """
     group: List[Tuple[str, str]] = []
     for part in [item for item in spec.split(",") if item]:
-        if os.path.isfile(part):
+        if os.path.isfile(part) and part.endswith(PREDICTIONS_SUFFIX):
+            group.append((os.path.basename(part)[: -len(PREDICTIONS_SUFFIX)], part))
+        elif os.path.isfile(part):
             group.append((part, part))
         elif os.path.isfile(os.path.join(part, ARCHIVE_NAME)):
             group.append((part, os.path.join(part, ARCHIVE_NAME)))
@@ -76,29 +123,32 @@ def archive_group(spec: str) -> List[Tuple[str, str]]:
 
 
 def predict_correctness(
-    archive_file: str, data_path: str, name: str = "", batch_size: int = DEFAULT_BATCH_SIZE, cuda_device: int = -1
+    archive_file: str, data_path: str, name: str = "", batch_size: int = DEFAULT_BATCH_SIZE, cuda_device: int = -1,
+    overrides: str = "",
 ) -> Predicted:
     """Reads `data_path` with the archive's validation reader and marks each labelled instance right or wrong."""
     from allennlp.common.util import lazy_groups_of
 
     from sst_elmo.common.archive_safety import safe_load_archive
 
-    archive = safe_load_archive(archive_file, cuda_device=cuda_device)
+    archive = safe_load_archive(archive_file, cuda_device=cuda_device, overrides=overrides)
     model = archive.model
     model.eval()
     tokens: List[Tuple[str, ...]] = []
-    correct: List[int] = []
+    gold: List[str] = []
+    predicted: List[str] = []
     for batch in lazy_groups_of(archive.validation_dataset_reader.read(data_path), batch_size):
         labelled = [instance for instance in batch if "label" in instance.fields]
         if not labelled:
             continue
         for instance, output in zip(labelled, model.forward_on_instances(labelled)):
-            predicted = model.vocab.get_token_from_index(int(output["logits"].argmax()), "labels")
+            predicted.append(model.vocab.get_token_from_index(int(output["logits"].argmax()), "labels"))
             tokens.append(tuple(token.text for token in instance["tokens"].tokens))
-            correct.append(int(predicted == instance["label"].label))
-    if not correct:
+            gold.append(str(instance["label"].label))
+    if not tokens:
         raise InputError("the archive's reader found no labelled sentence here", data_path)
-    return Predicted(archive_file, name or archive_file, tokens, correct)
+    correct = [int(g == p) for g, p in zip(gold, predicted)]
+    return Predicted(archive_file, name or archive_file, tokens, correct, gold, predicted)
 
 
 def seed_pairs(a: Sequence[Predicted], b: Sequence[Predicted]) -> List[Tuple[Predicted, Predicted]]:
@@ -116,7 +166,7 @@ def seed_pairs(a: Sequence[Predicted], b: Sequence[Predicted]) -> List[Tuple[Pre
 
 def compare(
     a: Sequence[Predicted], b: Sequence[Predicted], resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_BOOTSTRAP_SEED,
+    seed: int = DEFAULT_BOOTSTRAP_SEED, positive_label: Optional[str] = None,
 ) -> Dict[str, Any]:
     """The comparison of two sides' answers on the same sentences (the JSON of `sst-compare`)."""
     reference = a[0]
@@ -126,6 +176,8 @@ def compare(
                 f"read {len(run.tokens)} sentences that differ from the {len(reference.tokens)} of "
                 f"{reference.archive}: both sides must read the same sentences", run.archive,
             )
+        if run.gold != reference.gold:
+            raise InputError(f"has other gold labels than {reference.archive} for the same sentences", run.archive)
     table_a, table_b = [run.correct for run in a], [run.correct for run in b]
     difference, low, high = paired_bootstrap(table_a, table_b, resamples=resamples, seed=seed)
     pairs = seed_pairs(a, b)
@@ -137,7 +189,7 @@ def compare(
         return {"runs": [{"name": r.name, "archive": r.archive, "accuracy": v} for r, v in zip(runs, values)],
                 "accuracy": dict(zip(("mean", "sd"), mean_sd(values)))}
 
-    return {
+    result = {
         "sentences": len(reference.correct),
         "a": side(a, table_a),
         "b": side(b, table_b),
@@ -152,18 +204,44 @@ def compare(
             "note": None if pairs else "the sides have different numbers of runs: no seed pairs",
         },
     }
+    if positive_label is not None:
+        result["f1"] = compare_f1(a, b, positive_label, resamples, seed)
+    return result
+
+
+def compare_f1(a: Sequence[Predicted], b: Sequence[Predicted], positive: str, resamples: int = DEFAULT_RESAMPLES,
+               seed: int = DEFAULT_BOOTSTRAP_SEED) -> Dict[str, Any]:
+    """Each side's F1 of the `positive` label (mean ± sd), and B - A with its paired bootstrap interval."""
+    gold = a[0].gold
+    if positive not in gold:
+        raise InputError(f"no gold label is {positive!r} (labels: {sorted(set(gold))})", "--positive-label")
+    predictions_a, predictions_b = [run.predicted for run in a], [run.predicted for run in b]
+    difference, low, high = paired_bootstrap_f1(gold, predictions_a, predictions_b, positive, resamples, seed)
+
+    def side(runs: Sequence[Predicted], predictions: List[List[str]]) -> Dict[str, Any]:
+        values = f1_scores(gold, predictions, positive)
+        return {"runs": [{"name": r.name, "f1": v} for r, v in zip(runs, values)],
+                "f1": dict(zip(("mean", "sd"), mean_sd(values)))}
+
+    return {"positive_label": positive, "a": side(a, predictions_a), "b": side(b, predictions_b),
+            "difference": {"b_minus_a": difference, "low": low, "high": high, "confidence": 0.95,
+                           "resamples": resamples, "bootstrap_seed": seed}}
 
 
 def compare_archives(
     a: Sequence[Tuple[str, str]], b: Sequence[Tuple[str, str]], data_path: str, resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_BOOTSTRAP_SEED, batch_size: int = DEFAULT_BATCH_SIZE, cuda_device: int = -1,
+    overrides: str = "", positive_label: Optional[str] = None,
 ) -> Dict[str, Any]:
     """`compare` of two groups of `(name, archive)` on `data_path`, with the data path recorded."""
 
     def predicted(group: Sequence[Tuple[str, str]]) -> List[Predicted]:
-        return [predict_correctness(path, data_path, name, batch_size, cuda_device) for name, path in group]
+        return [read_predictions(path, name) if path.endswith(PREDICTIONS_SUFFIX)
+                else predict_correctness(path, data_path, name, batch_size, cuda_device, overrides)
+                for name, path in group]
 
-    return {"data": data_path, **compare(predicted(a), predicted(b), resamples, seed)}
+    return {"data": data_path, **({"overrides": overrides} if overrides else {}),
+            **compare(predicted(a), predicted(b), resamples, seed, positive_label)}
 
 
 def format_comparison(result: Dict[str, Any], label_a: str = "A", label_b: str = "B") -> str:
@@ -192,6 +270,17 @@ def format_comparison(result: Dict[str, Any], label_a: str = "A", label_b: str =
                      f"B only {pooled['b_only']}, p = {pooled['p_value']:.4g}")
     else:
         lines.append(f"McNemar: {result['mcnemar']['note']}")
+    if "f1" in result:
+        f1 = result["f1"]
+
+        def f1_text(side: Dict[str, Any]) -> str:
+            spread = "" if side["f1"]["sd"] is None else f" ± {side['f1']['sd']:.4f}"
+            return f"{side['f1']['mean']:.4f}{spread}"
+
+        diff = f1["difference"]
+        lines.append(f"F1 of label {f1['positive_label']}: A {f1_text(f1['a'])}, B {f1_text(f1['b'])}; B - A "
+                     f"{100 * diff['b_minus_a']:+.2f} points, 95% paired bootstrap interval "
+                     f"[{100 * diff['low']:+.2f}, {100 * diff['high']:+.2f}]")
     return "\n".join(lines)
 
 
@@ -220,6 +309,10 @@ class SstCompare(PluginSubcommand):
                                help=f"bootstrap resamples (default {DEFAULT_RESAMPLES})")
         subparser.add_argument("--bootstrap-seed", type=int, default=DEFAULT_BOOTSTRAP_SEED,
                                help=f"the bootstrap's random seed (default {DEFAULT_BOOTSTRAP_SEED})")
+        subparser.add_argument("--positive-label",
+                               help="also compare the F1 of this label (e.g. 1 for the tweets)")
+        subparser.add_argument("--overrides", default="", help="JSON overrides for every archive as it is "
+                               "loaded, e.g. '{\"validation_dataset_reader.split\": \"held_out\"}'")
         subparser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
         subparser.add_argument("--cuda-device", type=int, default=-1)
 
@@ -229,7 +322,7 @@ class SstCompare(PluginSubcommand):
             raise InputError("must be at least 1", "--resamples", content=str(args.resamples))
         result = compare_archives(
             archive_group(args.a), archive_group(args.b), args.data, args.resamples, args.bootstrap_seed,
-            args.batch_size, args.cuda_device,
+            args.batch_size, args.cuda_device, args.overrides, args.positive_label,
         )
         print(format_comparison(result, args.a, args.b))
         if args.output_file:

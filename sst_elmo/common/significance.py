@@ -10,11 +10,13 @@ run (a seed) and one column per sentence:
   counted once per pair);
 - a paired bootstrap interval of the difference of mean accuracies (B - A): sentences are
   resampled with replacement, the same sentences for every seed of both sides, and the
-  interval is the 2.5th and 97.5th percentiles of the resampled differences.
+  interval is the 2.5th and 97.5th percentiles of the resampled differences;
+- the same interval for the F1 of one label (for data judged by F1, such as the tweets), each
+  resample re-scoring every run from its counts on the resampled sentences.
 """
 import math
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy
 
@@ -93,22 +95,80 @@ def paired_bootstrap(
     table_a, table_b = correctness_table(a), correctness_table(b)
     if table_a.shape[1] != table_b.shape[1]:
         raise ValueError(f"A has {table_a.shape[1]} sentences and B {table_b.shape[1]}: compare the same data")
-    if resamples < 1 or not 0.0 < confidence < 1.0:
-        raise ValueError("resamples >= 1 and confidence in (0, 1)")
     # Shape: (sentences,): per sentence, the share of B's runs right minus the share of A's.
     per_sentence = table_b.mean(axis=0) - table_a.mean(axis=0)
-    sentences = per_sentence.shape[0]
+    low, high = bootstrap_interval(lambda indices: per_sentence[indices].mean(axis=1), per_sentence.shape[0],
+                                   resamples, seed, confidence)
+    return float(per_sentence.mean()), low, high
+
+
+def bootstrap_interval(
+    statistic: Callable[[numpy.ndarray], numpy.ndarray], sentences: int, resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_BOOTSTRAP_SEED, confidence: float = 0.95,
+) -> Tuple[float, float]:
+    """
+    The percentile interval at `confidence` of `statistic` over `resamples` bootstrap draws of
+    `sentences` indices (NumPy's generator seeded with `seed`). `statistic` maps a
+    `(draws, sentences)` index matrix to one value per draw.
+    """
+    if resamples < 1 or not 0.0 < confidence < 1.0:
+        raise ValueError("resamples >= 1 and confidence in (0, 1)")
     generator = numpy.random.default_rng(seed)
     draws: List[numpy.ndarray] = []
     for start in range(0, resamples, _CHUNK):
         count = min(_CHUNK, resamples - start)
         # Shape: (count, sentences)
-        indices = generator.integers(0, sentences, size=(count, sentences))
-        draws.append(per_sentence[indices].mean(axis=1))
-    differences = numpy.concatenate(draws)
+        draws.append(statistic(generator.integers(0, sentences, size=(count, sentences))))
     tail = (1.0 - confidence) / 2 * 100
-    low, high = numpy.percentile(differences, [tail, 100 - tail])
-    return float(per_sentence.mean()), float(low), float(high)
+    low, high = numpy.percentile(numpy.concatenate(draws), [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def f1_scores(gold: Sequence[str], predicted: Sequence[Sequence[str]], positive: str) -> List[float]:
+    """Each run's F1 of the `positive` label (0 where it is never predicted nor gold)."""
+    counts = (outcome.sum(axis=1) for outcome in _outcomes(gold, predicted, positive))
+    return [float(value) for value in _f1(*counts)]
+
+
+def paired_bootstrap_f1(
+    gold: Sequence[str], a: Sequence[Sequence[str]], b: Sequence[Sequence[str]], positive: str,
+    resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_BOOTSTRAP_SEED, confidence: float = 0.95,
+) -> Tuple[float, float, float]:
+    """
+    `(difference, low, high)`: B's mean F1 of `positive` over its runs minus A's, and the
+    paired bootstrap interval over sentences (each draw re-scores every run on the same
+    resampled sentences; the F1 of a draw is computed from its counts, not averaged per sentence).
+    """
+    outcomes_a, outcomes_b = _outcomes(gold, a, positive), _outcomes(gold, b, positive)
+
+    def statistic(indices: numpy.ndarray) -> numpy.ndarray:
+        def mean_f1(outcomes: Tuple[numpy.ndarray, ...]) -> numpy.ndarray:
+            # Each outcome (runs, sentences) -> counts (runs, draws) -> F1 averaged over runs (draws,)
+            return _f1(*(outcome[:, indices].sum(axis=2) for outcome in outcomes)).mean(axis=0)
+
+        return mean_f1(outcomes_b) - mean_f1(outcomes_a)
+
+    difference = float(numpy.mean(f1_scores(gold, b, positive)) - numpy.mean(f1_scores(gold, a, positive)))
+    low, high = bootstrap_interval(statistic, len(gold), resamples, seed, confidence)
+    return difference, low, high
+
+
+def _outcomes(gold: Sequence[str], predicted: Sequence[Sequence[str]], positive: str
+              ) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """True positives, false positives and false negatives, each of shape (runs, sentences)."""
+    # Shape: (sentences,) and (runs, sentences)
+    truth = numpy.asarray(gold) == positive
+    guess = numpy.asarray(predicted) == positive
+    if guess.ndim != 2 or guess.shape[1] != truth.shape[0]:
+        raise ValueError(f"{truth.shape[0]} gold labels, but predictions of shape {guess.shape}")
+    return tuple(outcome.astype(numpy.int64) for outcome in (guess & truth, guess & ~truth, ~guess & truth))  # type: ignore
+
+
+def _f1(true_positive: Any, false_positive: Any, false_negative: Any) -> numpy.ndarray:
+    """F1 from counts of any shape, element-wise; 0 where it is undefined (no positive at all)."""
+    tp, fp, fn = (numpy.asarray(x, dtype=numpy.float64) for x in (true_positive, false_positive, false_negative))
+    denominator = 2 * tp + fp + fn
+    return numpy.divide(2 * tp, denominator, out=numpy.zeros_like(denominator), where=denominator > 0)
 
 
 def accuracies(table: Sequence[Sequence[int]]) -> List[float]:

@@ -36,6 +36,10 @@ class ClassificationReader(DatasetReader):
         The share of rows that `split="validation"` reads.
     split_seed : `str`, optional (default = `"sst_elmo"`)
         Mixed into the hash; another seed gives another fixed split.
+    held_out_seed : `str`, optional
+        Hold out the validation rows of this seed's split from both parts: `split="held_out"`
+        reads only them. E.g. `split_seed: "split2", held_out_seed: "sst_elmo"` trains and
+        early-stops on `split2` while the default split's validation rows stay unseen.
     labels : `List[str]`, optional
         The label set: any other label is an error naming the file and line.
 
@@ -51,6 +55,7 @@ class ClassificationReader(DatasetReader):
         split: Optional[str] = None,
         validation_fraction: float = 0.1,
         split_seed: str = "sst_elmo",
+        held_out_seed: Optional[str] = None,
         labels: Optional[List[str]] = None,
         **kwargs,
     ) -> None:
@@ -60,7 +65,7 @@ class ClassificationReader(DatasetReader):
         self._token_indexers = token_indexers or {"tokens": SingleIdTokenIndexer()}
         self._tokenizer = tokenizer or TreebankTokenizer()
         self._max_tokens = max_tokens
-        self._split = HashSplit(split, validation_fraction, split_seed)
+        self._split = HashSplit(split, validation_fraction, split_seed, held_out_seed)
         self._labels = None if labels is None else [str(label) for label in labels]
 
     def in_split(self, key: Union[str, int]) -> bool:

@@ -5,7 +5,13 @@ import pytest
 from allennlp.common.util import lazy_groups_of
 
 from sst_elmo.cli import run_allennlp
-from sst_elmo.commands.sst_compare import archive_group, compare_archives
+from sst_elmo.commands.sst_compare import (
+    archive_group,
+    compare_archives,
+    predict_correctness,
+    read_predictions,
+    write_predictions,
+)
 from sst_elmo.common.archive_safety import safe_load_archive
 from tests.conftest import FIXTURES, build_archive
 
@@ -96,3 +102,45 @@ def test_a_side_that_names_no_archive_is_one_line(tmp_path, spec, capsys, fixtur
         assert run_allennlp(["sst-compare", side, side, DATA]) == 1
         last = capsys.readouterr().err.strip().splitlines()[-1]
         assert ("no such archive" in last or "no model.tar.gz" in last) and str(tmp_path) in last
+
+
+def test_a_predictions_file_is_a_side_and_gives_the_archives_own_scores(sides, tmp_path):
+    """An archive's answers written as a predictions file compare as equal to the archive itself."""
+    archive = str(sides / "a" / "seed1" / "model.tar.gz")
+    run = predict_correctness(archive, DATA)
+    path = tmp_path / "answers.jsonl"
+    write_predictions(str(path), list(zip(run.tokens, run.gold, run.predicted)))
+    assert read_predictions(str(path)).correct == run.correct
+    result = compare_archives(archive_group(str(path)), archive_group(archive), DATA, resamples=100,
+                              positive_label="4")
+    assert result["a"]["runs"][0]["name"] == "answers"
+    assert result["difference"]["b_minus_a"] == 0.0 and result["mcnemar"]["pooled"]["p_value"] == 1.0
+    assert result["f1"]["difference"] == {**result["f1"]["difference"], "b_minus_a": 0.0, "low": 0.0, "high": 0.0}
+
+
+def test_positive_label_adds_f1_and_overrides_reach_the_reader(sides, tmp_path, capsys):
+    out = tmp_path / "f1.json"
+    two_class = json.dumps({"validation_dataset_reader.granularity": "2-class"})
+    status = run_allennlp(["sst-compare", str(sides / "a"), str(sides / "b"), DATA, "--resamples", "200",
+                           "--positive-label", "1", "--overrides", two_class, "--output-file", str(out)])
+    assert status == 0
+    result = json.loads(out.read_text())
+    assert result["sentences"] < 12  # the override dropped the neutral sentences
+    assert result["overrides"] == two_class
+    f1 = result["f1"]
+    assert f1["positive_label"] == "1" and len(f1["a"]["runs"]) == 2
+    assert f1["difference"]["low"] <= f1["difference"]["b_minus_a"] <= f1["difference"]["high"]
+    assert "F1 of label 1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("line, message", [
+    ('{"tokens": ["a"], "label": "1"}', "missing key 'predicted'"),
+    ('{"tokens": "a b", "label": "1", "predicted": "0"}', "tokens is not a list of strings"),
+    ("not json", "not a prediction"),
+])
+def test_a_bad_predictions_file_names_file_and_line(tmp_path, line, message, capsys, fixture_env):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"tokens": ["ok"], "label": "1", "predicted": "1"}\n' + line + "\n")
+    assert run_allennlp(["sst-compare", str(path), str(path), DATA]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert message in last and f"{path}:2" in last

@@ -6,9 +6,11 @@ import pytest
 from sst_elmo.common.significance import (
     accuracies,
     exact_mcnemar,
+    f1_scores,
     mcnemar_pooled,
     mcnemar_runs,
     paired_bootstrap,
+    paired_bootstrap_f1,
 )
 
 
@@ -86,3 +88,41 @@ def test_bootstrap_is_seeded():
 def test_bad_tables_are_refused(a, b):
     with pytest.raises(ValueError):
         paired_bootstrap(a, b)
+
+
+# F1 of label "1" by hand: six sentences, gold 1 1 1 0 0 0.
+GOLD = ["1", "1", "1", "0", "0", "0"]
+GUESS_A = ["1", "0", "0", "1", "0", "0"]  # tp 1, fp 1, fn 2: F1 = 2 / (2 + 1 + 2) = 0.4
+GUESS_B = ["1", "1", "1", "1", "0", "0"]  # tp 3, fp 1, fn 0: F1 = 6 / 7
+
+
+def test_f1_hand_computed():
+    assert f1_scores(GOLD, [GUESS_A, GUESS_B], "1") == pytest.approx([0.4, 6 / 7])
+    assert f1_scores(GOLD, [["0"] * 6], "1") == [0.0]  # never predicted: 0, not a division by zero
+    difference, low, high = paired_bootstrap_f1(GOLD, [GUESS_A], [GUESS_B], "1", resamples=2000)
+    assert difference == pytest.approx(6 / 7 - 0.4)
+    assert low < difference < high
+    # B is never worse than A on any sentence, so no resample can make B's F1 lower... except
+    # where a draw holds no positive at all for either side (both 0): the interval starts at >= 0.
+    assert low >= 0.0
+
+
+def test_f1_bootstrap_of_identical_sides_is_zero_and_swaps_sign():
+    assert paired_bootstrap_f1(GOLD, [GUESS_A], [GUESS_A], "1", resamples=100) == (0.0, 0.0, 0.0)
+    ab = paired_bootstrap_f1(GOLD, [GUESS_A], [GUESS_B], "1", resamples=500, seed=3)
+    ba = paired_bootstrap_f1(GOLD, [GUESS_B], [GUESS_A], "1", resamples=500, seed=3)
+    assert ba[0] == pytest.approx(-ab[0]) and ba[1] == pytest.approx(-ab[2]) and ba[2] == pytest.approx(-ab[1])
+
+
+def test_f1_bootstrap_matches_a_direct_resample():
+    """One draw by hand: the statistic of the index matrix equals F1 recomputed on the drawn sentences."""
+    import numpy
+
+    rng = numpy.random.default_rng(0)
+    indices = rng.integers(0, 6, size=6)
+    drawn = [GOLD[i] for i in indices]
+    expected = (f1_scores(drawn, [[GUESS_B[i] for i in indices]], "1")[0]
+                - f1_scores(drawn, [[GUESS_A[i] for i in indices]], "1")[0])
+    # A single resample seeded like bootstrap_interval draws the same indices as above.
+    difference, low, high = paired_bootstrap_f1(GOLD, [GUESS_A], [GUESS_B], "1", resamples=1, seed=0)
+    assert low == pytest.approx(expected) and high == pytest.approx(expected)

@@ -45,6 +45,35 @@ class TestTweetsCsvReader:
         assert 0 < len(validation) < 27
         assert ids("validation") == validation  # the same on every read
 
+    def test_held_out_rows_are_in_no_other_part(self):
+        keys = [str(key) for key in range(1000)]
+
+        def part(split, **kwargs):
+            reader = TweetsCsvReader(split=split, validation_fraction=0.3, **kwargs)
+            return {key for key in keys if reader.in_split(key)}
+
+        held = dict(split_seed="split2", held_out_seed="sst_elmo")
+        held_out = part("held_out", **held)
+        # The held-out rows are exactly the default split's validation rows ...
+        assert held_out == part("validation") and 200 < len(held_out) < 400
+        # ... and neither part of the other split keeps any of them; the three parts cover every row.
+        train, validation = part("train", **held), part("validation", **held)
+        assert not held_out & train and not held_out & validation and not train & validation
+        assert train | validation | held_out == set(keys) == part(None)
+        assert part(None, **held) == train | validation
+        # Reading a file: the held-out part reads as many rows as the default split's validation part.
+        read = [len(list(TweetsCsvReader(split=split, validation_fraction=0.3, **kwargs).read(TRAIN)))
+                for split, kwargs in [("held_out", held), ("validation", {})]]
+        assert read[0] == read[1] > 0
+
+    @pytest.mark.parametrize("kwargs, message", [
+        (dict(split="held_out"), "needs a held_out_seed"),
+        (dict(split="train", held_out_seed="sst_elmo"), "must differ from the split's own seed"),
+    ])
+    def test_held_out_misuse_is_an_error(self, kwargs, message):
+        with pytest.raises(ValueError, match=message):
+            TweetsCsvReader(**kwargs)
+
     @pytest.mark.parametrize(
         "content, message, line",
         [
