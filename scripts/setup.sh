@@ -65,5 +65,9 @@ echo "setup: installing sst_elmo[$EXTRAS] with the pins in constraints.txt (firs
 # so an empty `tokenizers/punkt` in the venv's own nltk_data (on NLTK's default search path)
 # stops those attempts. NarrativeQA evaluation itself would need the real data.
 mkdir -p "$VENV/nltk_data/tokenizers/punkt"
+# The plain `allennlp` command imports allennlp-models (and through it `rouge`, which warns
+# that `pkg_resources` is deprecated) before any plugin: a one-line .pth ignores exactly that
+# warning from exactly that module (sst_elmo/common/dependency_warnings.py).
+"$VENV/bin/python" -c 'from sst_elmo.common.dependency_warnings import write_pth; print("setup: wrote", write_pth())'
 echo "$want" > "$stamp"
 echo "setup: done. Activate with: source $VENV/bin/activate"

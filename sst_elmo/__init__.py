@@ -8,20 +8,20 @@ that, on an AMD CPU, it selects MKL's AVX2 path (`sst_elmo.common.cpu`): about 2
 matrix speed of MKL's default path there.
 
 It also makes the process safer for archives from elsewhere: every tar extraction goes
-through Python's PEP 706 `data` filter with links refused (`sst_elmo.common.archive_safety`),
+through Python's PEP 706 `data` filter with links refused (`sst_elmo.safety.archive_safety`),
 AllenNLP's own archive and checkpoint loading (in every `allennlp` command) builds only
-registered types and unpickles only tensors (`sst_elmo.common.archive_hooks`), within the
-limits of `sst_elmo.common.limits`; and an uncaught `InputError` prints as one line
+registered types and unpickles only tensors (`sst_elmo.safety.archive_hooks`), within the
+limits of `sst_elmo.safety.limits`; and an uncaught `InputError` prints as one line
 (`sst_elmo.common.error_output`).
 """
 from sst_elmo.common.cpu import prefer_fast_mkl
 
 prefer_fast_mkl()
 
-from sst_elmo.common.archive_hooks import install_archive_hooks  # noqa: E402
-from sst_elmo.common.archive_safety import install_extraction_filter  # noqa: E402
 from sst_elmo.common.config_env import set_config_defaults  # noqa: E402
 from sst_elmo.common.error_output import install_excepthook  # noqa: E402
+from sst_elmo.safety.archive_hooks import install_archive_hooks  # noqa: E402
+from sst_elmo.safety.archive_safety import install_extraction_filter  # noqa: E402
 
 set_config_defaults()
 install_extraction_filter()

@@ -19,11 +19,13 @@ import os
 import sys
 from typing import List, Optional
 
+from sst_elmo.common.dependency_warnings import quiet_dependency_warnings
 from sst_elmo.common.error_output import DEBUG_VARIABLE, debugging, is_user_error, one_line
 
 
 def run_allennlp(argv: List[str], prog: str = "sst-elmo") -> int:
     """Runs `allennlp *argv` with `sst_elmo` imported; a user error becomes one line and status 1."""
+    quiet_dependency_warnings()  # before `main` imports allennlp-models
     from allennlp.commands import main
     from allennlp.common.util import install_sigterm_handler
 

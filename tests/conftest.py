@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from sst_elmo.elmo.hdf5_layout import write_random_elmo
+from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
@@ -99,3 +99,29 @@ def rearchive(run, replace, extra=(), name="changed.tar.gz"):
                 info.size = len(data)
             out.addfile(info, io.BytesIO(data) if data is not None else None)
     return str(path)
+
+
+def make_predictor(config: str):
+    """An untrained classifier of `config` (vocabulary from the fixture trees) and its predictor."""
+    from allennlp.common import Params
+    from allennlp.data import DatasetReader, Vocabulary
+    from allennlp.models import Model
+    from allennlp.predictors import Predictor
+
+    params = Params.from_file(str(CONFIGS / config))
+    reader = DatasetReader.from_params(params.pop("dataset_reader"))
+    vocab = Vocabulary.from_instances(reader.read(str(FIXTURES / "data/sst/train.txt")))
+    model = Model.from_params(vocab=vocab, params=params.pop("model"))
+    return Predictor.by_name("sentence_classifier_predictor")(model.eval(), reader)
+
+
+@pytest.fixture
+def lstm_predictor(fixture_env):
+    """GloVe (the fixture's 50d vectors) -> biLSTM."""
+    return make_predictor("sst5_lstm.jsonnet")
+
+
+@pytest.fixture
+def elmo_predictor(fixture_env):
+    """A frozen tiny random ELMo (stateless_elmo) -> biLSTM."""
+    return make_predictor("sst5_elmo.jsonnet")

@@ -18,8 +18,8 @@ import pytest
 import torch
 from allennlp.commands import main
 
-from sst_elmo.common import archive_hooks
 from sst_elmo.common.errors import InputError
+from sst_elmo.safety import archive_hooks
 from tests.conftest import FIXTURES, rearchive
 
 COMMANDS = ("sst-verify", "sst-predict", "predict", "evaluate")
@@ -160,7 +160,7 @@ def test_without_the_hooks_plain_predict_and_evaluate_run_code(attack, tmp_path,
 
 def test_an_unregistered_type_is_refused_while_loading_even_past_the_config_check(attack, tmp_path, monkeypatch):
     """Defence in depth: with the config walk taken out, name resolution in load_archive still refuses."""
-    from sst_elmo.common import config_check
+    from sst_elmo.safety import config_check
 
     archives, outside, marker = attack
     monkeypatch.setattr(config_check, "check_config_types", lambda config, name: None)
@@ -301,7 +301,7 @@ def test_sections_that_loading_never_builds_may_name_unimported_types(model_arch
 
 def test_the_project_loaders_stay_safe_with_the_hooks_off(attack):
     """`safe_load_archive` (sst-predict, the predictor's from_path) checks by itself, hooks or not."""
-    from sst_elmo.common.archive_safety import safe_load_archive
+    from sst_elmo.safety.archive_safety import safe_load_archive
 
     archives, outside, marker = attack
     archive_hooks.uninstall_archive_hooks()

@@ -4,11 +4,14 @@ The package's layers import downward only, and no module imports itself round a 
 Every `import` of an `sst_elmo` module is read from the source (function-level imports
 included, since they form circles all the same). The layers, lowest first:
 
-    common, version < data < dataset_readers < elmo < modules < models < predictors
-    < training < serving < commands < sst_elmo (the package, which registers all of these)
+    common, version < safety < data < dataset_readers < elmo, elmo_files < caching
+    < embedding < modules < models < predictors < training < serving < commands
+    < sst_elmo (the package, which registers all of these)
     < experiments, pipelines, benchmarks, cli (the console scripts)
 
-A module may import its own layer and the layers below it, never one above. The rooms of the
+A module may import its own layer and the layers below it, never one above; no room holds
+more than a fifth of the package's lines; a subcommand imports no other subcommand, only the
+helpers they share (`commands.subcommand`, `commands.archive_loading`). The rooms of the
 top layer (experiments, pipelines, benchmarks) do not import one another: what they share
 sits below them (launching `allennlp` is `sst_elmo.common.launch`).
 """
@@ -21,9 +24,12 @@ from tests.conftest import PROJECT_ROOT
 PACKAGE = PROJECT_ROOT / "sst_elmo"
 LAYERS = [
     {"common", "version"},
+    {"safety"},
     {"data"},
     {"dataset_readers"},
-    {"elmo"},
+    {"elmo", "elmo_files"},
+    {"caching"},
+    {"embedding"},
     {"modules"},
     {"models"},
     {"predictors"},
@@ -62,7 +68,7 @@ def import_graph(package: Path = PACKAGE) -> Dict[str, Set[str]]:
 
 
 def top_package(module: str) -> str:
-    """`sst_elmo.elmo.export` -> `elmo`; the package itself -> `""`."""
+    """`sst_elmo.elmo_files.export` -> `elmo`; the package itself -> `""`."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else ""
 
@@ -116,6 +122,28 @@ def test_no_import_circle():
 
 def test_no_room_of_the_top_layer_imports_another():
     assert imports_between_rooms(import_graph()) == []
+
+
+# The modules of `commands` that the subcommands share; a subcommand imports no other subcommand.
+COMMAND_HELPERS = {"sst_elmo.commands.subcommand", "sst_elmo.commands.archive_loading"}
+
+
+def test_no_subcommand_imports_another():
+    sideways = sorted(f"{source} -> {target}" for source, targets in import_graph().items()
+                      if top_package(source) == "commands" for target in targets
+                      if top_package(target) == "commands" and target not in COMMAND_HELPERS
+                      and source != "sst_elmo.commands")
+    assert sideways == []
+
+
+def test_no_room_holds_over_a_fifth_of_the_package():
+    lines = {path: len(path.read_text(encoding="utf-8").splitlines()) for path in PACKAGE.rglob("*.py")}
+    total = sum(lines.values())
+    rooms: Dict[str, int] = {}
+    for path, count in lines.items():
+        room = top_package(module_name(path))
+        rooms[room] = rooms.get(room, 0) + count
+    assert {room: count for room, count in rooms.items() if count > total / 5} == {}
 
 
 def test_the_checks_find_what_they_look_for(tmp_path):

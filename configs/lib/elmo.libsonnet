@@ -34,9 +34,9 @@ local shipped(name) = {
 };
 
 // SST_ELMO_CACHE=1 (or true) turns on the activation cache (cached_elmo) for every frozen ELMo;
-// SST_ELMO_CACHE_DIR sets where it lives (default ~/.cache/sst_elmo/elmo).
+// Where the cache lives is decided where it runs, not here (sst_elmo.caching.activation_cache:
+// SST_ELMO_CACHE_DIR, default ~/.cache/sst_elmo/elmo), so an archive is not tied to one machine's path.
 local cache_default = std.member(['1', 'true', 'yes'], std.asciiLower(std.extVar('SST_ELMO_CACHE')));
-local cache_dir = std.extVar('SST_ELMO_CACHE_DIR');
 
 // The ELMo's output dimension (2 x its LSTM projection), for models that need it given (bcn):
 // the published ones' from their names, the project's shipped ones' from their options.json,
@@ -95,7 +95,6 @@ local files =
         do_layer_norm: tunable.value('elmo_layer_norm', do_layer_norm),
         dropout: tunable.value('elmo_dropout', dropout),
         [if !cache then 'requires_grad']: fine_tune,
-        [if cache && cache_dir != '' then 'cache_dir']: cache_dir,
         [if mix == 'top' then 'top_layer_only']: true,
       },
     },

@@ -1,6 +1,6 @@
 """
 How the activation cache's store scales to the phrases of a treebank: the LMDB store of
-`sst_elmo.elmo.activation_cache` (one memory-mapped store per biLM) against the layout it
+`sst_elmo.caching.activation_cache` (one memory-mapped store per biLM) against the layout it
 replaced (one `.npy` file per entry, in 256 sub-directories, each written through a temporary
 file and renamed), on the same entries: the real lengths of every distinct phrase of a tree
 file, random activations of the biLM's shape (the biLM's own cost is the same for both).
@@ -21,8 +21,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy
 
-from sst_elmo.elmo.activation_cache import ElmoActivationCache
-from sst_elmo.elmo.hdf5_layout import write_random_elmo
+from sst_elmo.caching.activation_cache import ElmoActivationCache
+from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
 
 BATCH = 64
 

@@ -6,7 +6,7 @@ their ELMo vectors (`scripts/bench_elmo_forward.py`).
     .venv/bin/python scripts/bench_elmo_forward.py --max-sentences 300
 
 By default the weights are random, in the published small shape
-(../shared/elmo/small/options.json), written with `sst_elmo.elmo.hdf5_layout` at scale 0.03.
+(../shared/elmo/small/options.json), written with `sst_elmo.elmo_files.hdf5_layout` at scale 0.03.
 At a larger scale (0.3) the random LSTM is chaotic: AllenNLP's own output for a sentence
 changes by up to 6 (the clip range) between two batchings, so no comparison means anything.
 Use --elmo-options/--elmo-weights for a real ELMo. Both sides reset the LSTM state for every
@@ -25,7 +25,7 @@ from allennlp.modules.elmo import Elmo, batch_to_ids
 from sst_elmo.common.config_env import SHARED
 from sst_elmo.common.cpu import matmul_gflops
 from sst_elmo.elmo.fast_bilm import FastElmoBiLm
-from sst_elmo.elmo.hdf5_layout import write_random_elmo
+from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
 
 # The sides compared, in order: (name, FastElmoBiLm or AllenNLP's biLM, bf16, length-sorted batches).
 SIDES = [

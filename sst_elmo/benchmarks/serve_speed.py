@@ -2,7 +2,7 @@
 Serving speed of `allennlp sst-serve`: requests/s and p50/p99 latency at several numbers of
 concurrent clients, with batching on and off, for an LSTM model and an ELMo model. Each
 server is its own process (`allennlp sst-serve ARCHIVE --port 0`, loopback), driven by
-`sst_elmo.serving.load_test.run_load`, and stopped with SIGTERM. The two settings run side
+`sst_elmo.benchmarks.load_test.run_load`, and stopped with SIGTERM. The two settings run side
 by side, each number of clients against one server and then the other. `scripts/bench_serve.py`
 is the script; speed only, no assertions.
 """
@@ -18,13 +18,16 @@ import time
 import urllib.request
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from sst_elmo.benchmarks.load_test import run_load
 from sst_elmo.benchmarks.predict_speed import sst_sentences, thread_env, train_small_models
 from sst_elmo.common.config_env import SHARED, SHIPPED_MODELS
 from sst_elmo.common.launch import allennlp_command
-from sst_elmo.serving.load_test import run_load
+from sst_elmo.serving import DEFAULT_MAX_BATCH_DELAY_MS, DEFAULT_MAX_BATCH_SIZE, DEFAULT_THREADS
 
 # The server's `--max-batch-size` for each setting ("off": every request its own forward pass).
-BATCHING = {"off": ["--max-batch-size", "1"], "on": ["--max-batch-size", "32", "--max-batch-delay-ms", "5"]}
+BATCHING = {"off": ["--max-batch-size", "1"],
+            "on": ["--max-batch-size", str(DEFAULT_MAX_BATCH_SIZE),
+                   "--max-batch-delay-ms", str(DEFAULT_MAX_BATCH_DELAY_MS)]}
 _LISTENING = re.compile(r"sst-serve: listening on (http://\S+)")
 
 
@@ -72,7 +75,7 @@ class ServerProcess:
 
 def serving_rows(name: str, archive: str, sentences: Sequence[str], out_dir: str, env: Mapping[str, str],
                  client_counts: Sequence[int] = (1, 8, 32), requests: int = 2000, time_limit: float = 30.0,
-                 threads: int = 32) -> List[Dict[str, Any]]:
+                 threads: int = DEFAULT_THREADS) -> List[Dict[str, Any]]:
     """
     One server per batching setting, both running at once; for each of `client_counts`, one
     `run_load` against each server in turn (so a change in the machine's other load hits both

@@ -17,9 +17,9 @@ from allennlp.data import DatasetReader, Vocabulary
 from allennlp.data.fields import TextField
 from overrides import overrides
 
-from sst_elmo.commands.cli import PluginSubcommand
-from sst_elmo.elmo.activation_cache import STORAGE_DTYPES, ElmoActivationCache
-from sst_elmo.elmo.cache_fill import DEFAULT_FILL_BATCH_SIZE, BiLmRunner, fill_cache
+from sst_elmo.caching.activation_cache import STORAGE_DTYPES, ElmoActivationCache
+from sst_elmo.caching.cache_fill import DEFAULT_FILL_BATCH_SIZE, BiLmRunner, fill_cache
+from sst_elmo.commands.subcommand import PluginSubcommand
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import os
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
 
-from sst_elmo.commands.cli import PluginSubcommand
+from sst_elmo.commands.subcommand import PluginSubcommand
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +58,10 @@ class ElmoExport(PluginSubcommand):
 
 
 def elmo_export_from_args(args: argparse.Namespace) -> None:
-    from sst_elmo.common.archive_safety import safe_load_archive
     from sst_elmo.common.errors import InputError
-    from sst_elmo.elmo.export import export_elmo
+    from sst_elmo.elmo_files.export import export_elmo
     from sst_elmo.models.elmo_bilm import ElmoBiLm
+    from sst_elmo.safety.archive_safety import safe_load_archive
 
     if os.path.exists(args.output_dir) and not args.overwrite:
         raise InputError("the output directory already exists (--overwrite replaces it)", args.output_dir)

@@ -30,7 +30,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
 
-from sst_elmo.commands.cli import PluginSubcommand
+from sst_elmo.commands.subcommand import PluginSubcommand
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import atomic_write
 from sst_elmo.common.significance import (
@@ -129,7 +129,7 @@ def predict_correctness(
     """Reads `data_path` with the archive's validation reader and marks each labelled instance right or wrong."""
     from allennlp.common.util import lazy_groups_of
 
-    from sst_elmo.common.archive_safety import safe_load_archive
+    from sst_elmo.safety.archive_safety import safe_load_archive
 
     archive = safe_load_archive(archive_file, cuda_device=cuda_device, overrides=overrides)
     model = archive.model

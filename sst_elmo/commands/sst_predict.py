@@ -6,14 +6,14 @@ errors, bad lines skipped on request, and an output file that appears only when 
 """
 import argparse
 import gzip
-import json
 import sys
 from typing import Iterable, Iterator, Tuple
 
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
 
-from sst_elmo.commands.cli import PluginSubcommand
+from sst_elmo.commands.archive_loading import add_archive_arguments, load_predictor
+from sst_elmo.commands.subcommand import PluginSubcommand
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import atomic_file, local_input, remove_partials
 
@@ -56,7 +56,7 @@ class SstPredict(PluginSubcommand):
             help=f"sentences per batch (default {DEFAULT_BATCH_SIZE}); batches are made of sentences of "
             "similar length, and the output keeps the input order",
         )
-        add_archive_arguments(subparser)
+        add_archive_arguments(subparser, fast_elmo=False)
 
     @overrides
     def run(self, args: argparse.Namespace) -> None:
@@ -79,43 +79,6 @@ def input_lines(path: str) -> Iterator[Tuple[int, str]]:
                     yield line_number, line
         except (OSError, EOFError) as error:
             raise InputError(f"cannot read compressed data ({error})", path, line_number + 1) from None
-
-
-def load_predictor(args: argparse.Namespace):
-    """
-    The predictor of `args.archive_file` as `sst-predict` (and `sst-serve`) use it: the archive
-    loaded by `safe_load_archive` (member paths, config types and weights checked first),
-    `--predictor`/`--predictor-args` applied, and a predictor with `load_numbered_line` and
-    `predict_rows` required. Problems raise one-line `InputError`s.
-    """
-    from allennlp.predictors import Predictor
-
-    from sst_elmo.common.archive_safety import safe_load_archive
-
-    archive = safe_load_archive(
-        args.archive_file, cuda_device=args.cuda_device, overrides=args.overrides, weights_file=args.weights_file
-    )
-    try:
-        extra_args = json.loads(args.predictor_args) if args.predictor_args.strip() else {}
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"not valid JSON ({error.msg})", "--predictor-args", content=args.predictor_args
-        ) from None
-    predictor = Predictor.from_archive(archive, args.predictor, extra_args=extra_args)
-    if not hasattr(predictor, "load_numbered_line") or not hasattr(predictor, "predict_rows"):
-        raise InputError(
-            f"the predictor {type(predictor).__name__} has no load_numbered_line/predict_rows", args.archive_file
-        )
-    return predictor
-
-
-def add_archive_arguments(subparser: argparse.ArgumentParser) -> None:
-    """The arguments of `load_predictor` after the archive: device, predictor, overrides, weights."""
-    subparser.add_argument("--cuda-device", type=int, default=-1)
-    subparser.add_argument("--predictor", type=str, default=None, help="default: the archive's predictor")
-    subparser.add_argument("--predictor-args", type=str, default="", help="JSON constructor arguments")
-    subparser.add_argument("-o", "--overrides", type=str, default="", help="JSON config overrides")
-    subparser.add_argument("--weights-file", type=str, default=None, help="weights to use instead of best.th")
 
 
 def _predict_from_args(args: argparse.Namespace) -> None:

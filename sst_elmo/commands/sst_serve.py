@@ -6,18 +6,22 @@ model decided (see docs/serving.md).
                        [--max-batch-size 32] [--max-batch-delay-ms 5]
 """
 import argparse
-import logging
 import sys
 
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
 
-from sst_elmo.commands.cli import PluginSubcommand
-from sst_elmo.commands.sst_predict import add_archive_arguments, load_predictor
+from sst_elmo.commands.archive_loading import add_archive_arguments, load_predictor
+from sst_elmo.commands.subcommand import PluginSubcommand
 from sst_elmo.common.errors import InputError
-from sst_elmo.serving import DEFAULT_CHANNEL_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_MAX_BODY
-
-logger = logging.getLogger(__name__)
+from sst_elmo.serving import (
+    DEFAULT_CHANNEL_TIMEOUT,
+    DEFAULT_DRAIN_TIMEOUT,
+    DEFAULT_MAX_BATCH_DELAY_MS,
+    DEFAULT_MAX_BATCH_SIZE,
+    DEFAULT_MAX_BODY,
+    DEFAULT_THREADS,
+)
 
 # What the command prints once it listens (the benchmark and tests read the port from it).
 LISTENING = "sst-serve: listening on "
@@ -29,7 +33,7 @@ class SstServe(PluginSubcommand):
     Serves a model archive over HTTP: `POST /predict`, `POST /interpret` (per-token saliency
     from AllenNLP Interpret), `GET /health` and the page at `/`, with Flask on waitress.
 
-    The archive is loaded as `sst-predict` loads it (`sst_elmo.common.archive_safety.safe_load_archive`:
+    The archive is loaded as `sst-predict` loads it (`sst_elmo.safety.archive_safety.safe_load_archive`:
     member paths, config types and weights checked before anything runs), so an unsafe
     archive is refused in one line. A frozen ELMo runs new sentences through `FastElmoBiLm`.
     Requests that arrive within `--max-batch-delay-ms` of each other run as one forward pass
@@ -46,12 +50,12 @@ class SstServe(PluginSubcommand):
         subparser.add_argument("archive_file", type=str, help="the model.tar.gz")
         subparser.add_argument("--host", default="127.0.0.1", help="address to bind (the default: loopback)")
         subparser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
-        subparser.add_argument("--threads", type=_positive, default=32,
+        subparser.add_argument("--threads", type=_positive, default=DEFAULT_THREADS,
                                help="request threads: requests handled at once, so also the most that "
                                "can share a forward pass")
-        subparser.add_argument("--max-batch-size", type=_positive, default=32,
+        subparser.add_argument("--max-batch-size", type=_positive, default=DEFAULT_MAX_BATCH_SIZE,
                                help="inputs per forward pass (1 turns batching off)")
-        subparser.add_argument("--max-batch-delay-ms", type=_not_negative, default=5.0,
+        subparser.add_argument("--max-batch-delay-ms", type=_not_negative, default=DEFAULT_MAX_BATCH_DELAY_MS,
                                help="how long a request waits for others to batch with")
         subparser.add_argument("--max-body-bytes", type=_positive, default=DEFAULT_MAX_BODY,
                                help="largest request body in bytes; a larger one gets a 413")
@@ -59,9 +63,7 @@ class SstServe(PluginSubcommand):
                                help="seconds a silent connection is kept, also mid-request")
         subparser.add_argument("--drain-timeout", type=_not_negative, default=DEFAULT_DRAIN_TIMEOUT,
                                help="seconds to finish the requests in flight after SIGTERM")
-        subparser.add_argument("--no-fast-elmo", action="store_true",
-                               help="run a frozen ELMo with AllenNLP's own biLM instead of FastElmoBiLm")
-        add_archive_arguments(subparser)
+        add_archive_arguments(subparser, fast_elmo=True)
 
     @overrides
     def run(self, args: argparse.Namespace) -> None:
@@ -84,13 +86,10 @@ def _not_negative(text: str) -> float:
 
 def _serve_from_args(args: argparse.Namespace) -> None:
     from sst_elmo.serving.app import make_app
-    from sst_elmo.serving.fast_elmo import use_fast_bilm
     from sst_elmo.serving.server import DrainingServer
     from sst_elmo.serving.service import PredictionService
 
     predictor = load_predictor(args)
-    if not args.no_fast_elmo and use_fast_bilm(predictor._model):
-        logger.info("the frozen ELMo runs with FastElmoBiLm")
     service = PredictionService(predictor, args.max_batch_size, args.max_batch_delay_ms)
     app = make_app(service, max_body=args.max_body_bytes)
     try:

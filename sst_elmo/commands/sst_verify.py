@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
 
-from sst_elmo.commands.cli import PluginSubcommand
+from sst_elmo.commands.subcommand import PluginSubcommand
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import stream_sha256
 
@@ -70,7 +70,7 @@ def _verify_from_args(args: argparse.Namespace) -> None:
 
 def verify_elmo(options_file: str, weight_file: str) -> List[str]:
     """Checks an ELMo pair with `check_elmo_files`; returns the report lines."""
-    from sst_elmo.elmo.checks import check_elmo_files
+    from sst_elmo.elmo_files.checks import check_elmo_files
 
     options = check_elmo_files(options_file, weight_file)
     lstm = options["lstm"]
@@ -89,16 +89,16 @@ def verify_archive(archive_file: str) -> List[str]:
     Checks a model archive without running any of its code; returns the report lines.
 
     The member list goes through `check_archive` (paths, and the limits of
-    `sst_elmo.common.limits`); `config.json` is read within its size and depth limits, and every
+    `sst_elmo.safety.limits`); `config.json` is read within its size and depth limits, and every
     `type` in it must be a registered name; `weights.th` is read by the restricted unpickler. The model is built to
     compare weight names and shapes only when every `type` in it is in `BUILDABLE_TYPES`
     (constructors that only make torch modules) or an ELMo embedder whose files are local
     regular files that pass `check_elmo_files`; otherwise the report says the shapes were
     not compared.
     """
-    from sst_elmo.common.archive_safety import check_archive, check_archive_directory, extracted
-    from sst_elmo.common.config_check import check_config_types
-    from sst_elmo.common.limits import read_json_within_limits
+    from sst_elmo.safety.archive_safety import check_archive, check_archive_directory, extracted
+    from sst_elmo.safety.config_check import check_config_types
+    from sst_elmo.safety.limits import read_json_within_limits
 
     names = check_archive(archive_file)
     tops = {name.split("/", 1)[0] for name in names}
@@ -167,8 +167,8 @@ def _check_weights(archive_file: str, directory: str, config: dict) -> Tuple[int
     from allennlp.models import Model
     from allennlp.models.model import remove_weights_related_keys_from_params
 
-    from sst_elmo.common.safe_unpickle import load_state_dict_safely
-    from sst_elmo.elmo.checks import check_elmo_files
+    from sst_elmo.elmo_files.checks import check_elmo_files
+    from sst_elmo.safety.safe_unpickle import load_state_dict_safely
 
     weights = load_state_dict_safely(os.path.join(directory, "weights.th"), f"{archive_file}:weights.th")
     parameters = sum(value.numel() for value in weights.values())

@@ -25,7 +25,6 @@ CONFIG_VARIABLES: Dict[str, str] = {
     "SST_ELMO_GLOVE_FILE": "a local file with the vectors of the chosen GloVe (same dimension)",
     "SST_ELMO_CACHE": "1 (or true): frozen ELMo reads its activations from an on-disk cache "
     "(cached_elmo); empty: no cache",
-    "SST_ELMO_CACHE_DIR": "where the ELMo activation cache lives (empty: ~/.cache/sst_elmo/elmo)",
 }
 
 # The hyperparameters that a tuning study sets (configs/lib/tunable.libsonnet; empty: the

@@ -274,15 +274,8 @@ class LstmScan(torch.autograd.Function):
                 None, None)
 
 
-def lstm_scan(
-    inputs: torch.Tensor,
-    input_weight: torch.Tensor,
-    bias: torch.Tensor,
-    state_weight: torch.Tensor,
-    projection_weight: torch.Tensor,
-    cell_clip: float,
-    proj_clip: float,
-) -> torch.Tensor:
+def lstm_scan(inputs: torch.Tensor, input_weight: torch.Tensor, bias: torch.Tensor, state_weight: torch.Tensor,
+              projection_weight: torch.Tensor, cell_clip: float, proj_clip: float) -> torch.Tensor:
     """`LstmScan.apply` (see `LstmScan` for the shapes), with autocast off inside."""
     with torch.autocast(inputs.device.type, enabled=False):
         return LstmScan.apply(inputs, input_weight, bias, state_weight, projection_weight, cell_clip, proj_clip)

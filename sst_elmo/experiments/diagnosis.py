@@ -18,7 +18,7 @@ import json
 import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from sst_elmo.elmo.hdf5_layout import write_options, write_weights
+from sst_elmo.elmo_files.hdf5_layout import write_options, write_weights
 
 # Fixed scalar-mix weights (pre-softmax) that select one layer of a 2-layer biLM.
 ONLY_TOP = [-9e10, -9e10, 1.0]

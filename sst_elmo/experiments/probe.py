@@ -86,8 +86,8 @@ def export_checkpoint(run_dir: str, weights: str, out_dir: str) -> str:
     """Archives `run_dir/weights` (a checkpoint of a running pre-training) and exports its ELMo."""
     from allennlp.models.archival import archive_model
 
-    from sst_elmo.common.archive_safety import safe_load_archive
-    from sst_elmo.elmo.export import export_elmo
+    from sst_elmo.elmo_files.export import export_elmo
+    from sst_elmo.safety.archive_safety import safe_load_archive
 
     archive = os.path.join(out_dir, f"{os.path.splitext(weights)[0]}.tar.gz")
     elmo_dir = os.path.join(out_dir, os.path.splitext(weights)[0])

@@ -18,9 +18,9 @@ from overrides import overrides
 
 from sst_elmo.common.cpu import native_bf16
 from sst_elmo.common.errors import InputError
-from sst_elmo.elmo.checks import check_options, check_weights
 from sst_elmo.elmo.fast_bilm import FastElmoBiLm
-from sst_elmo.elmo.hdf5_layout import random_weights, write_options, write_weights
+from sst_elmo.elmo_files.checks import check_options, check_weights
+from sst_elmo.elmo_files.hdf5_layout import random_weights, write_options, write_weights
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class ElmoBiLm(Model):
     """
     Pre-trains (or continues pre-training) an ELMo bidirectional language model built from
     AllenNLP's own ELMo blocks, so that what it learns can be written in the bilm-tf weight
-    layout (`sst_elmo.elmo.export`) and read back by `allennlp.modules.elmo.Elmo`.
+    layout (`sst_elmo.elmo_files.export`) and read back by `allennlp.modules.elmo.Elmo`.
 
     The network is an `_ElmoBiLm`, exactly what `Elmo` runs: the character CNN + highway +
     projection (`_ElmoCharacterEncoder`, which adds `<S>` and `</S>` around each sentence)
@@ -424,7 +424,7 @@ def load_elmo_bilm(
     softmax is the exported one, so the model computes exactly the exported biLM's language
     model. Without them the softmax starts at random over `vocab` (empty by default).
     """
-    from sst_elmo.elmo.export import read_vocab, read_weights
+    from sst_elmo.elmo_files.export import read_vocab, read_weights
 
     if vocab_file is not None:
         tokens = read_vocab(vocab_file)

@@ -122,7 +122,7 @@ def snapshot(run_dir: str, snapshot_dir: str, attempts: int = 3) -> Dict[str, An
     """
     from allennlp.models.archival import archive_model
 
-    from sst_elmo.common.safe_unpickle import restricted_load
+    from sst_elmo.safety.safe_unpickle import restricted_load
 
     done = os.path.join(snapshot_dir, SNAPSHOT_NAME)
     if os.path.exists(done):

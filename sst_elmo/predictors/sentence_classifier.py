@@ -122,7 +122,7 @@ class SentenceClassifierPredictor(Predictor):
         `Predictor.from_path`, with the archive loaded by `safe_load_archive` (member paths and
         config types checked, weights read by the restricted unpickler).
         """
-        from sst_elmo.common.archive_safety import safe_load_archive
+        from sst_elmo.safety.archive_safety import safe_load_archive
 
         archive = safe_load_archive(archive_path, cuda_device=cuda_device, overrides=overrides)
         return Predictor.from_archive(archive, predictor_name, dataset_reader_to_load, frozen, **kwargs)

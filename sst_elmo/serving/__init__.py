@@ -2,11 +2,18 @@
 Serving a model archive over HTTP (`allennlp sst-serve`; see docs/serving.md): the Flask
 app (`app`), dynamic batching (`batcher`), saliency from AllenNLP Interpret (`saliency`),
 the request checks (`service`), waitress with a clean SIGTERM stop (`server`), the page
-(`static/`), and the load test behind `scripts/bench_serve.py` (`load_test`).
+(`static/`). The load test behind `scripts/bench_serve.py` is `sst_elmo.benchmarks.load_test`.
+
+The serving defaults live here, once; the modules and `sst-serve` read them.
 
 Importing this package imports neither Flask nor waitress (every `allennlp` command
 registers `sst-serve`); the modules do.
 """
+# Inputs predicted together at most, and how long (ms) a request waits for others to batch with.
+DEFAULT_MAX_BATCH_SIZE = 32
+DEFAULT_MAX_BATCH_DELAY_MS = 5.0
+# Worker threads of the HTTP server.
+DEFAULT_THREADS = 32
 # The largest request body accepted (bytes); larger ones get a 413.
 DEFAULT_MAX_BODY = 1024 * 1024
 # Seconds a connection may stay silent (also mid-request) before it is closed.

@@ -11,6 +11,8 @@ from typing import Callable, Deque, Dict, Iterator, List, Optional
 
 from allennlp.common.util import JsonDict
 
+from sst_elmo.serving import DEFAULT_MAX_BATCH_DELAY_MS, DEFAULT_MAX_BATCH_SIZE
+
 logger = logging.getLogger(__name__)
 
 class _Job:
@@ -50,17 +52,17 @@ class Batcher:
 
     predict_batch : `Callable[[List[JsonDict]], List[JsonDict]]`
         One output per row, in the rows' order (a predictor's `predict_batch_json`).
-    max_batch_size : `int`, optional (default = `32`)
+    max_batch_size : `int`, optional (default = `DEFAULT_MAX_BATCH_SIZE`, 32)
         The most rows in one forward pass.
-    max_batch_delay_ms : `float`, optional (default = `5.0`)
+    max_batch_delay_ms : `float`, optional (default = `DEFAULT_MAX_BATCH_DELAY_MS`, 5.0)
         How long the first request of a batch waits for others.
     """
 
     def __init__(
         self,
         predict_batch: Callable[[List[JsonDict]], List[JsonDict]],
-        max_batch_size: int = 32,
-        max_batch_delay_ms: float = 5.0,
+        max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
+        max_batch_delay_ms: float = DEFAULT_MAX_BATCH_DELAY_MS,
     ) -> None:
         if max_batch_size < 1:
             raise ValueError(f"max_batch_size must be at least 1, not {max_batch_size}")

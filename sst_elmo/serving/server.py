@@ -21,7 +21,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
 
-from sst_elmo.serving import DEFAULT_CHANNEL_TIMEOUT, DEFAULT_DRAIN_TIMEOUT
+from sst_elmo.serving import DEFAULT_CHANNEL_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_THREADS
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class DrainingServer:
     host : `str`, optional (default = `"127.0.0.1"`)
         A name resolves to its first address.
     port : `int`, optional (default = `8000`)
-    threads : `int`, optional (default = `32`)
+    threads : `int`, optional (default = `DEFAULT_THREADS`, 32)
         waitress's worker threads (requests handled at once; the model itself runs in the
         batcher's one thread).
     channel_timeout : `int`, optional (default = `DEFAULT_CHANNEL_TIMEOUT`)
@@ -69,7 +69,7 @@ class DrainingServer:
         as every error waitress answers itself) before it is read further.
     """
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 8000, threads: int = 32,
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 8000, threads: int = DEFAULT_THREADS,
                  channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT, max_body: Optional[int] = None) -> None:
         extra = {} if max_body is None else {"max_request_body_size": max_body}
         # One address (a name such as "localhost" may resolve to several: waitress would then

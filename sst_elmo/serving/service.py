@@ -9,6 +9,7 @@ from allennlp.common.util import JsonDict
 from allennlp.predictors import Predictor
 
 from sst_elmo.common.errors import InputError
+from sst_elmo.serving import DEFAULT_MAX_BATCH_DELAY_MS, DEFAULT_MAX_BATCH_SIZE
 from sst_elmo.serving.batcher import Batcher
 from sst_elmo.serving.saliency import DEFAULT_METHOD, METHODS, Saliency
 
@@ -33,13 +34,14 @@ class PredictionService:
 
     predictor : `Predictor`
         A `sentence_classifier_predictor` (with `load_numbered_line` and `max_tokens`).
-    max_batch_size : `int`, optional (default = `32`)
+    max_batch_size : `int`, optional (default = `DEFAULT_MAX_BATCH_SIZE`, 32)
         Rows per forward pass (`1`: no batching).
-    max_batch_delay_ms : `float`, optional (default = `5.0`)
+    max_batch_delay_ms : `float`, optional (default = `DEFAULT_MAX_BATCH_DELAY_MS`, 5.0)
         How long a request waits for others to batch with.
     """
 
-    def __init__(self, predictor: Predictor, max_batch_size: int = 32, max_batch_delay_ms: float = 5.0) -> None:
+    def __init__(self, predictor: Predictor, max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
+                 max_batch_delay_ms: float = DEFAULT_MAX_BATCH_DELAY_MS) -> None:
         if not hasattr(predictor, "load_numbered_line"):
             raise InputError(f"the predictor {type(predictor).__name__} has no load_numbered_line")
         self.predictor = predictor

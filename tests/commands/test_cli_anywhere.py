@@ -59,6 +59,24 @@ def test_console_scripts_work_from_any_directory(model_archive, elsewhere, fixtu
     assert result.returncode == 0 and result.stdout.startswith("OK ELMo"), result.stderr[-2000:]
 
 
+def test_what_the_plain_cli_finds_from_another_directory(model_archive, elsewhere, tmp_path):
+    """README: --include-package serves AllenNLP's commands; plugin subcommands need a plugins file."""
+    archive = model_archive / "model.tar.gz"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ, HOME=str(home))
+    result = run("allennlp", elsewhere, "evaluate", archive, FIXTURES / "data/sst/dev.txt",
+                 "--include-package", "sst_elmo", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    result = run("allennlp", elsewhere, "sst-verify", archive, "--include-package", "sst_elmo", env=env)
+    assert result.returncode == 2 and "invalid choice: 'sst-verify'" in result.stderr
+    # The global plugins file (AllenNLP's ~/.allennlp/plugins) makes them work in every directory.
+    (home / ".allennlp").mkdir(exist_ok=True)
+    (home / ".allennlp" / "plugins").write_text("sst_elmo\n")
+    result = run("allennlp", elsewhere, "sst-verify", archive, env=env)
+    assert result.returncode == 0 and result.stdout.startswith("OK archive"), result.stderr[-2000:]
+
+
 def test_user_errors_are_one_line_and_debug_shows_the_traceback(model_archive, elsewhere, fixture_env):
     archive = model_archive / "model.tar.gz"
     result = run("elmo-export", elsewhere, archive, "exported")
@@ -90,7 +108,7 @@ def test_a_crafted_archive_with_the_plain_cli(model_archive, elsewhere, fixture_
     env = dict(os.environ, TMPDIR=str(elsewhere))
     result = run("allennlp", PROJECT_ROOT, "predict", path, FIXTURES / "sentences.jsonl", "--silent", env=env)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert last_line(result) == (f"sst_elmo.common.archive_safety.UnsafeArchiveError: {path}: "
+    assert last_line(result) == (f"sst_elmo.safety.archive_safety.UnsafeArchiveError: {path}: "
                                  "member '../../escaped.txt' would be written outside the extraction directory")
     assert not (elsewhere.parent / "escaped.txt").exists()
 

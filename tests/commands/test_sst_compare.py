@@ -12,7 +12,7 @@ from sst_elmo.commands.sst_compare import (
     read_predictions,
     write_predictions,
 )
-from sst_elmo.common.archive_safety import safe_load_archive
+from sst_elmo.safety.archive_safety import safe_load_archive
 from tests.conftest import FIXTURES, build_archive
 
 DATA = str(FIXTURES / "data/sst/train.txt")

@@ -9,3 +9,31 @@ def test_sst_predict_batches_by_default():
     SstPredict().add_subparser(parser.add_subparsers())
     args = parser.parse_args(["sst-predict", "model.tar.gz", "in.jsonl", "--output-file", "out.jsonl"])
     assert args.batch_size == 64
+    assert args.fast_elmo is False  # AllenNLP's own biLM unless asked
+
+
+def test_fast_elmo_gives_the_same_predictions(model_archive, tmp_path, caplog):
+    """`--fast-elmo` swaps the frozen biLM for FastElmoBiLm (commands/archive_loading): same answers."""
+    import json
+    import logging
+
+    from sst_elmo.cli import run_allennlp
+
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"sentence": "A fine, warm film ."}\n{"tokens": ["Dull", "and", "long", "."]}\n')
+    outputs = {}
+    for name, extra in (("plain", []), ("fast", ["--fast-elmo"])):
+        out = tmp_path / f"{name}.jsonl"
+        with caplog.at_level(logging.INFO, logger="sst_elmo.commands.archive_loading"):
+            caplog.clear()
+            status = run_allennlp(["sst-predict", str(model_archive / "model.tar.gz"), str(source),
+                                   "--output-file", str(out), *extra])
+        assert status == 0
+        assert ("FastElmoBiLm" in caplog.text) == (name == "fast")
+        outputs[name] = [json.loads(line) for line in out.read_text().splitlines()]
+    for plain, fast in zip(outputs["plain"], outputs["fast"]):
+        assert plain["label"] == fast["label"] and plain["tokens"] == fast["tokens"]
+        probs = [row["label_probs"] for row in (plain, fast)]
+        if isinstance(probs[0], dict):
+            probs = [[row[label] for label in sorted(probs[0])] for row in probs]
+        assert max(abs(a - b) for a, b in zip(*probs)) < 1e-5

@@ -88,8 +88,8 @@ def test_config_types_are_checked_before_anything_is_built(
     model_archive, monkeypatch, capsys, tmp_path, where, section, message
 ):
     """A crafted config.json runs nothing in sst-verify, sst-predict or the project's loaders."""
-    from sst_elmo.common.archive_safety import safe_load_archive
     from sst_elmo.predictors.sentence_classifier import SentenceClassifierPredictor
+    from sst_elmo.safety.archive_safety import safe_load_archive
 
     marker = tmp_path / "pwned"
     section = json.loads(json.dumps(section).replace("{marker}", str(marker)))

@@ -5,7 +5,7 @@ import pytest
 import torch
 from allennlp.modules.elmo import Elmo, batch_to_ids
 
-from sst_elmo.elmo.hdf5_layout import TINY_OPTIONS, write_options
+from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS, write_options
 from sst_elmo.experiments.diagnosis import ONLY_CHARACTERS, ONLY_TOP, diagnosis_grid, write_untrained_elmo
 from sst_elmo.experiments.grid import Grid
 

@@ -1,6 +1,6 @@
 import numpy
 
-from sst_elmo.elmo.hdf5_layout import write_random_elmo
+from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
 from sst_elmo.experiments.probe import main, mean_pooled_layers, probe, sst2_rows
 from tests.conftest import FIXTURES
 

@@ -11,7 +11,7 @@ from allennlp.data import Batch, DatasetReader, Vocabulary
 from allennlp.models import Model
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.elmo.hdf5_layout import TINY_OPTIONS
+from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS
 from sst_elmo.models.elmo_bilm import ElmoBiLm
 from tests.conftest import CONFIGS, FIXTURES
 

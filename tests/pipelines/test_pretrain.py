@@ -168,7 +168,7 @@ def _killed_tiny_run(run_dir, marker):
 def test_a_snapshot_archives_the_latest_mid_epoch_checkpoint_of_a_killed_run(tmp_path):
     import torch
 
-    from sst_elmo.common.archive_safety import safe_load_archive
+    from sst_elmo.safety.archive_safety import safe_load_archive
 
     run_dir, snap = tmp_path / "run", tmp_path / "snap"
     _killed_tiny_run(run_dir, tmp_path / "killed")

@@ -2,35 +2,6 @@ import contextlib
 import threading
 from typing import Iterator
 
-import pytest
-from allennlp.common import Params
-from allennlp.data import DatasetReader, Vocabulary
-from allennlp.models import Model
-from allennlp.predictors import Predictor
-
-from tests.conftest import CONFIGS, FIXTURES
-
-
-def make_predictor(config: str) -> Predictor:
-    """An untrained classifier of `config` (vocabulary from the fixture trees) and its predictor."""
-    params = Params.from_file(str(CONFIGS / config))
-    reader = DatasetReader.from_params(params.pop("dataset_reader"))
-    vocab = Vocabulary.from_instances(reader.read(str(FIXTURES / "data/sst/train.txt")))
-    model = Model.from_params(vocab=vocab, params=params.pop("model"))
-    return Predictor.by_name("sentence_classifier_predictor")(model.eval(), reader)
-
-
-@pytest.fixture
-def lstm_predictor(fixture_env):
-    """GloVe (the fixture's 50d vectors) -> biLSTM."""
-    return make_predictor("sst5_lstm.jsonnet")
-
-
-@pytest.fixture
-def elmo_predictor(fixture_env):
-    """A frozen tiny random ELMo (stateless_elmo) -> biLSTM."""
-    return make_predictor("sst5_elmo.jsonnet")
-
 
 @contextlib.contextmanager
 def serving(service, **server_args) -> Iterator[str]:

@@ -5,7 +5,7 @@ import pytest
 import torch
 from allennlp.modules.token_embedders import Embedding
 
-from sst_elmo.serving.fast_elmo import use_fast_bilm
+from sst_elmo.modules.fast_elmo import use_fast_bilm
 from sst_elmo.serving.saliency import METHODS, Saliency
 
 TOKENS = ["A", "gorgeous", ",", "witty", ",", "seductive", "movie", "."]

@@ -4,10 +4,10 @@ Checking an ELMo options/weights pair before AllenNLP loads it.
 AllenNLP's `Elmo` reads `options.json` and the bilm-tf `weights.hdf5` deep inside its
 modules; a wrong dimension, a missing dataset or a truncated file surfaces there as a long
 h5py or torch traceback. `check_elmo_files` checks the pair against the layout of
-`sst_elmo.elmo.hdf5_layout.layout_shapes` first and raises one `ElmoFileError` naming the
+`sst_elmo.elmo_files.hdf5_layout.layout_shapes` first and raises one `ElmoFileError` naming the
 file and the key.
 
-A pair from a stranger is also bounded (`sst_elmo.common.limits`): `options.json` is read
+A pair from a stranger is also bounded (`sst_elmo.safety.limits`): `options.json` is read
 only within `SST_ELMO_MAX_CONFIG_BYTES` and `SST_ELMO_MAX_CONFIG_DEPTH`; its dimensions must
 be positive integers asking for at most `SST_ELMO_MAX_ELMO_PARAMETERS` weights in all (so
 nothing is allocated for `"dim": 1000000000`); and the weight file may hold no soft or
@@ -46,7 +46,7 @@ def _local(path: str) -> str:
 
 def read_options(options_file: str) -> Dict[str, Any]:
     """The parsed ELMo options, with every key AllenNLP reads present and well typed."""
-    from sst_elmo.common.limits import LimitError, read_json_within_limits
+    from sst_elmo.safety.limits import LimitError, read_json_within_limits
 
     try:
         options = read_json_within_limits(_local(options_file), options_file)
@@ -108,7 +108,7 @@ def _check_parameter_count(options: Dict[str, Any], options_file: Optional[str])
     `SST_ELMO_MAX_ARCHIVE_MEMBERS` or more weights than `SST_ELMO_MAX_ELMO_PARAMETERS`, counted
     arithmetically (the layout of `hdf5_layout.layout_shapes`), before anything is listed or allocated.
     """
-    from sst_elmo.common.limits import LimitError, limit
+    from sst_elmo.safety.limits import LimitError, limit
 
     lstm, cnn = options["lstm"], options["char_cnn"]
     filters = cnn["filters"]
@@ -147,7 +147,7 @@ def check_weights(options: Dict[str, Any], weight_file: str, options_name: str =
     """
     import h5py
 
-    from sst_elmo.elmo.hdf5_layout import layout_shapes
+    from sst_elmo.elmo_files.hdf5_layout import layout_shapes
 
     expected = layout_shapes(options)
     local = _local(weight_file)

@@ -8,14 +8,14 @@ import pytest
 import torch
 from allennlp.commands import main
 
-from sst_elmo.common.archive_safety import (
+from sst_elmo.common.errors import InputError
+from sst_elmo.safety.archive_safety import (
     UnsafeArchiveError,
     check_archive,
     safe_extraction_filter,
     safe_load_archive,
 )
-from sst_elmo.common.errors import InputError
-from sst_elmo.common.safe_unpickle import load_state_dict_safely
+from sst_elmo.safety.safe_unpickle import load_state_dict_safely
 from tests.conftest import FIXTURES, rearchive
 
 
@@ -157,7 +157,7 @@ def test_missing_archive(tmp_path):
 def test_registered_names_walks_the_plugins_once(monkeypatch):
     from allennlp.common import plugins
 
-    from sst_elmo.common import config_check
+    from sst_elmo.safety import config_check
 
     first = config_check.registered_names()
     assert "lstm_classifier" in first and "basic_classifier" in first  # sst_elmo and allennlp-models

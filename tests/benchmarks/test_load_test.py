@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from sst_elmo.serving.load_test import percentile, run_load
+from sst_elmo.benchmarks.load_test import percentile, run_load
 from sst_elmo.serving.service import PredictionService
 from tests.serving.conftest import serving
 

@@ -6,7 +6,7 @@ import pytest
 from allennlp.commands.subcommand import Subcommand
 
 import sst_elmo  # noqa: F401 - registers the subcommands
-from sst_elmo.commands.cli import PluginSubcommand
+from sst_elmo.commands.subcommand import PluginSubcommand
 from sst_elmo.common.error_output import DEBUG_VARIABLE
 
 SHARED_SET_UP = [

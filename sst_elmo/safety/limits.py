@@ -36,7 +36,7 @@ DEFAULTS: Dict[str, int] = {
 
 
 class LimitError(InputError):
-    """A file that would cost more than a limit of `sst_elmo.common.limits` allows."""
+    """A file that would cost more than a limit of `sst_elmo.safety.limits` allows."""
 
     def __init__(self, what: str, variable: str, path: Optional[str] = None) -> None:
         self.what, self.variable = what, variable

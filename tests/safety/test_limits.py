@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.common.limits import DEFAULTS, LimitError, json_depth, limit, read_json_within_limits
+from sst_elmo.safety.limits import DEFAULTS, LimitError, json_depth, limit, read_json_within_limits
 
 
 def test_limits_have_defaults_and_read_the_environment_each_time(monkeypatch):
@@ -54,7 +54,7 @@ def test_read_json_within_limits(tmp_path, monkeypatch):
 def test_read_state_dict_keeps_allennlp_prefix_and_ignore_options(tmp_path):
     from allennlp.nn.util import read_state_dict
 
-    from sst_elmo.common.archive_hooks import read_state_dict_safely
+    from sst_elmo.safety.archive_hooks import read_state_dict_safely
 
     assert read_state_dict is read_state_dict_safely
     torch.save({"module.a": torch.ones(1), "module.b": torch.zeros(2)}, tmp_path / "w.th")

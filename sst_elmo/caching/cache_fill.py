@@ -12,7 +12,7 @@ import torch
 from allennlp.common.tqdm import Tqdm
 from allennlp.modules.elmo import _ElmoBiLm
 
-from sst_elmo.elmo.activation_cache import ElmoActivationCache, sequence_key
+from sst_elmo.caching.activation_cache import ElmoActivationCache, sequence_key
 
 logger = logging.getLogger(__name__)
 

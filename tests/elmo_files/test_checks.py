@@ -5,9 +5,9 @@ import h5py
 import pytest
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.elmo.checks import ElmoFileError, check_elmo_files
-from sst_elmo.elmo.embedding_writer import ElmoLayerEmbedder
-from sst_elmo.elmo.hdf5_layout import TINY_OPTIONS, layout_shapes
+from sst_elmo.elmo_files.checks import ElmoFileError, check_elmo_files
+from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS, layout_shapes
+from sst_elmo.embedding.embedding_writer import ElmoLayerEmbedder
 from sst_elmo.models.elmo_bilm import build_bilm
 from sst_elmo.modules.token_embedders.stateless_elmo import StatelessElmoTokenEmbedder
 

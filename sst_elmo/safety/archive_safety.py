@@ -14,11 +14,11 @@ refusals of our own:
   CVE-2025-4330, CVE-2025-4517), so no link is extracted at all.
 
 The filter also refuses a member bigger than `SST_ELMO_MAX_ARCHIVE_BYTES`
-(`sst_elmo.common.limits`), as its header declares it, before a byte of it is written.
+(`sst_elmo.safety.limits`), as its header declares it, before a byte of it is written.
 
 `check_archive` runs the same filter over the member list without extracting anything, and
 bounds the members' number and sizes (`limits`), stopping at the first header over a limit, so
-a decompression bomb is refused after reading its first header. `sst_elmo.common.archive_hooks`
+a decompression bomb is refused after reading its first header. `sst_elmo.safety.archive_hooks`
 runs it before AllenNLP's `load_archive` extracts anything, and the project's own loaders
 (`safe_load_archive`) do the same: a bad archive is refused with one line before any file is
 written.
@@ -35,7 +35,7 @@ import zlib
 from typing import Any, Dict, Iterator, List, Optional
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.common.limits import LimitError, limit
+from sst_elmo.safety.limits import LimitError, limit
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def check_archive(path: str) -> List[str]:
     Runs `safe_extraction_filter` over every member of the tar (optionally gzip) archive at
     `path` without extracting anything, and raises an `UnsafeArchiveError` naming the archive
     and the first member that would be refused, or a `LimitError` at the first member over a
-    limit of `sst_elmo.common.limits` (members, their bytes, `vocabulary/` and `config.json`).
+    limit of `sst_elmo.safety.limits` (members, their bytes, `vocabulary/` and `config.json`).
     Headers are read one at a time, so a refusal comes as soon as its header is read. Returns
     the member names.
     """
@@ -239,8 +239,8 @@ def read_archive_config(params_file: str, overrides: Any = "", ext_vars: Optiona
     """
     from allennlp.common import Params
 
-    from sst_elmo.common.config_check import check_config_types
-    from sst_elmo.common.limits import read_json_within_limits
+    from sst_elmo.safety.config_check import check_config_types
+    from sst_elmo.safety.limits import read_json_within_limits
 
     directory = os.path.abspath(os.path.dirname(params_file))
     name = _NAMES.pop(directory, directory)
@@ -270,7 +270,7 @@ def safe_load_archive(archive_file: str, cuda_device: int = -1, overrides="", we
     from allennlp.nn import util as nn_util
 
     from sst_elmo.common.file_utils import local_input
-    from sst_elmo.common.safe_unpickle import load_state_dict_safely
+    from sst_elmo.safety.safe_unpickle import load_state_dict_safely
 
     local = local_input(archive_file) if not os.path.isdir(str(archive_file)) else str(archive_file)
     with extracted(local) as directory:

@@ -5,7 +5,7 @@ AllenNLP's `from_params` resolves a `type` that is not a registered name but a d
 (`"subprocess.Popen"`) by importing the module and calling the object, so a crafted config
 runs code as soon as it is built. `check_config_types` walks the whole config first and
 accepts only registered names. It runs on every archive's config in a process that imported
-`sst_elmo` (`sst_elmo.common.archive_hooks`), not on a user's own training config.
+`sst_elmo` (`sst_elmo.safety.archive_hooks`), not on a user's own training config.
 """
 import sys
 from typing import Any, Iterator, Set, Tuple

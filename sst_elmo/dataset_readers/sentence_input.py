@@ -54,13 +54,8 @@ def infer_format(path: str) -> str:
     return _EXTENSIONS[extension]
 
 
-def read_sentences(
-    path: str,
-    input_format: str,
-    column: str = DEFAULT_COLUMN,
-    tokenized: bool = False,
-    clean_tweets: bool = False,
-) -> Iterator[Sentence]:
+def read_sentences(path: str, input_format: str, column: str = DEFAULT_COLUMN, tokenized: bool = False,
+                   clean_tweets: bool = False) -> Iterator[Sentence]:
     """
     Streams the sentences of an input file. Blank lines are skipped (they keep their line
     index, so keys still name input lines); anything malformed, including a sentence without

@@ -2,7 +2,7 @@ import pytest
 from allennlp.modules.elmo import Elmo, _ElmoBiLm
 
 from sst_elmo.elmo.fast_bilm import FastElmoBiLm
-from sst_elmo.serving.fast_elmo import use_fast_bilm
+from sst_elmo.modules.fast_elmo import use_fast_bilm
 
 SENTENCES = [{"sentence": "A gorgeous , witty , seductive movie ."}, {"sentence": "Dull ."},
              {"sentence": "The plot is thin and the acting is worse ."}]
@@ -39,7 +39,7 @@ def test_a_cached_elmo_model_serves_new_sentences_through_its_bilm(fixture_env, 
     from sst_elmo.modules.token_embedders.cached_elmo import CachedElmoTokenEmbedder
     from sst_elmo.serving.saliency import Saliency
     from sst_elmo.serving.service import PredictionService
-    from tests.serving.conftest import make_predictor
+    from tests.conftest import make_predictor
 
     monkeypatch.setenv("SST_ELMO_CACHE", "1")
     monkeypatch.setenv("SST_ELMO_CACHE_DIR", str(tmp_path / "cache"))

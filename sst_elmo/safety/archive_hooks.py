@@ -22,7 +22,7 @@ imports does not matter:
   such as a dotted path, is refused, not imported;
 - `allennlp.nn.util.read_state_dict` (what `Model.load` reads the weights with), and the same
   name where `allennlp diff` and `TransformerModule.from_pretrained_module` imported it: the
-  tensors-only unpickler of `sst_elmo.common.safe_unpickle`;
+  tensors-only unpickler of `sst_elmo.safety.safe_unpickle`;
 - `Checkpointer.load_checkpoint` and `GradientDescentTrainer._load_model_state` (`train
   --recover`, and `best.th` at the end of training): the restricted unpickler for model and
   training states;
@@ -34,7 +34,7 @@ A user's own training config is not an archive: its dotted types (with `--includ
 code) still work in `allennlp train`. A dotted type in an archive's config, or in overrides
 given for it, is refused. The one way to turn the hooks off is `SST_ELMO_TRUST_ARCHIVES=1`,
 which prints a warning when `sst_elmo` is imported; the tar extraction filter and the limits
-of `sst_elmo.common.limits` stay on (each limit has its own variable).
+of `sst_elmo.safety.limits` stay on (each limit has its own variable).
 """
 import contextlib
 import contextvars
@@ -44,14 +44,14 @@ import os
 import sys
 from typing import Any, Dict, Iterator
 
-from sst_elmo.common.archive_safety import (
+from sst_elmo.common.errors import InputError
+from sst_elmo.safety.archive_safety import (
     archive_name,
     check_archive,
     forget_archive_name,
     name_archive,
     read_archive_config,
 )
-from sst_elmo.common.errors import InputError
 
 TRUST_VARIABLE = "SST_ELMO_TRUST_ARCHIVES"
 # The archive (name, extracted directory) whose readers or model `load_archive` is building.
@@ -193,7 +193,7 @@ def _archive_name(path: str) -> str:
 def read_state_dict_safely(path, strip_prefix=None, ignore=None, strict=True, cuda_device: int = -1):
     """
     `allennlp.nn.util.read_state_dict`, reading the file with the tensors-only unpickler
-    (`sst_elmo.common.safe_unpickle`): anything but tensors is refused with one `InputError`.
+    (`sst_elmo.safety.safe_unpickle`): anything but tensors is refused with one `InputError`.
     """
     import collections
     import io
@@ -201,7 +201,7 @@ def read_state_dict_safely(path, strip_prefix=None, ignore=None, strict=True, cu
     import torch
     from allennlp.nn.util import device_mapping
 
-    from sst_elmo.common.safe_unpickle import check_state_dict, restricted_load
+    from sst_elmo.safety.safe_unpickle import check_state_dict, restricted_load
 
     name = _archive_name(path)
     state = check_state_dict(restricted_load(path, device_mapping(cuda_device), name), name)
@@ -221,7 +221,7 @@ def _load_checkpoint_safely(self):
     from allennlp.nn.util import device_mapping
     from allennlp.training.checkpointer import TrainerCheckpoint
 
-    from sst_elmo.common.safe_unpickle import check_state_dict, restricted_load
+    from sst_elmo.safety.safe_unpickle import check_state_dict, restricted_load
 
     latest = self.find_latest_checkpoint()
     if latest is None:
@@ -236,7 +236,7 @@ def _load_checkpoint_safely(self):
 
 def _load_model_state_safely(self, path: str) -> None:
     """`GradientDescentTrainer._load_model_state` (the best model at the end), tensors only."""
-    from sst_elmo.common.safe_unpickle import load_state_dict_safely
+    from sst_elmo.safety.safe_unpickle import load_state_dict_safely
 
     state = load_state_dict_safely(path)
     model = self._ddp_wrapped_model if self._ddp_wrapped_model is not None else self._pytorch_model
@@ -249,7 +249,7 @@ def _pretrained_initializer_init(self, weights_file_path: str, parameter_name_ov
 
     from allennlp.models.archival import extracted_archive, get_weights_path
 
-    from sst_elmo.common.safe_unpickle import load_state_dict_safely
+    from sst_elmo.safety.safe_unpickle import load_state_dict_safely
 
     if tarfile.is_tarfile(weights_file_path):
         with extracted_archive(weights_file_path) as extraction_path:
@@ -264,7 +264,7 @@ def _cached_transformer_checked(model_name, make_copy, override_weights_file=Non
     """`cached_transformers.get`, with `override_weights_file` first read by the tensors-only unpickler."""
     from allennlp.common.file_utils import cached_path
 
-    from sst_elmo.common.safe_unpickle import load_state_dict_safely
+    from sst_elmo.safety.safe_unpickle import load_state_dict_safely
 
     if override_weights_file is not None:
         load_state_dict_safely(str(cached_path(override_weights_file)), str(override_weights_file))
