@@ -154,13 +154,16 @@ def predict_correctness(
 def seed_pairs(a: Sequence[Predicted], b: Sequence[Predicted]) -> List[Tuple[Predicted, Predicted]]:
     """
     The runs of A and B that the per-seed McNemar tests pair: by name when both sides have the
-    same names (e.g. `seed1/full`), else in order when they have as many runs; else none.
+    same names (e.g. `seed1/full`), else in order when they have as many runs; a side of one
+    run (e.g. a deterministic baseline) with every run of the other; else none.
     """
     names_b = {run.name: run for run in b}
     if len(a) == len(b) and set(names_b) == {run.name for run in a}:
         return [(run, names_b[run.name]) for run in a]
     if len(a) == len(b):
         return list(zip(a, b))
+    if len(a) == 1 or len(b) == 1:
+        return [(x, y) for x in a for y in b]
     return []
 
 

@@ -90,7 +90,12 @@ def test_sides_that_read_other_sentences_are_refused(sides, tmp_path, capsys):
 
 def test_unequal_groups_have_no_seed_pairs(sides):
     a = archive_group(f"{sides / 'a' / 'seed1'},{sides / 'a' / 'seed2'}")
-    result = compare_archives(a, archive_group(str(sides / "b" / "seed1")), DATA, resamples=100)
+    # One run against several: each of them is paired with it (a deterministic baseline).
+    single = compare_archives(a, archive_group(str(sides / "b" / "seed1")), DATA, resamples=100)
+    names = [(p["a"].split("/")[-1], p["b"].split("/")[-2:]) for p in single["mcnemar"]["pairs"]]
+    assert names == [("seed1", ["b", "seed1"]), ("seed2", ["b", "seed1"])]
+    b = archive_group(",".join(str(sides / s / "seed1") for s in ("b", "a")) + f",{sides / 'b' / 'seed2'}")
+    result = compare_archives(a, b, DATA, resamples=100)
     assert result["mcnemar"]["pairs"] == [] and result["mcnemar"]["pooled"] is None
     assert "different numbers of runs" in result["mcnemar"]["note"]
 
