@@ -14,6 +14,8 @@ DEFAULT_MAX_BATCH_SIZE = 32
 DEFAULT_MAX_BATCH_DELAY_MS = 5.0
 # Worker threads of the HTTP server.
 DEFAULT_THREADS = 32
+# How deeply lists and objects may nest in a request body; deeper ones get a 400.
+DEFAULT_MAX_JSON_DEPTH = 32
 # The largest request body accepted (bytes); larger ones get a 413.
 DEFAULT_MAX_BODY = 1024 * 1024
 # Seconds a connection may stay silent (also mid-request) before it is closed.

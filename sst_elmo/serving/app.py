@@ -18,7 +18,8 @@ from flask import Flask, Response, abort, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.serving import DEFAULT_MAX_BODY
+from sst_elmo.safety.limits import json_depth
+from sst_elmo.serving import DEFAULT_MAX_BODY, DEFAULT_MAX_JSON_DEPTH
 from sst_elmo.serving.service import PredictionService
 
 logger = logging.getLogger(__name__)
@@ -32,14 +33,24 @@ def _error(status: int, message: str) -> Tuple[Response, int]:
 
 
 def _json_body() -> Any:
-    """The request's JSON (415 without a JSON content type, 400 for a body that does not parse)."""
+    """
+    The request's JSON (415 without a JSON content type, 400 for a body that does not parse or
+    nests deeper than `DEFAULT_MAX_JSON_DEPTH`: counted before parsing, so a body of 100,000
+    `[` is a 400, never a `RecursionError`).
+    """
     if not request.is_json:
         abort(415, "expected a JSON body (Content-Type: application/json)")
     data = request.get_data(cache=False)
     if not data.strip():
         raise InputError("an empty body: expected a JSON object or a list of them", "request")
     try:
-        return json.loads(data)
+        text = data.decode("utf-8")
+        depth = json_depth(text)
+        if depth > DEFAULT_MAX_JSON_DEPTH:
+            raise InputError(f"nested {depth:,} deep: at most {DEFAULT_MAX_JSON_DEPTH} levels", "request")
+        return json.loads(text)
+    except RecursionError:
+        raise InputError(f"nested too deep: at most {DEFAULT_MAX_JSON_DEPTH} levels", "request") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         reason = getattr(error, "msg", None) or "not UTF-8"
         raise InputError(f"not valid JSON ({reason})", "request") from None

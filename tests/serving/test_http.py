@@ -65,6 +65,8 @@ BAD = [
     ("no text key", "POST", "/predict", b'{"text_typo": "a"}', JSON, 400, "no text"),
     ("a bad item in a list", "POST", "/predict", b'[{"sentence": "ok"}, 7]', JSON, 400, "request:2"),
     ("an empty list", "POST", "/predict", b"[]", JSON, 400, "empty list"),
+    ("60,000 nested lists", "POST", "/predict", b"[" * 60_000, JSON, 400, "nested 60,000 deep"),
+    ("33 nested objects", "POST", "/predict", b'{"a": ' * 33 + b"1" + b"}" * 33, JSON, 400, "nested 33 deep"),
     ("an empty sentence", "POST", "/predict", b'{"sentence": ""}', JSON, 400, "no tokens"),
     ("a blank sentence", "POST", "/predict", b'{"sentence": "   "}', JSON, 400, "no tokens"),
     ("no tokens", "POST", "/predict", b'{"tokens": []}', JSON, 400, "no tokens"),
