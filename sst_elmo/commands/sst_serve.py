@@ -16,7 +16,9 @@ from sst_elmo.commands.subcommand import PluginSubcommand
 from sst_elmo.common.errors import InputError
 from sst_elmo.serving import (
     DEFAULT_CHANNEL_TIMEOUT,
+    DEFAULT_CONNECTION_LIMIT,
     DEFAULT_DRAIN_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
     DEFAULT_MAX_BATCH_DELAY_MS,
     DEFAULT_MAX_BATCH_SIZE,
     DEFAULT_MAX_BODY,
@@ -61,6 +63,11 @@ class SstServe(PluginSubcommand):
                                help="largest request body in bytes; a larger one gets a 413")
         subparser.add_argument("--request-timeout", type=_positive, default=DEFAULT_CHANNEL_TIMEOUT,
                                help="seconds a silent connection is kept, also mid-request")
+        subparser.add_argument("--header-timeout", type=_positive, default=DEFAULT_HEADER_TIMEOUT,
+                               help="seconds a connection may take to send a request's headers (from its "
+                               "opening or its last answer)")
+        subparser.add_argument("--connection-limit", type=_positive, default=DEFAULT_CONNECTION_LIMIT,
+                               help="connections open at once; more wait to be accepted")
         subparser.add_argument("--drain-timeout", type=_not_negative, default=DEFAULT_DRAIN_TIMEOUT,
                                help="seconds to finish the requests in flight after SIGTERM")
         add_archive_arguments(subparser, fast_elmo=True)
@@ -94,7 +101,8 @@ def _serve_from_args(args: argparse.Namespace) -> None:
     app = make_app(service, max_body=args.max_body_bytes)
     try:
         server = DrainingServer(app, args.host, args.port, args.threads, channel_timeout=args.request_timeout,
-                                max_body=args.max_body_bytes)
+                                max_body=args.max_body_bytes, connection_limit=args.connection_limit,
+                                header_timeout=args.header_timeout)
     except OSError as error:
         reason = error.strerror or error
         raise InputError(f"cannot listen on {args.host}:{args.port} ({reason})", "--port") from None

@@ -18,6 +18,14 @@ DEFAULT_THREADS = 32
 DEFAULT_MAX_JSON_DEPTH = 32
 # The largest request body accepted (bytes); larger ones get a 413.
 DEFAULT_MAX_BODY = 1024 * 1024
+# A body over the limit is still read (to disk, by the I/O loop) up to this many bytes, so that
+# a client that sends it all before reading (Python's urllib, requests) gets the 413; beyond
+# this bound the 413 is sent at once and the connection closed.
+DEFAULT_BODY_READ_BOUND = 64 * 1024 * 1024
+# Connections open at once; more wait in the listen backlog.
+DEFAULT_CONNECTION_LIMIT = 1000
+# Seconds a connection may take, from its opening or its last answer, to send a request's headers.
+DEFAULT_HEADER_TIMEOUT = 10
 # Seconds a connection may stay silent (also mid-request) before it is closed.
 DEFAULT_CHANNEL_TIMEOUT = 30
 # Seconds the server waits, after SIGTERM, for requests in flight.

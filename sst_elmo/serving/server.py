@@ -6,6 +6,12 @@ a SIGTERM (or SIGINT) closes the listening socket at once, then keeps serving ev
 already begun (its first bytes received) until its response has been sent (up to
 `drain_timeout` seconds, and a client silent for `channel_timeout` is cut off as always),
 then closes the idle connections and returns.
+
+Bad clients: a body over the app's limit is still read, up to `DEFAULT_BODY_READ_BOUND`, so
+that a client which sends its whole body before reading gets the 413 instead of a reset; a
+connection that has not sent a request's headers `header_timeout` seconds after it opened (or
+after its last answer) is closed, and up to `connection_limit` connections are open at once, so
+that clients which send half a request and wait cannot keep others out.
 """
 import json
 import logging
@@ -21,10 +27,16 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
 
-from sst_elmo.serving import DEFAULT_CHANNEL_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_THREADS
+from sst_elmo.serving import (
+    DEFAULT_BODY_READ_BOUND,
+    DEFAULT_CHANNEL_TIMEOUT,
+    DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_DRAIN_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_THREADS,
+)
 
 logger = logging.getLogger(__name__)
-
 
 
 class _JsonErrorTask(ErrorTask):
@@ -34,7 +46,8 @@ class _JsonErrorTask(ErrorTask):
     def execute(self) -> None:
         error = self.request.error
         if error.code == 413:
-            message = f"the request body is over the limit of {self.channel.adj.max_request_body_size} bytes"
+            limit = getattr(self.channel.server, "max_body", self.channel.adj.max_request_body_size)
+            message = f"the request body is over the limit of {limit} bytes"
         else:
             message = " ".join(f"{error.reason}: {error.body}".split())
         body = json.dumps({"error": message}).encode("utf-8")
@@ -46,7 +59,33 @@ class _JsonErrorTask(ErrorTask):
 
 
 class _Channel(HTTPChannel):
+    """waitress's channel, remembering since when it has waited for a request's headers."""
+
     error_task_class = _JsonErrorTask
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.waiting_since = time.monotonic()
+
+    @overrides
+    def service(self) -> None:
+        try:
+            super().service()
+        finally:
+            self.waiting_since = time.monotonic()  # the answers are written: the next request's turn
+
+    def headers_overdue(self, cutoff: float) -> bool:
+        """No request is being answered, and the next one's headers are not in since `cutoff`."""
+        receiving = self.request is not None and self.request.headers_finished
+        return not (self.requests or self.total_outbufs_len or receiving) and self.waiting_since < cutoff
+
+
+def _close_overdue_channels(server: BaseWSGIServer, header_timeout: float) -> None:
+    """Marks for closing each channel of `server` that is overdue with its headers."""
+    cutoff = time.monotonic() - header_timeout
+    for channel in list(server.active_channels.values()):
+        if isinstance(channel, _Channel) and channel.headers_overdue(cutoff):
+            channel.will_close = True
 
 
 class DrainingServer:
@@ -65,21 +104,41 @@ class DrainingServer:
     channel_timeout : `int`, optional (default = `DEFAULT_CHANNEL_TIMEOUT`)
         Seconds of silence after which a connection is closed (a client that stops sending).
     max_body : `int`, optional
-        The largest request body (bytes): a larger one, announced or chunked, gets a 413 (JSON,
-        as every error waitress answers itself) before it is read further.
+        The app's limit on a request body (bytes), for waitress's own 413 message. Bodies are
+        read (buffered to disk past 512 KiB) up to `max(max_body, body_read_bound)` bytes, so
+        that the app can answer 413 to a client that sends the whole body first; a larger body,
+        announced or chunked, gets waitress's 413 (JSON, as every error waitress answers itself)
+        at once, and the connection is closed.
+    body_read_bound : `int`, optional (default = `DEFAULT_BODY_READ_BOUND`, 64 MiB)
+    connection_limit : `int`, optional (default = `DEFAULT_CONNECTION_LIMIT`, 1000)
+        Connections open at once (each costs a file descriptor, no thread).
+    header_timeout : `float`, optional (default = `DEFAULT_HEADER_TIMEOUT`, 10)
+        Seconds a connection may take to send a request's headers, counted from its opening or
+        from its last answer; then it is closed without an answer.
     """
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 8000, threads: int = DEFAULT_THREADS,
-                 channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT, max_body: Optional[int] = None) -> None:
-        extra = {} if max_body is None else {"max_request_body_size": max_body}
+                 channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT, max_body: Optional[int] = None,
+                 body_read_bound: int = DEFAULT_BODY_READ_BOUND, connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+                 header_timeout: float = DEFAULT_HEADER_TIMEOUT) -> None:
+        extra = {} if max_body is None else {"max_request_body_size": max(max_body, body_read_bound)}
         # One address (a name such as "localhost" may resolve to several: waitress would then
         # listen on each, through a different server class).
         host = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0]
         self._server: BaseWSGIServer = create_server(
             app, host=host, port=port, threads=threads, channel_timeout=channel_timeout,
-            cleanup_interval=max(1, min(30, channel_timeout // 2)), ident="sst-serve", **extra,
+            connection_limit=connection_limit, ident="sst-serve",
+            cleanup_interval=max(1, int(min(channel_timeout, header_timeout) // 2)), **extra,
         )
         self._server.channel_class = _Channel
+        self._server.max_body = max_body
+        maintenance = self._server.maintenance
+
+        def maintenance_with_header_timeout(now: float) -> None:
+            maintenance(now)
+            _close_overdue_channels(self._server, header_timeout)
+
+        self._server.maintenance = maintenance_with_header_timeout
         self._stop = threading.Event()
         # `stop` wakes the loop through waitress's trigger; `_drain` closes the trigger. The lock
         # (re-entrant: a signal handler may call `stop` inside `_drain` on the same thread) keeps

@@ -10,6 +10,7 @@ def serving(service, **server_args) -> Iterator[str]:
     from sst_elmo.serving.server import DrainingServer
 
     max_body = server_args.pop("max_body", 1024 * 1024)
+    server_args.setdefault("channel_timeout", 30)
     server = DrainingServer(make_app(service, max_body=max_body), "127.0.0.1", 0, max_body=max_body,
                             **server_args)
     thread = threading.Thread(target=server.run, kwargs={"drain_timeout": 10}, daemon=True)

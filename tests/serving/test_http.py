@@ -32,7 +32,8 @@ def call(base, method, path, body=None, headers=None, timeout=30):
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
             headers = {"Content-Type": "application/json", **(headers or {})}
-        connection.request(method, path, body=body, headers=headers or {})
+        chunked = (headers or {}).get("Transfer-Encoding") == "chunked"
+        connection.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
         response = connection.getresponse()
         return response.status, response.getheader("Content-Type"), response.read()
     finally:
@@ -227,3 +228,73 @@ def test_stop_after_the_loop_has_drained_writes_to_no_closed_descriptor(lstm_pre
     assert not thread.is_alive()
     server.stop()  # was OSError: [Errno 9] Bad file descriptor, or a write to a reused descriptor
     service.close(5)
+
+
+@pytest.mark.parametrize("size", [8 * 1024 * 1024, 200 * 1024], ids=["8 MiB", "200 KiB"])
+def test_a_body_over_the_limit_is_a_413_that_urllib_reads(lstm_predictor, size):
+    # urllib sends the whole body before it reads: a server that answers and closes at once
+    # gives it a connection reset instead of the 413.
+    import urllib.error
+    import urllib.request
+
+    with serving(PredictionService(lstm_predictor), max_body=LIMIT) as base:
+        body = b'{"sentence": "' + b"a" * size + b'"}'
+        request = urllib.request.Request(base + "/predict", data=body, headers=JSON, method="POST")
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=30)
+        assert caught.value.code == 413
+        assert f"over the limit of {LIMIT} bytes" in json.loads(caught.value.read())["error"]
+        good_request_works(base)
+
+
+def test_a_body_over_the_read_bound_gets_the_413_at_once(lstm_predictor):
+    with serving(PredictionService(lstm_predictor), max_body=LIMIT, body_read_bound=2 * LIMIT) as base:
+        host, port = base[len("http://"):].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as client:
+            client.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           b"Content-Length: 100000000\r\n\r\n")  # announced, never sent
+            head = b""
+            while chunk := client.recv(4096):  # to the server's close
+                head += chunk
+        assert head.startswith(b"HTTP/1.1 413") and f"limit of {LIMIT} bytes".encode() in head
+        good_request_works(base)
+
+
+def _half_sent(base, count):
+    host, port = base[len("http://"):].split(":")
+    clients = []
+    for _ in range(count):
+        client = socket.create_connection((host, int(port)), timeout=30)
+        client.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-")  # half a header, then nothing
+        clients.append(client)
+    return clients
+
+
+def test_200_half_sent_requests_do_not_keep_a_normal_one_waiting(lstm_predictor):
+    # waitress's default connection limit (100) kept the 101st client out until the idle
+    # connections timed out.
+    with serving(PredictionService(lstm_predictor), header_timeout=60, channel_timeout=60) as base:
+        good_request_works(base)  # warm
+        stalled = _half_sent(base, 200)
+        try:
+            start = time.monotonic()
+            good_request_works(base)
+            assert time.monotonic() - start < 1.0
+        finally:
+            for client in stalled:
+                client.close()
+
+
+def test_the_header_timeout_closes_half_sent_requests(lstm_predictor):
+    with serving(PredictionService(lstm_predictor), header_timeout=1, channel_timeout=60) as base:
+        stalled = _half_sent(base, 20)
+        start = time.monotonic()
+        try:
+            for client in stalled:
+                client.settimeout(10)
+                assert client.recv(100) == b""  # closed, no answer
+            assert time.monotonic() - start < 5  # the timeout and one cleanup interval (1 s)
+        finally:
+            for client in stalled:
+                client.close()
+        good_request_works(base)
