@@ -6,7 +6,11 @@ model decided (see docs/serving.md).
                        [--max-batch-size 32] [--max-batch-delay-ms 5]
 """
 import argparse
+import ipaddress
+import os
+import socket
 import sys
+from typing import Optional
 
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
@@ -15,6 +19,7 @@ from sst_elmo.commands.archive_loading import add_archive_arguments, load_predic
 from sst_elmo.commands.subcommand import PluginSubcommand
 from sst_elmo.common.errors import InputError
 from sst_elmo.serving import (
+    DEFAULT_CACHE_SIZE,
     DEFAULT_CHANNEL_TIMEOUT,
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_DRAIN_TIMEOUT,
@@ -25,6 +30,8 @@ from sst_elmo.serving import (
     DEFAULT_THREADS,
 )
 
+# The environment variable that may hold the token (a command line shows in `ps`).
+TOKEN_ENV = "SST_SERVE_AUTH_TOKEN"
 # What the command prints once it listens (the benchmark and tests read the port from it).
 LISTENING = "sst-serve: listening on "
 
@@ -70,6 +77,14 @@ class SstServe(PluginSubcommand):
                                help="connections open at once; more wait to be accepted")
         subparser.add_argument("--drain-timeout", type=_not_negative, default=DEFAULT_DRAIN_TIMEOUT,
                                help="seconds to finish the requests in flight after SIGTERM")
+        subparser.add_argument("--cache-size", type=_not_negative_int, default=DEFAULT_CACHE_SIZE,
+                               help="answers kept in the LRU answer cache (0: no cache)")
+        auth = subparser.add_mutually_exclusive_group()
+        auth.add_argument("--auth-token", default=None,
+                          help=f"a token that clients send as 'Authorization: Bearer TOKEN' (also from "
+                          f"${TOKEN_ENV}); needed, or --no-auth, for a host that is not loopback")
+        auth.add_argument("--no-auth", action="store_true",
+                          help="serve a host that is not loopback without a token (behind a proxy that checks)")
         add_archive_arguments(subparser, fast_elmo=True)
 
     @overrides
@@ -84,6 +99,32 @@ def _positive(text: str) -> int:
     return value
 
 
+def _not_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, not {value}")
+    return value
+
+
+def _auth_token(args: argparse.Namespace) -> Optional[str]:
+    """The token clients must send, or `None`; refuses a host that is not loopback without one."""
+    token = args.auth_token or os.environ.get(TOKEN_ENV) or None
+    if token is not None and args.no_auth:
+        raise InputError(f"--no-auth, but ${TOKEN_ENV} gives a token: unset one of them", "--no-auth")
+    if token is None and not args.no_auth and not _is_loopback(args.host):
+        raise InputError(f"{args.host} is not a loopback address, so anyone who reaches it could use the model: "
+                         f"give --auth-token TOKEN (or ${TOKEN_ENV}), or --no-auth to serve without one", "--host")
+    return token
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    except OSError:
+        return False  # the server's own bind reports a name that does not resolve
+    return all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses)
+
+
 def _not_negative(text: str) -> float:
     value = float(text)
     if not value >= 0:
@@ -96,9 +137,10 @@ def _serve_from_args(args: argparse.Namespace) -> None:
     from sst_elmo.serving.server import DrainingServer
     from sst_elmo.serving.service import PredictionService
 
+    token = _auth_token(args)
     predictor = load_predictor(args)
     service = PredictionService(predictor, args.max_batch_size, args.max_batch_delay_ms)
-    app = make_app(service, max_body=args.max_body_bytes)
+    app = make_app(service, max_body=args.max_body_bytes, cache_size=args.cache_size, auth_token=token)
     try:
         server = DrainingServer(app, args.host, args.port, args.threads, channel_timeout=args.request_timeout,
                                 max_body=args.max_body_bytes, connection_limit=args.connection_limit,

@@ -28,5 +28,8 @@ DEFAULT_CONNECTION_LIMIT = 1000
 DEFAULT_HEADER_TIMEOUT = 10
 # Seconds a connection may stay silent (also mid-request) before it is closed.
 DEFAULT_CHANNEL_TIMEOUT = 30
+# Answers kept by the LRU answer cache (0: off), and the largest answer it keeps (bytes).
+DEFAULT_CACHE_SIZE = 1024
+DEFAULT_CACHE_ENTRY_BYTES = 64 * 1024
 # Seconds the server waits, after SIGTERM, for requests in flight.
 DEFAULT_DRAIN_TIMEOUT = 30.0

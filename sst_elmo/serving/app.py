@@ -3,23 +3,31 @@ The WSGI application of `allennlp sst-serve` (Flask): the JSON endpoints and the
 
     POST /predict     {"sentence": ...} | {"tokens": [...]} | a list of them
     POST /interpret   the same (optionally "method"), with per-token saliency
+    GET  /metrics     the Prometheus text format
     GET  /health      {"status": "ok", ...}
     GET  /            the page (static/index.html; every file it uses comes from here)
 
 Every error is a JSON object `{"error": "one line"}` with a 4xx status (a 500 only for a
-bug, logged, its message never showing a traceback).
+bug, logged, its message never showing a traceback). With an `auth_token`, every endpoint but
+the page and `/health` needs `Authorization: Bearer TOKEN` (else 401). The answers of
+`/predict` and `/interpret` come from an LRU cache when the same request came before
+(`X-Cache-Hit: 1`).
 """
+import hmac
 import json
 import logging
 import os
-from typing import Any, Tuple
+import time
+from typing import Any, Callable, Optional, Tuple
 
-from flask import Flask, Response, abort, jsonify, request
+from flask import Flask, Response, abort, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.safety.limits import json_depth
-from sst_elmo.serving import DEFAULT_MAX_BODY, DEFAULT_MAX_JSON_DEPTH
+from sst_elmo.serving import DEFAULT_CACHE_SIZE, DEFAULT_MAX_BODY, DEFAULT_MAX_JSON_DEPTH
+from sst_elmo.serving.answer_cache import AnswerCache
+from sst_elmo.serving.metrics import CONTENT_TYPE, ServerMetrics
 from sst_elmo.serving.service import PredictionService
 
 logger = logging.getLogger(__name__)
@@ -56,11 +64,63 @@ def _json_body() -> Any:
         raise InputError(f"not valid JSON ({reason})", "request") from None
 
 
-def make_app(service: PredictionService, max_body: int = DEFAULT_MAX_BODY) -> Flask:
-    """The Flask app serving `service` (bodies over `max_body` bytes get a 413)."""
+# The endpoints anyone may call when the server has a token: the page and what it loads, /health.
+OPEN_ENDPOINTS = frozenset({"page", "static", "health"})
+
+
+def _authorized(token: str) -> bool:
+    """Whether the request carries `Authorization: Bearer <token>` (compared in constant time)."""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def _cached_answer(endpoint: str, compute: Callable[[Any], Any], cache: AnswerCache,
+                   metrics: ServerMetrics) -> Response:
+    """The JSON answer of `compute(body)`, from `cache` when the same body came before."""
+    body = _json_body()
+    key = endpoint + "\n" + json.dumps(body, sort_keys=True, separators=(",", ":"))
+    answer = cache.get(key) if cache.size else None
+    hit = answer is not None
+    if answer is None:
+        answer = json.dumps(compute(body)).encode("utf-8")
+        cache.put(key, answer)
+    if cache.size:
+        metrics.observe_cache(endpoint, hit)
+        metrics.cache_entries.set(len(cache))
+    response = Response(answer, mimetype="application/json")
+    response.headers["X-Cache-Hit"] = "1" if hit else "0"
+    return response
+
+
+def make_app(service: PredictionService, max_body: int = DEFAULT_MAX_BODY, cache_size: int = DEFAULT_CACHE_SIZE,
+             auth_token: Optional[str] = None) -> Flask:
+    """
+    The Flask app serving `service`: bodies over `max_body` bytes get a 413; up to `cache_size`
+    answers are cached (`0`: none); with `auth_token`, requests need it as a bearer token.
+    """
     app = Flask(__name__, static_folder=STATIC, static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = max_body
     app.json.sort_keys = False
+    cache = AnswerCache(cache_size)
+    metrics = ServerMetrics()
+    service.batcher.on_batch = metrics.batch_rows.observe
+    app.extensions["sst_serve"] = {"cache": cache, "metrics": metrics}
+
+    @app.before_request
+    def check_token() -> Optional[Tuple[Response, int]]:
+        g.start = time.perf_counter()
+        if auth_token and request.endpoint not in OPEN_ENDPOINTS and not _authorized(auth_token):
+            response, status = _error(401, "this server needs a token: send Authorization: Bearer TOKEN")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="sst-serve"'
+            return response, status
+        return None
+
+    @app.after_request
+    def count(response: Response) -> Response:
+        endpoint = request.url_rule.rule if request.url_rule is not None else "other"
+        seconds = time.perf_counter() - g.get("start", time.perf_counter())
+        metrics.observe_request(endpoint, response.status_code, seconds)
+        return response
 
     @app.get("/")
     def page() -> Response:
@@ -68,15 +128,20 @@ def make_app(service: PredictionService, max_body: int = DEFAULT_MAX_BODY) -> Fl
 
     @app.get("/health")
     def health() -> Response:
-        return jsonify(service.health())
+        return jsonify({**service.health(), "auth": bool(auth_token),
+                        "cache": {"size": cache.size, "entries": len(cache)}})
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), content_type=CONTENT_TYPE)
 
     @app.post("/predict")
     def predict() -> Response:
-        return jsonify(service.predict(_json_body()))
+        return _cached_answer("/predict", service.predict, cache, metrics)
 
     @app.post("/interpret")
     def interpret() -> Response:
-        return jsonify(service.interpret(_json_body()))
+        return _cached_answer("/interpret", service.interpret, cache, metrics)
 
     @app.errorhandler(InputError)
     def bad_input(error: InputError):

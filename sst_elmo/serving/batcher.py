@@ -78,6 +78,8 @@ class Batcher:
         self._closed = False
         # Forward passes run, rows predicted and requests served, for /health and the benchmark.
         self.stats: Dict[str, int] = {"batches": 0, "rows": 0, "requests": 0}
+        # Called with the rows of each forward pass (the server's metrics), in the worker thread.
+        self.on_batch: Optional[Callable[[int], None]] = None
         self._thread = threading.Thread(target=self._run, name="sst-serve-batcher", daemon=True)
         self._thread.start()
 
@@ -147,8 +149,11 @@ class Batcher:
                 outputs: List[JsonDict] = []
                 with self.lock:
                     for begin in range(0, len(rows), self.max_batch_size):
-                        outputs.extend(self._predict_batch(rows[begin : begin + self.max_batch_size]))
+                        chunk = rows[begin : begin + self.max_batch_size]
+                        outputs.extend(self._predict_batch(chunk))
                         self.stats["batches"] += 1
+                        if self.on_batch is not None:
+                            self.on_batch(len(chunk))
                 self.stats["rows"] += len(rows)
                 self.stats["requests"] += len(batch)
             except BaseException as error:  # noqa: B902 - handed to every waiting request
