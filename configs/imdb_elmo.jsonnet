@@ -4,9 +4,10 @@
 local classifier = import 'lib/classifier.libsonnet';
 local elmo = import 'lib/elmo.libsonnet';
 local paths = import 'lib/paths.libsonnet';
+local labels = import 'lib/labels.libsonnet';
 
 classifier.experiment(
-  reader={ type: 'sentence_jsonl', max_tokens: 400, split: 'train', labels: ['neg', 'pos'] },
+  reader={ type: 'sentence_jsonl', max_tokens: 400, split: 'train', labels: ['neg', 'pos'], label_names: labels.imdb },
   validation_reader={ split: 'validation' },
   train_data_path=paths.imdb('train.jsonl.gz'),
   validation_data_path=paths.imdb('train.jsonl.gz'),

@@ -6,18 +6,19 @@ local bcn = import 'lib/bcn.libsonnet';
 local classifier = import 'lib/classifier.libsonnet';
 local paths = import 'lib/paths.libsonnet';
 local words = import 'lib/words.libsonnet';
+local labels = import 'lib/labels.libsonnet';
 
 local glove = '840B.300d';
-local labels = 2;
+local num_labels = 2;
 
 local experiment(representation, input_dim) = classifier.experiment(
-  reader={ type: 'sst_trees', granularity: '2-class', use_subtrees: true },
+  reader={ type: 'sst_trees', granularity: '2-class', use_subtrees: true, label_names: labels.sst['2-class'] },
   validation_reader={ use_subtrees: false },
   train_data_path=paths.sst('train'),
   validation_data_path=paths.sst('dev'),
   test_data_path=paths.sst('test'),
   representation=representation,
-  head=bcn.head(input_dim, labels),
+  head=bcn.head(input_dim, num_labels),
   batch_size=64,
   num_epochs=10,
   patience=3,

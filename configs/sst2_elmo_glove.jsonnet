@@ -8,9 +8,10 @@
 // as before).
 local sst5 = import 'sst5_elmo_glove.jsonnet';
 local tunable = import 'lib/tunable.libsonnet';
+local labels = import 'lib/labels.libsonnet';
 
 sst5 + {
-  dataset_reader+: { granularity: '2-class' },
+  dataset_reader+: { granularity: '2-class', label_names: labels.sst['2-class'] },
   model+: {
     dropout: tunable.value('dropout', 0.3321799808479061),
     encoder+: { hidden_size: tunable.value('hidden_size', 256) },

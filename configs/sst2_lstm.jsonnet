@@ -6,9 +6,10 @@
 // accuracy 0.8486; GloVe trainable and a 128-unit biLSTM were chosen, as before).
 local sst5 = import 'sst5_lstm.jsonnet';
 local tunable = import 'lib/tunable.libsonnet';
+local labels = import 'lib/labels.libsonnet';
 
 sst5 + {
-  dataset_reader+: { granularity: '2-class' },
+  dataset_reader+: { granularity: '2-class', label_names: labels.sst['2-class'] },
   model+: { dropout: tunable.value('dropout', 0.25228449038354794) },
   trainer+: {
     optimizer+: { lr: tunable.value('lr', 0.0009707218839067585) },

@@ -5,11 +5,12 @@
 local classifier = import 'lib/classifier.libsonnet';
 local paths = import 'lib/paths.libsonnet';
 local words = import 'lib/words.libsonnet';
+local labels = import 'lib/labels.libsonnet';
 
 local granularity = '5-class';
 
 classifier.experiment(
-  reader={ type: 'sst_trees', granularity: granularity, use_subtrees: true },
+  reader={ type: 'sst_trees', granularity: granularity, use_subtrees: true, label_names: labels.sst[granularity] },
   validation_reader={ use_subtrees: false },
   train_data_path=paths.sst('train'),
   validation_data_path=paths.sst('dev'),

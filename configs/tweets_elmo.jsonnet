@@ -12,9 +12,10 @@ local classifier = import 'lib/classifier.libsonnet';
 local elmo = import 'lib/elmo.libsonnet';
 local paths = import 'lib/paths.libsonnet';
 local words = import 'lib/words.libsonnet';
+local labels = import 'lib/labels.libsonnet';
 
 classifier.experiment(
-  reader={ type: 'tweets_csv', split: 'train', validation_fraction: 0.1, labels: ['0', '1'] },
+  reader={ type: 'tweets_csv', split: 'train', validation_fraction: 0.1, labels: ['0', '1'], label_names: labels.tweets },
   validation_reader={ split: 'validation' },
   train_data_path=paths.tweets('train.csv'),
   validation_data_path=paths.tweets('train.csv'),

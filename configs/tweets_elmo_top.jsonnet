@@ -5,11 +5,12 @@
 local classifier = import 'lib/classifier.libsonnet';
 local elmo = import 'lib/elmo.libsonnet';
 local paths = import 'lib/paths.libsonnet';
+local labels = import 'lib/labels.libsonnet';
 
 local positive_share = 0.26;  // share of label 1 in train.csv
 
 classifier.experiment(
-  reader={ type: 'tweets_csv', split: 'train', validation_fraction: 0.1, labels: ['0', '1'] },
+  reader={ type: 'tweets_csv', split: 'train', validation_fraction: 0.1, labels: ['0', '1'], label_names: labels.tweets },
   validation_reader={ split: 'validation' },
   train_data_path=paths.tweets('train.csv'),
   validation_data_path=paths.tweets('train.csv'),

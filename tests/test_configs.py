@@ -31,6 +31,11 @@ def test_config_builds_everything(config, tmp_path):
     train_loop = TrainModel.from_params(params=params, serialization_dir=str(tmp_path), local_rank=0)
     model = train_loop.model
     assert model.vocab.get_vocab_size("labels") >= 2
+    # Every label the model can give has a name a person reads, in both readers.
+    labels = set(model.vocab.get_token_to_index_vocabulary("labels"))
+    for reader in ("dataset_reader", "validation_dataset_reader"):
+        names = Params.from_file(str(config)).as_dict()[reader].get("label_names", {})
+        assert labels <= set(names), f"{reader}.label_names {names} misses labels of {sorted(labels)}"
     model(**next(iter(train_loop.trainer.data_loader)))
     assert metric in model.get_metrics(reset=True), f"the model reports no {metric!r}"
 

@@ -42,6 +42,9 @@ class ClassificationReader(DatasetReader):
         early-stops on `split2` while the default split's validation rows stay unseen.
     labels : `List[str]`, optional
         The label set: any other label is an error naming the file and line.
+    label_names : `Dict[str, str]`, optional
+        A name a person reads for each label (`{"0": "negative", "1": "positive"}`). Not used in
+        training; kept in the archive's config, the predictor adds `label_name` to its outputs.
 
     Reading a file that yields no instance (empty, or no row in the `split`) is an error
     naming the file, as is a token with a C0 control character (such as NUL) in it.
@@ -57,6 +60,7 @@ class ClassificationReader(DatasetReader):
         split_seed: str = "sst_elmo",
         held_out_seed: Optional[str] = None,
         labels: Optional[List[str]] = None,
+        label_names: Optional[Dict[str, str]] = None,
         **kwargs,
     ) -> None:
         super().__init__(
@@ -67,6 +71,10 @@ class ClassificationReader(DatasetReader):
         self._max_tokens = max_tokens
         self._split = HashSplit(split, validation_fraction, split_seed, held_out_seed)
         self._labels = None if labels is None else [str(label) for label in labels]
+        self.label_names = {str(label): str(name) for label, name in (label_names or {}).items()}
+        unknown = sorted(set(self.label_names) - set(self._labels)) if self._labels is not None else []
+        if unknown:
+            raise ValueError(f"label_names names labels that are not in labels: {unknown}")
 
     def in_split(self, key: Union[str, int]) -> bool:
         """Whether the row with this id (or line number) belongs to the configured split."""

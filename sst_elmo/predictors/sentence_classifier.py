@@ -42,9 +42,10 @@ class SentenceClassifierPredictor(Predictor):
     Input, one JSON object per line: `{"tokens": ["a", "fine", "film"]}` (used as they are)
     or `{"sentence": "A fine film."}` (raw text, tokenized like the training data; never read
     as a tree, even when it starts with `(`). Output:
-    `{"label": ..., "label_probs": {label: probability}, "labels": [...], "logits": [...],
-    "probs": [...], "tokens": [...], "truncated": bool}`: `logits` and `probs` are in the order
-    of `labels`; `tokens` are the tokens the model saw, at most `max_tokens`.
+    `{"label": ..., "label_name": ..., "label_probs": {label: probability}, "labels": [...],
+    "logits": [...], "probs": [...], "tokens": [...], "truncated": bool}`: `logits` and `probs`
+    are in the order of `labels`; `tokens` are the tokens the model saw, at most `max_tokens`;
+    `label_name` is the reader's `label_names` for the label (only when the archive has them).
 
     A line that is not a JSON object with one of those keys, or has no tokens, raises one
     `InputError` naming the line number and content. Under `allennlp predict` line numbers
@@ -81,6 +82,8 @@ class SentenceClassifierPredictor(Predictor):
         namespace = getattr(model, "_label_namespace", "labels")
         by_index = model.vocab.get_index_to_token_vocabulary(namespace)
         self.labels = [by_index[index] for index in range(len(by_index))]  # the order of logits and probs
+        # The names a person reads (the reader's `label_names`, kept in the archive's config).
+        self.label_names: Dict[str, str] = dict(getattr(dataset_reader, "label_names", None) or {})
         self.bad_lines: List[str] = []
         self._lines_read = 0
 
@@ -144,6 +147,8 @@ class SentenceClassifierPredictor(Predictor):
             raise InputError(str(error), path, line_number, content or str(text)) from None
 
     def _describe(self, output: JsonDict, instance: Instance, truncated: bool) -> JsonDict:
+        if self.label_names:
+            output["label_name"] = self.label_names.get(str(output.get("label")), str(output.get("label")))
         output["labels"] = list(self.labels)
         output["tokens"] = [token.text for token in instance["tokens"]]  # type: ignore[attr-defined]
         output["truncated"] = truncated

@@ -93,11 +93,12 @@ class PredictionService:
         return value
 
     def health(self) -> Dict[str, Any]:
-        """`{"status": "ok", "labels", "max_tokens", "batching": {...}}`."""
+        """`{"status": "ok", "labels", "label_names", "max_tokens", "batching": {...}}`."""
         batcher = self.batcher
         return {
             "status": "ok",
             "labels": list(getattr(self.predictor, "labels", [])),
+            "label_names": dict(getattr(self.predictor, "label_names", {})),
             "max_tokens": getattr(self.predictor, "max_tokens", None),
             "batching": {"max_batch_size": batcher.max_batch_size,
                          "max_batch_delay_ms": batcher.max_batch_delay * 1000.0, **batcher.stats},

@@ -260,3 +260,20 @@ def test_predict_rows_batches_similar_lengths_in_input_order(predictor, monkeypa
     assert [BAD_LINE in o for o in outputs] == [i == 5 for i in range(13)]
     expected = [len(o["tokens"]) for o in run([dict(row) for row in MIXED_LENGTHS * 3])]
     assert [len(o["tokens"]) for o in outputs if BAD_LINE not in o] == expected
+
+
+def test_outputs_name_their_label_from_the_readers_label_names(lstm_predictor):
+    output = lstm_predictor.predict_json({"sentence": "A fine film ."})
+    names = {"0": "very negative", "1": "negative", "2": "neutral", "3": "positive", "4": "very positive"}
+    assert output["label_name"] == names[output["label"]]
+    lstm_predictor.label_names = {}
+    assert "label_name" not in lstm_predictor.predict_json({"sentence": "A fine film ."})
+
+
+def test_label_names_must_name_known_labels():
+    import pytest
+
+    from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader
+
+    with pytest.raises(ValueError, match=r"not in labels: \['2'\]"):
+        TweetsCsvReader(labels=["0", "1"], label_names={"0": "a", "2": "b"})
