@@ -5,6 +5,8 @@ arguments after the archive, and the predictor built from a safely loaded archiv
 import argparse
 import json
 import logging
+import os
+import re
 
 from sst_elmo.common.errors import InputError
 
@@ -30,6 +32,24 @@ def add_archive_arguments(subparser: argparse.ArgumentParser, fast_elmo: bool) -
                                help="run a frozen ELMo with FastElmoBiLm (same numbers to ~1e-7, faster)")
 
 
+def resolve_archive(name_or_path: str) -> str:
+    """
+    `name_or_path` itself, or for the name of a shipped classifier (`sst2`, `sst5`: a directory
+    `models/NAME/` with a `model.tar.gz`, under `$SST_ELMO_MODELS` if set) its archive.
+    """
+    if os.path.exists(name_or_path) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name_or_path):
+        return name_or_path
+    from sst_elmo.elmo_files.shipped import models_directory
+
+    shipped = os.path.join(models_directory(), name_or_path, "model.tar.gz")
+    if os.path.isfile(shipped):
+        return shipped
+    available = sorted(entry for entry in os.listdir(models_directory())
+                       if os.path.isfile(os.path.join(models_directory(), entry, "model.tar.gz")))
+    raise InputError(f"no such archive, nor a shipped classifier of this name (shipped: {', '.join(available)})",
+                     name_or_path)
+
+
 def load_predictor(args: argparse.Namespace):
     """
     The predictor of `args.archive_file`: the archive loaded by `safe_load_archive` (member
@@ -43,6 +63,7 @@ def load_predictor(args: argparse.Namespace):
     from sst_elmo.modules.fast_elmo import use_fast_bilm
     from sst_elmo.safety.archive_safety import safe_load_archive
 
+    args.archive_file = resolve_archive(args.archive_file)
     archive = safe_load_archive(
         args.archive_file, cuda_device=args.cuda_device, overrides=args.overrides, weights_file=args.weights_file
     )

@@ -129,9 +129,10 @@ def predict_correctness(
     """Reads `data_path` with the archive's validation reader and marks each labelled instance right or wrong."""
     from allennlp.common.util import lazy_groups_of
 
+    from sst_elmo.commands.archive_loading import resolve_archive
     from sst_elmo.safety.archive_safety import safe_load_archive
 
-    archive = safe_load_archive(archive_file, cuda_device=cuda_device, overrides=overrides)
+    archive = safe_load_archive(resolve_archive(archive_file), cuda_device=cuda_device, overrides=overrides)
     model = archive.model
     model.eval()
     tokens: List[Tuple[str, ...]] = []

@@ -13,6 +13,7 @@ from sst_elmo.caching.activation_cache import STORAGE_DTYPES, ElmoActivationCach
 from sst_elmo.caching.cache_fill import BiLmRunner
 from sst_elmo.elmo_files.checks import check_elmo_files
 from sst_elmo.elmo_files.hdf5_layout import top_layer_mix
+from sst_elmo.elmo_files.shipped import resolve_elmo_file
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
     # Parameters
 
     options_file : `str`
-        ELMo JSON options file.
+        ELMo JSON options file, or `shipped://elmo-NAME/options.json` (a shipped ELMo, found
+        where the model is loaded: see `sst_elmo.elmo_files.shipped`).
     weight_file : `str`
         ELMo HDF5 weight file.
     do_layer_norm : `bool`, optional (default = `False`)
@@ -81,6 +83,7 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
             raise ConfigurationError(
                 f"cached_elmo: storage_dtype must be one of {STORAGE_DTYPES}, not {storage_dtype!r}"
             )
+        options_file, weight_file = resolve_elmo_file(options_file), resolve_elmo_file(weight_file)
         options = check_elmo_files(options_file, weight_file)
         if top_layer_only:
             if scalar_mix_parameters is not None:

@@ -7,6 +7,7 @@ from overrides import overrides
 
 from sst_elmo.elmo_files.checks import check_elmo_files
 from sst_elmo.elmo_files.hdf5_layout import top_layer_mix
+from sst_elmo.elmo_files.shipped import resolve_elmo_file
 
 
 @TokenEmbedder.register("stateless_elmo")
@@ -33,6 +34,7 @@ class StatelessElmoTokenEmbedder(ElmoTokenEmbedder):
     """
 
     def __init__(self, options_file: str, weight_file: str, top_layer_only: bool = False, **kwargs) -> None:
+        options_file, weight_file = resolve_elmo_file(options_file), resolve_elmo_file(weight_file)
         options = check_elmo_files(options_file, weight_file)
         if top_layer_only:
             if kwargs.get("scalar_mix_parameters") is not None:

@@ -1,0 +1,206 @@
+"""
+Shipping a trained classifier with the project: `models/NAME/` holds `model.tar.gz` and a
+model card `README.md` in the style of allennlp-models' cards (data, config, command, test
+metrics with a 95% bootstrap interval, date, machine, sha256). `allennlp sst-serve NAME` and
+`allennlp sst-predict NAME` then find it by name.
+
+The input is a finished `allennlp train` run directory. Its archive is copied member by member
+with two changes to `config.json`: a shipped ELMo's files are named `shipped://elmo-NAME/FILE`
+(found where the model is loaded, `sst_elmo.elmo_files.shipped`), and `label_names` may be set
+on both readers. The copy is loaded again and scores the test set before anything is written;
+an existing `models/NAME/` is replaced only with `replace=True`.
+"""
+import argparse
+import io
+import json
+import os
+import platform
+import sys
+import tarfile
+import tempfile
+import time
+from typing import Any, Dict, List, Optional
+
+from sst_elmo.common.config_env import SHIPPED_MODELS
+from sst_elmo.common.errors import InputError
+from sst_elmo.common.file_utils import atomic_write, file_sha256
+from sst_elmo.elmo_files.shipped import SCHEME, shipped_reference
+
+ARCHIVE_NAME = "model.tar.gz"
+CARD_NAME = "README.md"
+READERS = ("dataset_reader", "validation_dataset_reader")
+# Reader settings the model card leaves out (shown elsewhere, or not about the data).
+CARD_HIDES = ("type", "token_indexers", "label_names")
+
+
+def portable_config(config: Dict[str, Any], label_names: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    """`config` with shipped ELMo paths as `shipped://` references and `label_names` on both readers."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, str) and os.path.isabs(value) and os.path.isfile(value):
+            return shipped_reference(value) or value
+        return value
+
+    result = walk(config)
+    for reader in READERS:
+        if label_names and reader in result:
+            result[reader]["label_names"] = dict(label_names)
+    return result
+
+
+def repack(archive: str, target: str, label_names: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    """Writes `archive` to `target` with `portable_config`'s config; returns that config."""
+    with tarfile.open(archive, "r:gz") as source, tarfile.open(target, "w:gz") as out:
+        config: Dict[str, Any] = {}
+        for member in source.getmembers():
+            if not member.isfile():
+                continue
+            data = source.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name == "config.json":
+                config = portable_config(json.loads(data), label_names)
+                data = json.dumps(config, indent=2).encode("utf-8")
+            info = tarfile.TarInfo(member.name)
+            info.size, info.mtime, info.mode = len(data), int(member.mtime), 0o644
+            out.addfile(info, io.BytesIO(data))
+    if not config:
+        raise InputError("the archive has no config.json", archive)
+    leftover = [path for path in _elmo_files(config) if not path.startswith(SCHEME)]
+    if leftover:
+        raise InputError(f"the model needs an ELMo that is not shipped (models/elmo-NAME): {leftover[0]}", archive)
+    return config
+
+
+def _elmo_files(value: Any) -> List[str]:
+    """The ELMo files a config names (what loading its model reads besides the archive)."""
+    if isinstance(value, dict):
+        own = [value[key] for key in ("options_file", "weight_file") if isinstance(value.get(key), str)]
+        return own + [path for item in value.values() for path in _elmo_files(item)]
+    if isinstance(value, list):
+        return [path for item in value for path in _elmo_files(item)]
+    return []
+
+
+def test_score(archive: str, data_path: str) -> Dict[str, Any]:
+    """The accuracy of `archive` on `data_path` with its 95% bootstrap interval (sst-compare's)."""
+    import numpy
+
+    from sst_elmo.commands.sst_compare import predict_correctness
+    from sst_elmo.common.significance import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES, bootstrap_interval
+
+    predicted = predict_correctness(archive, data_path)
+    correct = numpy.asarray(predicted.correct, dtype=float)
+    low, high = bootstrap_interval(lambda indices: correct[indices].mean(axis=1), len(correct))
+    return {"accuracy": float(correct.mean()), "low": low, "high": high, "sentences": len(correct),
+            "resamples": DEFAULT_RESAMPLES, "seed": DEFAULT_BOOTSTRAP_SEED}
+
+
+def model_card(name: str, config: Dict[str, Any], run_metrics: Dict[str, Any], score: Dict[str, Any],
+               sha256: str, size: int, command: str, machine: str, description: str) -> str:
+    """The markdown model card of a shipped classifier."""
+    reader = config["validation_dataset_reader"]
+    names = reader.get("label_names") or {}
+    embedders = config["model"]["text_field_embedder"]["token_embedders"]
+    inputs = ", ".join(f"`{key}` ({value['type']})" for key, value in embedders.items())
+    elmo = ", ".join(f"`{value['weight_file']}`" for value in embedders.values() if "weight_file" in value)
+    labels = ", ".join(f"`{label}` {label_name}" for label, label_name in names.items())
+    settings = {key: value for key, value in reader.items() if key not in CARD_HIDES}
+    validation = run_metrics.get("best_validation_accuracy", float("nan"))
+    interval = (f"[{score['low']:.4f}, {score['high']:.4f}] (bootstrap over sentences, "
+                f"{score['resamples']:,} resamples, seed {score['seed']})")
+    lines = [
+        f"# `{name}`: {description}",
+        "",
+        f"Serve it with `allennlp sst-serve {name}`, predict with `allennlp sst-predict {name} INPUT`.",
+        "",
+        "## Model",
+        "",
+        f"- head: `{config['model']['type']}`; inputs: {inputs}",
+        f"- ELMo: {elmo or 'none'}",
+        f"- labels: {labels or 'as in the data'}",
+        "",
+        "## Data",
+        "",
+        f"- reader: `{reader['type']}` {json.dumps(settings)}",
+        f"- train: `{config['train_data_path']}`; validation: `{config['validation_data_path']}`; "
+        f"test: `{config.get('test_data_path')}`",
+        "",
+        "## Metrics",
+        "",
+        "| split | accuracy | 95% interval |",
+        "|---|---|---|",
+        f"| validation (best epoch {run_metrics.get('best_epoch')}) | {validation:.4f} | |",
+        f"| test ({score['sentences']:,} sentences) | **{score['accuracy']:.4f}** | {interval} |",
+        "",
+        "The test accuracy is measured on this file as shipped (loaded again after packing).",
+        "",
+        "## How it was made",
+        "",
+        f"Machine: {machine}. Date: {time.strftime('%Y-%m-%d')}. "
+        f"Training took {run_metrics.get('training_duration')}.",
+        "",
+        "```bash",
+        command,
+        f"scripts/ship_classifier.py RUN {name}",
+        "```",
+        "",
+        "## Files",
+        "",
+        "| file | bytes | sha256 |",
+        "|---|---|---|",
+        f"| `{ARCHIVE_NAME}` | {size:,} | `{sha256}` |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def ship_classifier(run_dir: str, name: str, description: str, command: str, models_dir: str = SHIPPED_MODELS,
+                    replace: bool = False, label_names: Optional[Dict[str, str]] = None,
+                    machine: Optional[str] = None) -> str:
+    """Packs the archive of `run_dir` as `models_dir/name/` (see the module's doc); returns that directory."""
+    archive = os.path.join(run_dir, ARCHIVE_NAME)
+    if not os.path.isfile(archive):
+        raise InputError("no model.tar.gz: not a finished allennlp train run", run_dir)
+    target = os.path.join(models_dir, name)
+    if os.path.exists(os.path.join(target, ARCHIVE_NAME)) and not replace:
+        raise InputError("a shipped classifier of this name exists: give --replace to replace it", target)
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as handle:
+        run_metrics = json.load(handle)
+    os.makedirs(target, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target) as work:
+        packed = os.path.join(work, ARCHIVE_NAME)
+        config = repack(archive, packed, label_names)
+        if not config.get("test_data_path"):
+            raise InputError("the run has no test_data_path to score", run_dir)
+        score = test_score(packed, config["test_data_path"])
+        sha256, size = file_sha256(packed), os.path.getsize(packed)
+        os.replace(packed, os.path.join(target, ARCHIVE_NAME))
+    card = model_card(name, config, run_metrics, score, sha256, size, command,
+                      machine or f"{platform.machine()} CPU, {os.cpu_count()} cores", description)
+    atomic_write(os.path.join(target, CARD_NAME), card)
+    return target
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run_dir", help="a finished allennlp train run directory")
+    parser.add_argument("name", help="the classifier's name: models/NAME, `allennlp sst-serve NAME`")
+    parser.add_argument("--description", required=True, help="one line for the model card's title")
+    parser.add_argument("--command", required=True, help="the command that trained it, for the model card")
+    parser.add_argument("--label-names", help="JSON {label: name} to set on both readers")
+    parser.add_argument("--models-dir", default=SHIPPED_MODELS)
+    parser.add_argument("--replace", action="store_true", help="replace a shipped classifier of that name")
+    parser.add_argument("--machine", help="the machine it was trained on, for the model card")
+    args = parser.parse_args(argv)
+    try:
+        names = json.loads(args.label_names) if args.label_names else None
+        target = ship_classifier(args.run_dir, args.name, args.description, args.command, args.models_dir,
+                                 args.replace, names, args.machine)
+    except (InputError, json.JSONDecodeError) as error:
+        print(f"ship_classifier: {error}", file=sys.stderr)
+        return 1
+    print(f"ship_classifier: wrote {target}")
+    return 0

@@ -1,0 +1,74 @@
+"""Shipping a classifier: portable ELMo paths, label names, the card, lookup by name."""
+import json
+import os
+import shutil
+import tarfile
+
+import pytest
+
+from sst_elmo.common.errors import InputError
+from sst_elmo.pipelines.ship_classifier import ship_classifier
+from tests.conftest import build_archive
+
+
+@pytest.fixture
+def run(tmp_path, fixture_env, monkeypatch):
+    # The tiny ELMo as a shipped one: SST_ELMO_MODELS/<its directory>/options.json.
+    monkeypatch.setenv("SST_ELMO_MODELS", os.path.dirname(os.path.dirname(fixture_env["options"])))
+    run = build_archive(tmp_path / "run")
+    (run / "metrics.json").write_text(json.dumps({"best_epoch": 0, "best_validation_accuracy": 0.5,
+                                                  "training_duration": "0:00:01"}))
+    return run
+
+
+def ship(run, models, **kwargs):
+    return ship_classifier(str(run), "tiny", "a tiny test model", "allennlp train ...", str(models), **kwargs)
+
+
+def test_a_shipped_classifier_loads_where_its_elmo_is_shipped_not_where_it_was_trained(
+        run, tmp_path, fixture_env, monkeypatch):
+    from sst_elmo.commands.archive_loading import resolve_archive
+    from sst_elmo.safety.archive_safety import safe_load_archive
+
+    names = {str(label): f"name {label}" for label in range(5)}
+    target = ship(run, tmp_path / "models", label_names=names)
+    with tarfile.open(os.path.join(target, "model.tar.gz")) as archive:
+        config = json.load(archive.extractfile("config.json"))
+    elmo = config["model"]["text_field_embedder"]["token_embedders"]["elmo"]
+    elmo_dir = os.path.basename(os.path.dirname(fixture_env["options"]))
+    assert elmo["options_file"] == f"shipped://{elmo_dir}/options.json"
+    assert config["validation_dataset_reader"]["label_names"] == names
+    card = open(os.path.join(target, "README.md"), encoding="utf-8").read()
+    assert "| test (" in card and "sha256" in card and "name 0" in card
+
+    # Another machine: the ELMo elsewhere, the archive found by name under SST_ELMO_MODELS.
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(os.path.dirname(fixture_env["options"]), moved / elmo_dir)
+    shutil.copytree(target, moved / "tiny")
+    monkeypatch.setenv("SST_ELMO_MODELS", str(moved))
+    assert resolve_archive("tiny") == str(moved / "tiny" / "model.tar.gz")
+    archive = safe_load_archive(resolve_archive("tiny"))
+    assert archive.model is not None
+    with pytest.raises(InputError, match="shipped: tiny"):
+        resolve_archive("nosuch")
+
+
+def test_an_existing_classifier_is_replaced_only_when_asked(run, tmp_path):
+    ship(run, tmp_path / "models")
+    with pytest.raises(InputError, match="--replace"):
+        ship(run, tmp_path / "models")
+    ship(run, tmp_path / "models", replace=True)
+
+
+def test_an_elmo_that_is_not_shipped_is_refused(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("SST_ELMO_MODELS", str(tmp_path / "empty"))
+    with pytest.raises(InputError, match="not shipped"):
+        ship(run, tmp_path / "models")
+
+
+def test_a_shipped_reference_cannot_leave_the_models_directory():
+    from sst_elmo.elmo_files.shipped import resolve_elmo_file
+
+    for bad in ("shipped://../etc/passwd", "shipped://a/../../b", "shipped://only"):
+        with pytest.raises(InputError, match="shipped://MODEL/FILE"):
+            resolve_elmo_file(bad)
