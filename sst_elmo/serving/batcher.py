@@ -33,6 +33,39 @@ class _Job:
         return self.outputs
 
 
+class FairLock:
+    """
+    A lock that is granted in the order it was asked for (a ticket lock). `threading.Lock` is
+    not promised to be: a thread that releases it and asks again at once (saliency, input after
+    input) may get it back before a thread that was waiting (the batcher), which could then wait
+    for the whole request.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition(threading.Lock())
+        self._next_ticket = 0
+        self._serving = 0
+
+    def acquire(self) -> None:
+        with self._condition:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            while ticket != self._serving:
+                self._condition.wait()
+
+    def release(self) -> None:
+        with self._condition:
+            self._serving += 1
+            self._condition.notify_all()
+
+    def __enter__(self) -> "FairLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
+
+
 class Batcher:
     """
     Runs `predict_batch(rows) -> outputs` in one worker thread, over batches made of the
@@ -45,8 +78,9 @@ class Batcher:
     with `arriving()` while they are read and checked, and a batch waits only while some are.
     A lone client therefore pays no delay.
 
-    `lock` is held while the model runs; anything else that uses the model (saliency, which
-    changes `requires_grad` and registers hooks) takes it too, so it never runs during a batch.
+    `lock` (a `FairLock`: first come, first served) is held while the model runs; anything else
+    that uses the model (saliency, which changes `requires_grad` and registers hooks) takes it
+    too, so it never runs during a batch.
 
     # Parameters
 
@@ -71,7 +105,7 @@ class Batcher:
         self._predict_batch = predict_batch
         self.max_batch_size = max_batch_size
         self.max_batch_delay = max_batch_delay_ms / 1000.0
-        self.lock = threading.Lock()
+        self.lock = FairLock()
         self._condition = threading.Condition()
         self._jobs: Deque[_Job] = collections.deque()
         self._arriving = 0  # requests being read and checked, that may join the next batch

@@ -1,11 +1,15 @@
 """
-Per-token saliency from AllenNLP Interpret, for `POST /interpret`.
+Per-token saliency from AllenNLP Interpret, for `POST /interpret`: how much each token counted
+(`simple_gradient`, `integrated_gradient`, `smooth_gradient`: non-negative), or which way it
+pushed (`signed_gradient`, `leave_one_out`: positive toward the predicted label, negative
+against it), within a work budget.
 """
 import math
 import threading
 import warnings
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
+import numpy
 from allennlp.interpret.saliency_interpreters import (
     IntegratedGradient,
     SaliencyInterpreter,
@@ -44,13 +48,79 @@ class AlignedSimpleGradient(SimpleGradient):
         ]
 
 
+class SignedGradient(AlignedSimpleGradient):
+    """
+    Gradient x input keeping its sign: for each token, minus the dot product of the gradient of
+    the loss of the predicted label with the token's vector, divided by the sum of the absolute
+    values. Positive: the token pushed toward the predicted label (raising it lowers the loss).
+    """
+
+    @overrides
+    def saliency_interpret_from_json(self, inputs: Dict[str, Any]) -> Dict[str, Any]:
+        instance = self.predictor.json_to_labeled_instances(inputs)[0]
+        embeddings: List = []
+        offsets: List = []
+        handles = self._register_hooks(embeddings, offsets)
+        try:
+            grads = self.predictor.get_gradients([instance])[0]
+        finally:
+            for handle in handles:
+                handle.remove()
+        embeddings.reverse()
+        offsets.reverse()
+        embeddings = self._aggregate_token_embeddings(embeddings, offsets)
+        # Shape: (num_tokens,)
+        signed = -numpy.sum(grads["grad_input_1"][0] * embeddings[0][0], axis=1)
+        return {"instance_1": {"grad_input_1": _normalized(signed)}}
+
+
+class LeaveOneOut(SaliencyInterpreter):
+    """
+    Leave-one-out occlusion: for each token, the predicted label's probability on the whole input
+    minus its probability with that token deleted (one forward pass per token, run as one
+    batch), divided by the sum of the absolute values. A one-token input is compared with
+    chance (1 / the number of labels).
+    """
+
+    def saliency_interpret_from_json(self, inputs: Dict[str, Any]) -> Dict[str, Any]:
+        tokens = list(inputs["tokens"])
+        full = self.predictor.predict_json({"tokens": tokens})
+        label = int(numpy.argmax(full["probs"]))
+        if len(tokens) == 1:
+            drops = numpy.array([full["probs"][label] - 1.0 / len(full["probs"])])
+        else:
+            without = self.predictor.predict_batch_json(
+                [{"tokens": tokens[:i] + tokens[i + 1:]} for i in range(len(tokens))])
+            drops = numpy.array([full["probs"][label] - output["probs"][label] for output in without])
+        return {"instance_1": {"grad_input_1": _normalized(drops)}}
+
+
+def _normalized(values: numpy.ndarray) -> List[float]:
+    """`values` divided by the sum of their absolute values (zeros stay zeros)."""
+    total = float(numpy.abs(values).sum())
+    return [float(value) / total if total > 0 else 0.0 for value in values]
+
+
 # The request's `"method"` -> AllenNLP Interpret's interpreter.
 METHODS = {
     "simple_gradient": AlignedSimpleGradient,
     "integrated_gradient": IntegratedGradient,
     "smooth_gradient": SmoothGradient,
+    "signed_gradient": SignedGradient,
+    "leave_one_out": LeaveOneOut,
 }
 DEFAULT_METHOD = "simple_gradient"
+# The methods whose values keep a sign (positive: toward the predicted label).
+SIGNED = frozenset({"signed_gradient", "leave_one_out"})
+# Passes through the model per token of input, for the work budget: a gradient method's passes
+# are forward + backward (integrated and smooth gradients: AllenNLP's 10 steps and 10 samples),
+# leave-one-out's are forward passes, one per token (so its work grows with the square of the length).
+PASSES = {"simple_gradient": 1, "signed_gradient": 1, "integrated_gradient": 10, "smooth_gradient": 10}
+
+
+def work(method: str, num_tokens: int) -> int:
+    """The work of interpreting `num_tokens` tokens with `method`, in token-passes."""
+    return num_tokens * (num_tokens if method == "leave_one_out" else PASSES[method])
 
 
 class Saliency:
@@ -60,7 +130,8 @@ class Saliency:
     `IntegratedGradient` or `SmoothGradient`:
     the gradients of the loss of the predicted label with respect to the `TextFieldEmbedder`'s
     output (or the word `Embedding` when it is the only embedder), one non-negative number per
-    token, summing to 1.
+    token, summing to 1. `SignedGradient` and `LeaveOneOut` keep the sign (`SIGNED`): their
+    absolute values sum to 1.
 
     Interpreters register hooks and switch `requires_grad` on for every parameter while they
     run, so each runs under `lock` (the one the batcher holds during a forward pass).
@@ -69,11 +140,11 @@ class Saliency:
 
     predictor : `Predictor`
         A predictor with `json_to_labeled_instances` (`sentence_classifier_predictor`).
-    lock : `threading.Lock`, optional
-        Held while an interpreter runs.
+    lock : a lock, optional (default = a new `threading.Lock`)
+        Held while an interpreter runs (the batcher's `FairLock`).
     """
 
-    def __init__(self, predictor: Predictor, lock: Optional[threading.Lock] = None) -> None:
+    def __init__(self, predictor: Predictor, lock: Optional[Any] = None) -> None:
         self._interpreters: Dict[str, SaliencyInterpreter] = {
             name: interpreter(predictor) for name, interpreter in METHODS.items()
         }

@@ -11,7 +11,7 @@ from allennlp.predictors import Predictor
 from sst_elmo.common.errors import InputError
 from sst_elmo.serving import DEFAULT_MAX_BATCH_DELAY_MS, DEFAULT_MAX_BATCH_SIZE
 from sst_elmo.serving.batcher import Batcher
-from sst_elmo.serving.saliency import DEFAULT_METHOD, METHODS, Saliency
+from sst_elmo.serving.saliency import DEFAULT_METHOD, METHODS, SIGNED, Saliency, work
 
 # Where errors in a request's inputs point: `request:N` is the N-th input of a list.
 REQUEST = "request"
@@ -19,6 +19,9 @@ REQUEST = "request"
 MAX_INPUTS = 256
 # The most inputs in one `/interpret` request (each runs its own backward passes).
 MAX_INTERPRET_INPUTS = 16
+# The most work (tokens x passes through the model, `saliency.work`) for one input of `/interpret`:
+# e.g. 512 tokens with simple_gradient, 204 with integrated_gradient, 50 with leave_one_out.
+MAX_INTERPRET_WORK = 2560
 # Seconds a request waits for its prediction before giving up with a 503.
 PREDICT_TIMEOUT = 60.0
 
@@ -80,10 +83,19 @@ class PredictionService:
         methods = [self._method(item.pop("method", DEFAULT_METHOD), number) if isinstance(item, dict)
                    else DEFAULT_METHOD for number, item in enumerate(items, start=1)]
         rows, is_list = self.checked(body, MAX_INTERPRET_INPUTS)
+        for number, (row, method) in enumerate(zip(rows, methods), start=1):
+            checked = getattr(row, "checked_tokens", None)
+            tokens = len(checked) if checked is not None else self.predictor.max_tokens
+            if work(method, tokens) > MAX_INTERPRET_WORK:
+                raise InputError(f"{method} of {tokens} tokens is {work(method, tokens):,} token-passes: at most "
+                                 f"{MAX_INTERPRET_WORK:,} (a shorter input, or simple_gradient)", REQUEST, number)
         outputs = self.batcher.submit(rows, timeout=PREDICT_TIMEOUT)
+        # One input at a time holds the model (the batcher's fair lock), so predictions queued
+        # meanwhile run between two inputs.
         for output, method in zip(outputs, methods):
             output["saliency"] = self.saliency.of_tokens(output["tokens"], method)
             output["saliency_method"] = method
+            output["saliency_signed"] = method in SIGNED
         return outputs if is_list else outputs[0]
 
     @staticmethod

@@ -106,3 +106,27 @@ def test_bad_settings_are_refused():
         Batcher(Recorder(), max_batch_size=0)
     with pytest.raises(ValueError):
         Batcher(Recorder(), max_batch_delay_ms=-1)
+
+
+@pytest.mark.parametrize("rounds", [20])
+def test_the_fair_lock_goes_to_the_thread_that_waited_first(rounds):
+    # A holder that releases and asks again at once (saliency, input after input) must not
+    # keep a waiting thread out (threading.Lock promises no order).
+    import threading
+    import time
+
+    from sst_elmo.serving.batcher import FairLock
+
+    lock = FairLock()
+    order = []
+    lock.acquire()
+    waiter = threading.Thread(target=lambda: (lock.acquire(), order.append("waiter"), lock.release()))
+    waiter.start()
+    time.sleep(0.1)  # the waiter is waiting
+    for _ in range(rounds):
+        lock.release()
+        lock.acquire()
+        order.append("holder")
+    lock.release()
+    waiter.join(5)
+    assert order[0] == "waiter", order

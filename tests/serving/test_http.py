@@ -298,3 +298,44 @@ def test_the_header_timeout_closes_half_sent_requests(lstm_predictor):
             for client in stalled:
                 client.close()
         good_request_works(base)
+
+
+def test_interpret_has_a_work_budget(url, lstm_predictor):
+    from sst_elmo.serving.service import MAX_INTERPRET_WORK
+
+    tokens = ["fine"] * (MAX_INTERPRET_WORK // 10 + 1)
+    one_line_error(*call(url, "POST", "/interpret", {"tokens": tokens, "method": "integrated_gradient"}),
+                   400, r"request:1: integrated_gradient of \d+ tokens is [\d,]+ token-passes: at most")
+    one_line_error(*call(url, "POST", "/interpret", [{"sentence": "ok"}, {"tokens": ["a"] * 60,
+                                                                         "method": "leave_one_out"}]),
+                   400, "request:2: leave_one_out of 60 tokens")
+    status, _, data = call(url, "POST", "/interpret", {"tokens": ["a"] * 50, "method": "leave_one_out"})
+    assert status == 200 and json.loads(data)["saliency_signed"] is True
+    good_request_works(url)
+
+
+def test_a_predict_during_a_long_interpret_answers_between_two_of_its_inputs(lstm_predictor):
+    # Each input's interpretation holds the model for 0.3 s here; 16 of them take about 5 s. The
+    # batcher's lock is first come, first served, so a prediction waits for one input, not 16.
+    import threading
+
+    service = PredictionService(lstm_predictor, max_batch_delay_ms=0)
+    interpreter = service.saliency._interpreters["simple_gradient"]
+    real = interpreter.saliency_interpret_from_json
+
+    def slow(inputs):  # runs under the lock, as every interpreter does
+        time.sleep(0.3)
+        return real(inputs)
+
+    interpreter.saliency_interpret_from_json = slow
+    with serving(service) as base:
+        good_request_works(base)
+        heavy = threading.Thread(target=call, args=(base, "POST", "/interpret", [{"sentence": "Fine ."}] * 16))
+        heavy.start()
+        time.sleep(1.0)  # well inside the interpretation
+        start = time.monotonic()
+        good_request_works(base)
+        waited = time.monotonic() - start
+        assert heavy.is_alive(), "the interpretation finished before the prediction was sent"
+        heavy.join(30)
+    assert waited < 1.0, f"the prediction waited {waited:.2f} s"

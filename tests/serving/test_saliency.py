@@ -6,15 +6,15 @@ import torch
 from allennlp.modules.token_embedders import Embedding
 
 from sst_elmo.modules.fast_elmo import use_fast_bilm
-from sst_elmo.serving.saliency import METHODS, Saliency
+from sst_elmo.serving.saliency import METHODS, SIGNED, Saliency, work
 
 TOKENS = ["A", "gorgeous", ",", "witty", ",", "seductive", "movie", "."]
 
 
-def check(scores, tokens):
+def check(scores, tokens, signed=False):
     assert len(scores) == len(tokens)
-    assert all(math.isfinite(value) and value >= 0 for value in scores)
-    assert sum(scores) == pytest.approx(1.0, abs=1e-6)
+    assert all(math.isfinite(value) and (signed or value >= 0) for value in scores)
+    assert sum(abs(value) for value in scores) == pytest.approx(1.0, abs=1e-6)
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))
@@ -25,8 +25,8 @@ def test_one_finite_value_per_token(model, method, lstm_predictor, elmo_predicto
         use_fast_bilm(predictor._model)
     frozen = {name: p.requires_grad for name, p in predictor._model.named_parameters()}
     saliency = Saliency(predictor)
-    check(saliency.of_tokens(TOKENS, method), TOKENS)
-    check(saliency.of_tokens(["Dull"], method), ["Dull"])
+    check(saliency.of_tokens(TOKENS, method), TOKENS, method in SIGNED)
+    check(saliency.of_tokens(["Dull"], method), ["Dull"], method in SIGNED)
     # the interpreter's requires_grad switch is undone: a frozen ELMo stays frozen
     assert {name: p.requires_grad for name, p in predictor._model.named_parameters()} == frozen
 
@@ -77,3 +77,44 @@ def test_allennlp_simple_gradient_multiplies_by_the_first_token(lstm_predictor):
     with pytest.warns(RuntimeWarning):
         upstream = SimpleGradient(lstm_predictor).saliency_interpret_from_json({"tokens": TOKENS})
     assert all(math.isnan(value) for value in upstream["instance_1"]["grad_input_1"])
+
+
+def test_signed_gradient_is_simple_gradient_with_its_sign(lstm_predictor):
+    saliency = Saliency(lstm_predictor)
+    signed = saliency.of_tokens(TOKENS, "signed_gradient")
+    assert [abs(value) for value in signed] == pytest.approx(saliency.of_tokens(TOKENS, "simple_gradient"))
+    assert any(value < 0 for value in signed) and any(value > 0 for value in signed)
+
+
+def test_signed_gradient_is_positive_where_a_word_raises_the_predicted_label(lstm_predictor):
+    """A first-order check: a token whose vector, scaled down, lowers the predicted label's
+    probability gets a positive value, and one whose scaling raises it a negative value."""
+    saliency = Saliency(lstm_predictor)
+    signed = saliency.of_tokens(TOKENS, "signed_gradient")
+    embedding = next(m for m in lstm_predictor._model.modules() if isinstance(m, Embedding))
+    vocab = lstm_predictor._model.vocab
+    full = lstm_predictor.predict_json({"tokens": TOKENS})
+    label = full["probs"].index(max(full["probs"]))
+    strongest = max(range(len(TOKENS)), key=lambda i: abs(signed[i]))
+    index = vocab.get_token_index(TOKENS[strongest].lower(), "tokens")
+    with torch.no_grad():
+        embedding.weight[index] *= 0.9  # a small step toward zero for that word
+    scaled = lstm_predictor.predict_json({"tokens": TOKENS})["probs"][label]
+    # Shrinking a word that pushed toward the label lowers it; one that pushed against raises it.
+    assert (scaled < full["probs"][label]) == (signed[strongest] > 0)
+
+
+def test_leave_one_out_is_the_drop_of_the_predicted_label_when_each_word_is_deleted(lstm_predictor):
+    full = lstm_predictor.predict_json({"tokens": TOKENS})
+    label = full["probs"].index(max(full["probs"]))
+    without = [lstm_predictor.predict_json({"tokens": TOKENS[:i] + TOKENS[i + 1:]}) for i in range(len(TOKENS))]
+    drops = [full["probs"][label] - output["probs"][label] for output in without]
+    total = sum(abs(drop) for drop in drops)
+    assert Saliency(lstm_predictor).of_tokens(TOKENS, "leave_one_out") == pytest.approx(
+        [drop / total for drop in drops], abs=1e-5)
+
+
+def test_work_is_tokens_times_passes():
+    assert work("simple_gradient", 512) == 512
+    assert work("integrated_gradient", 100) == 1000
+    assert work("leave_one_out", 50) == 2500
