@@ -46,31 +46,56 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def test_type_a_sentence_and_see_the_label_and_shaded_tokens(browser, lstm_predictor, tmp_path):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
+def _wait_for_tokens(browser, first_tokens):
     from selenium.webdriver.support.ui import WebDriverWait
 
+    shown = "return [...document.querySelectorAll('#tokens .token')].map(token => token.textContent)"
+    count = len(first_tokens)
+    WebDriverWait(browser, 30).until(lambda driver: driver.execute_script(shown)[:count] == first_tokens)
+
+
+def _tokens(browser):
+    from selenium.webdriver.common.by import By
+
+    return browser.find_elements(By.CSS_SELECTOR, "#tokens .token")
+
+
+def test_type_a_sentence_and_see_the_label_name_and_both_directions(browser, lstm_predictor, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    sentence = "A fine film , but the plot is dull and the acting worse ."
     with serving(PredictionService(lstm_predictor)) as url:
         browser.get(url + "/")
         assert "why" in browser.title
-        browser.find_element(By.ID, "sentence").send_keys("A fine film , with excellent acting .")
+        browser.find_element(By.ID, "sentence").send_keys(sentence)
         browser.find_element(By.ID, "submit").click()
         WebDriverWait(browser, 30).until(expected_conditions.visibility_of_element_located((By.ID, "result")))
-        expected = lstm_predictor.predict_json({"sentence": "A fine film , with excellent acting ."})
-        assert browser.find_element(By.ID, "label").text == expected["label"]
-        bars = browser.find_elements(By.CSS_SELECTOR, "#bars .bar-fill")
-        assert len(bars) == len(expected["labels"])
-        tokens = browser.find_elements(By.CSS_SELECTOR, "#tokens .token")
+        expected = lstm_predictor.predict_json({"sentence": sentence})
+        # The label's name, not its number; a bar per label, named.
+        assert browser.find_element(By.ID, "label").text == expected["label_name"]
+        names = [element.text for element in browser.find_elements(By.CSS_SELECTOR, "#bars .bar-label")]
+        assert names == [lstm_predictor.label_names[label] for label in expected["labels"]]
+        # signed_gradient (the page's default): orange toward the label, blue against it.
+        tokens = _tokens(browser)
         assert [token.text for token in tokens] == expected["tokens"]
-        shades = [token.value_of_css_property("background-color") for token in tokens]
-        assert all(shade.startswith("rgba(214, 96, 20") for shade in shades) and len(set(shades)) > 1
-        saliency = [float(token.get_attribute("data-saliency")) for token in tokens]
-        assert sum(saliency) == pytest.approx(1.0, abs=1e-3)
-        # an example sentence fills the box and predicts it
+        directions = [token.get_attribute("data-direction") for token in tokens]
+        values = [float(token.get_attribute("data-saliency")) for token in tokens]
+        assert set(directions) == {"toward", "against"}
+        for token, direction, value in zip(tokens, directions, values):
+            colour = "rgba(214, 96, 20" if direction == "toward" else "rgba(36, 86, 166"
+            assert token.value_of_css_property("background-color").startswith(colour)
+            assert (value >= 0) == (direction == "toward")
+        assert sum(abs(value) for value in values) == pytest.approx(1.0, abs=1e-3)
+        assert "against" in browser.find_element(By.ID, "legend").text
+        # A method without a direction: every word orange, the shades summing to 1.
+        Select(browser.find_element(By.ID, "method")).select_by_value("simple_gradient")
         browser.find_elements(By.CSS_SELECTOR, ".example")[1].click()
-        shown = "return [...document.querySelectorAll('#tokens .token')].map(token => token.textContent)"
-        WebDriverWait(browser, 30).until(lambda driver: driver.execute_script(shown)[:2] == ["The", "plot"])
+        _wait_for_tokens(browser, ["The", "plot"])
+        assert {token.get_attribute("data-direction") for token in _tokens(browser)} == {"weight"}
+        assert all(token.value_of_css_property("background-color").startswith("rgba(214, 96, 20")
+                   for token in _tokens(browser))
         # a bad input shows the server's error
         browser.find_element(By.ID, "sentence").clear()
         browser.find_element(By.ID, "sentence").send_keys("   ")
@@ -78,3 +103,23 @@ def test_type_a_sentence_and_see_the_label_and_shaded_tokens(browser, lstm_predi
         assert browser.find_element(By.ID, "error").is_displayed()
         screenshot = os.environ.get("SST_ELMO_SCREENSHOT") or str(tmp_path / "page.png")
         assert browser.save_screenshot(screenshot)
+
+
+def test_the_page_asks_for_the_token_of_a_server_that_needs_one(browser, lstm_predictor):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with serving(PredictionService(lstm_predictor), auth_token="s3cret") as url:
+        browser.get(url + "/")
+        WebDriverWait(browser, 30).until(expected_conditions.visibility_of_element_located((By.ID, "token")))
+        browser.find_element(By.ID, "token").send_keys("wrong")
+        browser.find_element(By.ID, "sentence").send_keys("A fine film .")
+        browser.find_element(By.ID, "submit").click()
+        WebDriverWait(browser, 30).until(expected_conditions.visibility_of_element_located((By.ID, "error")))
+        assert "needs a token" in browser.find_element(By.ID, "error").text
+        browser.find_element(By.ID, "token").clear()
+        browser.find_element(By.ID, "token").send_keys("s3cret")
+        browser.find_element(By.ID, "submit").click()
+        WebDriverWait(browser, 30).until(expected_conditions.visibility_of_element_located((By.ID, "result")))
+        assert [token.text for token in _tokens(browser)] == ["A", "fine", "film", "."]

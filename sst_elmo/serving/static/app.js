@@ -1,8 +1,17 @@
-// The page of `allennlp sst-serve`: posts the sentence to /interpret and draws the label,
-// a bar per label and the tokens shaded by saliency. No framework, no build step.
+// The page of `allennlp sst-serve`: posts the sentence to /interpret and draws the label (its
+// name where the model has label names), a bar per label and the tokens coloured by their
+// attribution: orange toward the predicted label, blue against it (signed methods), or orange
+// by how much they counted (the other methods). No framework, no build step.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+const TOWARD = "214, 96, 20";   // orange
+const AGAINST = "36, 86, 166";  // blue
+let labelNames = {};
+
+function nameOf(label) {
+  return labelNames[label] || label;
+}
 
 function showError(message) {
   $("error").textContent = message;
@@ -16,7 +25,7 @@ function drawBars(output) {
     const p = output.label_probs[label];
     const name = document.createElement("span");
     name.className = "bar-label";
-    name.textContent = label;
+    name.textContent = nameOf(label);
     const track = document.createElement("div");
     track.className = "bar-track";
     const fill = document.createElement("div");
@@ -33,17 +42,33 @@ function drawBars(output) {
 function drawTokens(output) {
   const tokens = $("tokens");
   tokens.replaceChildren();
-  const top = Math.max(...output.saliency, 1e-12);
+  const top = Math.max(...output.saliency.map(Math.abs), 1e-12);
+  const label = nameOf(output.label);
   output.tokens.forEach((token, i) => {
+    const value = output.saliency[i];
     const span = document.createElement("span");
     span.className = "token";
-    const weight = output.saliency[i] / top;  // 0..1, the most salient token darkest
-    span.style.backgroundColor = `rgba(214, 96, 20, ${(0.08 + 0.8 * weight).toFixed(3)})`;
-    span.dataset.saliency = output.saliency[i].toFixed(4);
-    span.title = `saliency ${output.saliency[i].toFixed(3)}`;
+    const weight = Math.abs(value) / top;  // 0..1, the strongest token darkest
+    const colour = value < 0 ? AGAINST : TOWARD;
+    span.style.backgroundColor = `rgba(${colour}, ${(0.08 + 0.8 * weight).toFixed(3)})`;
+    span.dataset.saliency = value.toFixed(4);
+    span.dataset.direction = !output.saliency_signed ? "weight" : value < 0 ? "against" : "toward";
+    span.title = output.saliency_signed
+      ? `${value < 0 ? "against" : "toward"} ${label}: ${value.toFixed(3)}`
+      : `saliency ${value.toFixed(3)}`;
     span.textContent = token;
     tokens.append(span, " ");
   });
+  $("legend").textContent = output.saliency_signed
+    ? `Orange words pushed toward "${label}", blue words against it; darker counted more.`
+    : `Darker words counted more for "${label}" (this method gives no direction).`;
+}
+
+function headers() {
+  const result = { "Content-Type": "application/json" };
+  const token = sessionStorage.getItem("sst-serve-token");
+  if (token) result.Authorization = `Bearer ${token}`;
+  return result;
 }
 
 async function predict(event) {
@@ -54,19 +79,22 @@ async function predict(event) {
     showError("Type a sentence first.");
     return;
   }
+  if (!$("auth").hidden) sessionStorage.setItem("sst-serve-token", $("token").value.trim());
   $("submit").disabled = true;
   try {
     const response = await fetch("/interpret", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: headers(),
       body: JSON.stringify({ sentence: sentence, method: $("method").value }),
     });
     const output = await response.json();
     if (!response.ok) {
+      if (response.status === 401) $("auth").hidden = false;
       showError(output.error || `HTTP ${response.status}`);
       return;
     }
-    $("label").textContent = output.label;
+    $("label").textContent = nameOf(output.label);
+    $("label-id").textContent = output.label_name ? `(label ${output.label})` : "";
     $("truncated").hidden = !output.truncated;
     drawBars(output);
     drawTokens(output);
@@ -78,6 +106,17 @@ async function predict(event) {
   }
 }
 
+async function start() {
+  try {
+    const health = await (await fetch("/health")).json();
+    labelNames = health.label_names || {};
+    $("auth").hidden = !health.auth;
+    $("token").value = sessionStorage.getItem("sst-serve-token") || "";
+  } catch (error) {
+    showError(`The server did not answer (${error}).`);
+  }
+}
+
 $("form").addEventListener("submit", predict);
 for (const button of document.querySelectorAll(".example")) {
   button.addEventListener("click", () => {
@@ -85,3 +124,4 @@ for (const button of document.querySelectorAll(".example")) {
     predict();
   });
 }
+start();
