@@ -3,6 +3,7 @@ The WSGI application of `allennlp sst-serve` (Flask): the JSON endpoints and the
 
     POST /predict     {"sentence": ...} | {"tokens": [...]} | a list of them
     POST /interpret   the same (optionally "method"), with per-token saliency
+    POST /attack      one input (optionally "method"): input reduction or HotFlip
     GET  /metrics     the Prometheus text format
     GET  /health      {"status": "ok", ...}
     GET  /            the page (static/index.html; every file it uses comes from here)
@@ -142,6 +143,10 @@ def make_app(service: PredictionService, max_body: int = DEFAULT_MAX_BODY, cache
     @app.post("/interpret")
     def interpret() -> Response:
         return _cached_answer("/interpret", service.interpret, cache, metrics)
+
+    @app.post("/attack")
+    def attack() -> Response:
+        return _cached_answer("/attack", service.attack, cache, metrics)
 
     @app.errorhandler(InputError)
     def bad_input(error: InputError):

@@ -3,6 +3,7 @@
 through the `Batcher`, add saliency.
 """
 import json
+import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 from allennlp.common.util import JsonDict
@@ -10,6 +11,7 @@ from allennlp.predictors import Predictor
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.serving import DEFAULT_MAX_BATCH_DELAY_MS, DEFAULT_MAX_BATCH_SIZE
+from sst_elmo.serving.attack import MAX_ATTACK_WORK, Attacks, attack_work, checked_method
 from sst_elmo.serving.batcher import Batcher
 from sst_elmo.serving.saliency import DEFAULT_METHOD, METHODS, SIGNED, Saliency, work
 
@@ -51,6 +53,8 @@ class PredictionService:
         predictor.skip_bad_lines = False  # a bad input is the request's 400, never a silent marker
         self.batcher = Batcher(predictor.predict_batch_json, max_batch_size, max_batch_delay_ms)
         self.saliency = Saliency(predictor, self.batcher.lock)
+        self._attacks: Optional[Attacks] = None  # made on the first /attack (a copy of the model)
+        self._attacks_lock = threading.Lock()
 
     def checked(self, body: Any, limit: int = MAX_INPUTS) -> Tuple[List[JsonDict], bool]:
         """`(rows, is_list)`: the request's inputs checked and tokenized, or an `InputError`."""
@@ -97,6 +101,24 @@ class PredictionService:
             output["saliency_method"] = method
             output["saliency_signed"] = method in SIGNED
         return outputs if is_list else outputs[0]
+
+    def attack(self, body: Any) -> Any:
+        """`predict`'s output of one input plus `attack` (`Attacks.attack`), within `MAX_ATTACK_WORK`."""
+        if not isinstance(body, dict):
+            raise InputError("expected one JSON object: /attack takes one input", REQUEST)
+        method = checked_method(body.pop("method", None), 1)
+        rows, _ = self.checked(body, 1)
+        checked = getattr(rows[0], "checked_tokens", None)
+        tokens = len(checked) if checked is not None else self.predictor.max_tokens
+        if attack_work(tokens) > MAX_ATTACK_WORK:
+            raise InputError(f"an attack of {tokens} tokens is {attack_work(tokens):,} token-passes: at most "
+                             f"{MAX_ATTACK_WORK:,} (a shorter input)", REQUEST, 1)
+        [output] = self.batcher.submit(rows, timeout=PREDICT_TIMEOUT)
+        with self._attacks_lock:
+            if self._attacks is None:
+                self._attacks = Attacks(self.predictor)
+        output["attack"] = self._attacks.attack(output["tokens"], method)
+        return output
 
     @staticmethod
     def _method(value: Any, number: int) -> str:
