@@ -22,8 +22,9 @@ MAX_INPUTS = 256
 # The most inputs in one `/interpret` request (each runs its own backward passes).
 MAX_INTERPRET_INPUTS = 16
 # The most work (tokens x passes through the model, `saliency.work`) for one input of `/interpret`:
-# e.g. 512 tokens with simple_gradient, 204 with integrated_gradient, 50 with leave_one_out.
-MAX_INTERPRET_WORK = 2560
+# 512 tokens with simple_gradient, 64 with integrated_gradient, 80 with leave_one_out. One input
+# holds the model for up to about 0.75 s on a 2-core CPU with the shipped sst2 (docs/serving.md).
+MAX_INTERPRET_WORK = 640
 # Seconds a request waits for its prediction before giving up with a 503.
 PREDICT_TIMEOUT = 60.0
 

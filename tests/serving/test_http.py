@@ -306,9 +306,9 @@ def test_interpret_has_a_work_budget(url, lstm_predictor):
     tokens = ["fine"] * (MAX_INTERPRET_WORK // 10 + 1)
     one_line_error(*call(url, "POST", "/interpret", {"tokens": tokens, "method": "integrated_gradient"}),
                    400, r"request:1: integrated_gradient of \d+ tokens is [\d,]+ token-passes: at most")
-    one_line_error(*call(url, "POST", "/interpret", [{"sentence": "ok"}, {"tokens": ["a"] * 60,
+    one_line_error(*call(url, "POST", "/interpret", [{"sentence": "ok"}, {"tokens": ["a"] * 81,
                                                                          "method": "leave_one_out"}]),
-                   400, "request:2: leave_one_out of 60 tokens")
+                   400, "request:2: leave_one_out of 81 tokens")
     status, _, data = call(url, "POST", "/interpret", {"tokens": ["a"] * 50, "method": "leave_one_out"})
     assert status == 200 and json.loads(data)["saliency_signed"] is True
     good_request_works(url)
