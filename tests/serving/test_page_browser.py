@@ -69,6 +69,7 @@ def test_type_a_sentence_and_see_the_label_name_and_both_directions(browser, lst
     with serving(PredictionService(lstm_predictor)) as url:
         browser.get(url + "/")
         assert "why" in browser.title
+        assert not browser.find_element(By.ID, "auth").is_displayed()  # no token on this server
         browser.find_element(By.ID, "sentence").send_keys(sentence)
         browser.find_element(By.ID, "submit").click()
         WebDriverWait(browser, 30).until(expected_conditions.visibility_of_element_located((By.ID, "result")))
