@@ -1,7 +1,7 @@
 # The two commands a newcomer needs (each installs what it needs first):
 #   make demo   train -> evaluate -> predict, end to end
 #   make test   the whole test suite
-.PHONY: setup demo test lint
+.PHONY: setup demo test lint serve
 
 setup:
 	@scripts/setup.sh
@@ -14,3 +14,6 @@ test: setup
 
 lint: setup
 	@.venv/bin/ruff check sst_elmo tests scripts
+
+serve: setup
+	@.venv/bin/allennlp sst-serve sst2
