@@ -11,6 +11,12 @@ A grid file is JSON: {"configs": [{"name": ..., "config": ..., "overrides": {...
 the command line replace the file's values. Finished runs (model.tar.gz + metrics.json) are
 skipped, so rerunning the same command resumes the grid; failed runs are recorded in
 OUT/status/ and retried on the next call.
+
+With `--storage URL` the cells are an Optuna study in that database, and the same command
+started on several machines shares them: each cell runs once, a killed worker's cell runs again
+(`sst_elmo.experiments.grid_study`, docs/cluster.md).
+
+    python scripts/run_grid.py --grid grid.json --out /shared/runs/grid --storage postgresql://me@db/grids
 """
 import argparse
 import json
@@ -21,6 +27,7 @@ from typing import List, Optional
 
 from sst_elmo.common.file_utils import atomic_write
 from sst_elmo.experiments.grid import Grid, GridRunner
+from sst_elmo.experiments.grid_study import DEFAULT_HEARTBEAT, work_on_study
 from sst_elmo.experiments.report import DEFAULT_METRICS, add_significance_arguments, write_report
 from sst_elmo.experiments.results import CSV_NAME, rows_to_csv
 
@@ -38,6 +45,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="output directory (runs/, logs/, status/, results)")
     parser.add_argument("--jobs", type=int, default=1, help="runs trained at the same time (default 1)")
     parser.add_argument("--threads", type=int, help="OMP_NUM_THREADS / MKL_NUM_THREADS of each run")
+    parser.add_argument("--storage", help="share the cells with other workers through an Optuna study in this "
+                        "database: sqlite:///PATH (one machine) or postgresql://USER@HOST/DB (docs/cluster.md)")
+    parser.add_argument("--study-name", help="the study's name in --storage (default: the output directory's)")
+    parser.add_argument("--heartbeat", type=float, default=DEFAULT_HEARTBEAT,
+                        help="seconds between a worker's heartbeats; a cell silent for 3 of them is run again")
     parser.add_argument("--timeout", type=float, help="seconds before a run is killed and recorded as failed")
     parser.add_argument("--metric", help="metric of the paired and size plots (default test_accuracy if any)")
     parser.add_argument("--no-report", action="store_true", help="write only results.csv")
@@ -76,7 +88,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     grid = build_grid(args)
     runner = GridRunner(grid, args.out, jobs=args.jobs, threads=args.threads, timeout=args.timeout)
-    records = runner.run_all()
+    if args.storage:
+        study_name = args.study_name or os.path.basename(runner.out_dir)
+        records = work_on_study(runner, args.storage, study_name, args.heartbeat)
+    else:
+        records = runner.run_all()
     rows = runner.results()
     csv_path = os.path.join(runner.out_dir, CSV_NAME)
     atomic_write(csv_path, rows_to_csv(rows))
@@ -89,7 +105,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
         for name, path in written.items():
             print(f"{name}: {path}")
-    failed = [record["run_id"] for record in records if record.get("status") != "done"]
+    failed = [record["run_id"] for record in (rows if args.storage else records) if record.get("status") != "done"]
     if failed:
         print(f"{len(failed)} runs failed: {', '.join(failed)} (see {runner.out_dir}/status/)", file=sys.stderr)
     return 1 if failed else 0
