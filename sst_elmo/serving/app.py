@@ -105,7 +105,6 @@ def make_app(service: PredictionService, max_body: int = DEFAULT_MAX_BODY, cache
     cache = AnswerCache(cache_size)
     metrics = ServerMetrics()
     service.batcher.on_batch = metrics.batch_rows.observe
-    app.extensions["sst_serve"] = {"cache": cache, "metrics": metrics}
 
     @app.before_request
     def check_token() -> Optional[Tuple[Response, int]]:

@@ -89,8 +89,7 @@ class PredictionService:
                    else DEFAULT_METHOD for number, item in enumerate(items, start=1)]
         rows, is_list = self.checked(body, MAX_INTERPRET_INPUTS)
         for number, (row, method) in enumerate(zip(rows, methods), start=1):
-            checked = getattr(row, "checked_tokens", None)
-            tokens = len(checked) if checked is not None else self.predictor.max_tokens
+            tokens = self.predictor._length(row)  # as the model will read it
             if work(method, tokens) > MAX_INTERPRET_WORK:
                 raise InputError(f"{method} of {tokens} tokens is {work(method, tokens):,} token-passes: at most "
                                  f"{MAX_INTERPRET_WORK:,} (a shorter input, or simple_gradient)", REQUEST, number)
@@ -109,8 +108,7 @@ class PredictionService:
             raise InputError("expected one JSON object: /attack takes one input", REQUEST)
         method = checked_method(body.pop("method", None), 1)
         rows, _ = self.checked(body, 1)
-        checked = getattr(rows[0], "checked_tokens", None)
-        tokens = len(checked) if checked is not None else self.predictor.max_tokens
+        tokens = self.predictor._length(rows[0])
         if attack_work(tokens) > MAX_ATTACK_WORK:
             raise InputError(f"an attack of {tokens} tokens is {attack_work(tokens):,} token-passes: at most "
                              f"{MAX_ATTACK_WORK:,} (a shorter input)", REQUEST, 1)
