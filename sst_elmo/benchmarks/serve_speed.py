@@ -90,7 +90,8 @@ def serving_rows(name: str, archive: str, sentences: Sequence[str], out_dir: str
     rows: List[Dict[str, Any]] = []
     try:
         for batching, extra in BATCHING.items():
-            servers[batching] = ServerProcess(archive, [*extra, "--threads", str(threads)],
+            # The answer cache off: the repeated sentences must reach the model.
+            servers[batching] = ServerProcess(archive, [*extra, "--threads", str(threads), "--cache-size", "0"],
                                               os.path.join(out_dir, f"{name}_batching_{batching}.log"), env)
             run_load(servers[batching].url, bodies[-20:], 1, 20, time_limit)  # warm-up
         offset = 0

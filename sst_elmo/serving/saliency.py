@@ -82,6 +82,7 @@ class LeaveOneOut(SaliencyInterpreter):
     chance (1 / the number of labels).
     """
 
+    @overrides
     def saliency_interpret_from_json(self, inputs: Dict[str, Any]) -> Dict[str, Any]:
         tokens = list(inputs["tokens"])
         full = self.predictor.predict_json({"tokens": tokens})
