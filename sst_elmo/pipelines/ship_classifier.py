@@ -7,8 +7,11 @@ metrics with a 95% bootstrap interval, date, machine, sha256). `allennlp sst-ser
 The input is a finished `allennlp train` run directory. Its archive is copied member by member
 with two changes to `config.json`: a shipped ELMo's files are named `shipped://elmo-NAME/FILE`
 (found where the model is loaded, `sst_elmo.elmo_files.shipped`), and `label_names` may be set
-on both readers. The copy is loaded again and scores the test set before anything is written;
-an existing `models/NAME/` is replaced only with `replace=True`.
+on both readers. With `float16` (the default) the floating-point tensors of `weights.th` are
+stored in half precision: half the bytes, and AllenNLP's `load_state_dict` copies them back
+into the model's float32 parameters. The copy is loaded again and scores the test set (the
+card's test accuracy is that of the packed file) before anything is written; an existing
+`models/NAME/` is replaced only with `replace=True`.
 """
 import argparse
 import io
@@ -52,9 +55,30 @@ def portable_config(config: Dict[str, Any], label_names: Optional[Dict[str, str]
     return result
 
 
-def repack(archive: str, target: str, label_names: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
-    """Writes `archive` to `target` with `portable_config`'s config; returns that config."""
-    with tarfile.open(archive, "r:gz") as source, tarfile.open(target, "w:gz") as out:
+WEIGHTS_NAME = "weights.th"
+
+
+def half_state_dict(path: str) -> bytes:
+    """The state dict in `path` (read tensors-only) saved again with its float32 tensors as float16."""
+    import torch
+
+    from sst_elmo.safety.archive_hooks import read_state_dict_safely
+
+    state = read_state_dict_safely(path)
+    halved = {key: tensor.half() if tensor.dtype == torch.float32 else tensor for key, tensor in state.items()}
+    buffer = io.BytesIO()
+    torch.save(halved, buffer)
+    return buffer.getvalue()
+
+
+def repack(archive: str, target: str, label_names: Optional[Dict[str, str]] = None,
+           float16: bool = True) -> Dict[str, Any]:
+    """
+    Writes `archive` to `target` with `portable_config`'s config (and with `float16`, its weights
+    in half precision: `half_state_dict`); returns that config.
+    """
+    with tempfile.TemporaryDirectory() as work, tarfile.open(archive, "r:gz") as source, \
+            tarfile.open(target, "w:gz") as out:
         config: Dict[str, Any] = {}
         for member in source.getmembers():
             if not member.isfile():
@@ -63,6 +87,11 @@ def repack(archive: str, target: str, label_names: Optional[Dict[str, str]] = No
             if member.name == "config.json":
                 config = portable_config(json.loads(data), label_names)
                 data = json.dumps(config, indent=2).encode("utf-8")
+            elif member.name == WEIGHTS_NAME and float16:
+                full = os.path.join(work, WEIGHTS_NAME)
+                with open(full, "wb") as handle:
+                    handle.write(data)
+                data = half_state_dict(full)
             info = tarfile.TarInfo(member.name)
             info.size, info.mtime, info.mode = len(data), int(member.mtime), 0o644
             out.addfile(info, io.BytesIO(data))
@@ -99,7 +128,8 @@ def test_score(archive: str, data_path: str) -> Dict[str, Any]:
 
 
 def model_card(name: str, config: Dict[str, Any], run_metrics: Dict[str, Any], score: Dict[str, Any],
-               sha256: str, size: int, command: str, machine: str, description: str) -> str:
+               sha256: str, size: int, command: str, machine: str, description: str,
+               float16: bool = True) -> str:
     """The markdown model card of a shipped classifier."""
     reader = config["validation_dataset_reader"]
     names = reader.get("label_names") or {}
@@ -121,6 +151,7 @@ def model_card(name: str, config: Dict[str, Any], run_metrics: Dict[str, Any], s
         f"- head: `{config['model']['type']}`; inputs: {inputs}",
         f"- ELMo: {elmo or 'none'}",
         f"- labels: {labels or 'as in the data'}",
+        "- weights: " + ("float16 (loaded into float32 parameters)" if float16 else "float32"),
         "",
         "## Data",
         "",
@@ -159,7 +190,7 @@ def model_card(name: str, config: Dict[str, Any], run_metrics: Dict[str, Any], s
 
 def ship_classifier(run_dir: str, name: str, description: str, command: str, models_dir: str = SHIPPED_MODELS,
                     replace: bool = False, label_names: Optional[Dict[str, str]] = None,
-                    machine: Optional[str] = None) -> str:
+                    machine: Optional[str] = None, float16: bool = True) -> str:
     """Packs the archive of `run_dir` as `models_dir/name/` (see the module's doc); returns that directory."""
     archive = os.path.join(run_dir, ARCHIVE_NAME)
     if not os.path.isfile(archive):
@@ -172,14 +203,14 @@ def ship_classifier(run_dir: str, name: str, description: str, command: str, mod
     os.makedirs(target, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target) as work:
         packed = os.path.join(work, ARCHIVE_NAME)
-        config = repack(archive, packed, label_names)
+        config = repack(archive, packed, label_names, float16)
         if not config.get("test_data_path"):
             raise InputError("the run has no test_data_path to score", run_dir)
         score = test_score(packed, config["test_data_path"])
         sha256, size = file_sha256(packed), os.path.getsize(packed)
         os.replace(packed, os.path.join(target, ARCHIVE_NAME))
     card = model_card(name, config, run_metrics, score, sha256, size, command,
-                      machine or f"{platform.machine()} CPU, {os.cpu_count()} cores", description)
+                      machine or f"{platform.machine()} CPU, {os.cpu_count()} cores", description, float16)
     atomic_write(os.path.join(target, CARD_NAME), card)
     return target
 
@@ -194,11 +225,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--models-dir", default=SHIPPED_MODELS)
     parser.add_argument("--replace", action="store_true", help="replace a shipped classifier of that name")
     parser.add_argument("--machine", help="the machine it was trained on, for the model card")
+    parser.add_argument("--float32", action="store_true", help="keep the weights in float32 (default: float16)")
     args = parser.parse_args(argv)
     try:
         names = json.loads(args.label_names) if args.label_names else None
         target = ship_classifier(args.run_dir, args.name, args.description, args.command, args.models_dir,
-                                 args.replace, names, args.machine)
+                                 args.replace, names, args.machine, not args.float32)
     except (InputError, json.JSONDecodeError) as error:
         print(f"ship_classifier: {error}", file=sys.stderr)
         return 1

@@ -72,3 +72,32 @@ def test_a_shipped_reference_cannot_leave_the_models_directory():
     for bad in ("shipped://../etc/passwd", "shipped://a/../../b", "shipped://only"):
         with pytest.raises(InputError, match="shipped://MODEL/FILE"):
             resolve_elmo_file(bad)
+
+
+def test_float16_halves_the_weights_and_predicts_as_float32(run, tmp_path):
+    import torch
+
+    from sst_elmo.safety.archive_hooks import read_state_dict_safely
+    from sst_elmo.safety.archive_safety import safe_load_archive
+
+    halves = ship(run, tmp_path / "half")
+    full = ship(run, tmp_path / "full", float16=False)
+
+    def weights(target):
+        with tarfile.open(os.path.join(target, "model.tar.gz")) as archive:
+            member = archive.extractfile("weights.th")
+            path = tmp_path / f"{os.path.basename(os.path.dirname(target))}.th"
+            path.write_bytes(member.read())
+        return read_state_dict_safely(str(path)), path.stat().st_size
+
+    (half_state, half_size), (full_state, full_size) = weights(halves), weights(full)
+    assert {tensor.dtype for tensor in half_state.values()} == {torch.float16}
+    assert torch.float32 in {tensor.dtype for tensor in full_state.values()}
+    assert half_size < 0.6 * full_size
+    assert "float16" in open(os.path.join(halves, "README.md"), encoding="utf-8").read()
+
+    # Loaded, the parameters are float32 again and the scores move by about float16's precision.
+    models = [safe_load_archive(os.path.join(target, "model.tar.gz")).model for target in (halves, full)]
+    assert {parameter.dtype for parameter in models[0].parameters()} == {torch.float32}
+    for name, parameter in models[0].state_dict().items():
+        assert torch.allclose(parameter, models[1].state_dict()[name], rtol=1e-3, atol=1e-3), name
