@@ -69,3 +69,80 @@ def test_biLM_pre_training_with_two_cpu_workers_reads_each_sentence_once(tmp_pat
     assert {"peak_worker_0_memory_MB", "peak_worker_1_memory_MB"} <= set(two)
     assert 1.0 < two["validation_perplexity"] < 1e4
     assert type(load_archive(str(distributed / "model.tar.gz")).model).__name__ == "ElmoBiLm"
+
+
+# Two nodes of one CPU worker each, on loopback: AllenNLP's `num_nodes`, `primary_address`,
+# `primary_port` and `allennlp train --node-rank`. Each node has its own serialization
+# directory, as separate machines would. The world is the same as one node with two workers
+# (global ranks 0 and 1, the same shards, the same seeds), so their metrics must agree to
+# float32 rounding: `TOLERANCE`.
+TOLERANCE = 1e-5
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def train_on_nodes(config, runs, overrides, env, log_dir, nodes):
+    """`allennlp train` as `nodes` nodes of one worker each (1: not distributed); the node runs."""
+    callback = {"type": "test_instance_log", "log_dir": str(log_dir)}
+    overrides = {**overrides, "trainer.callbacks": [callback]}
+    if nodes > 1:
+        overrides["distributed"] = {"cuda_devices": [-1], "num_nodes": nodes, "primary_address": "127.0.0.1",
+                                    "primary_port": free_port()}
+    command = [sys.executable, "-m", "allennlp", "train", config, "-o", json.dumps(overrides),
+               "--include-package", "tests.instance_log_callback"]
+    processes = [subprocess.Popen([*command, "-s", str(runs / f"node{rank}"), "--node-rank", str(rank)],
+                                  cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 for rank in range(nodes)]
+    errors = [process.communicate(timeout=600)[1].decode(errors="replace") for process in processes]
+    assert [process.returncode for process in processes] == [0] * nodes, [error[-3000:] for error in errors]
+    return [runs / f"node{rank}" for rank in range(nodes)]
+
+
+def logged_instances(log_dir):
+    """Every instance the workers trained on in epoch 0, by global rank."""
+    return {path.stem: path.read_text().splitlines() for path in sorted(log_dir.glob("rank*.txt"))}
+
+
+def close_metrics(first, second):
+    one, two = (json.loads((run / "metrics.json").read_text()) for run in (first, second))
+    keys = {key for key in one if isinstance(one[key], float) and "memory" not in key and "duration" not in key
+            and "time" not in key}
+    assert keys, one
+    return {key: (one[key], two.get(key)) for key in keys
+            if two.get(key) is None or abs(one[key] - two[key]) > TOLERANCE * max(1.0, abs(one[key]))}
+
+
+@pytest.mark.parametrize("config, overrides", [
+    ("configs/sst5_lstm.jsonnet", {"trainer.num_epochs": 2, "evaluate_on_test": False,
+                                   "dataset_reader.use_subtrees": False,
+                                   "data_loader.batch_sampler.batch_size": 2}),
+    ("configs/pretrain/tiny.jsonnet", {}),
+], ids=["lstm_classifier", "elmo_bilm"])
+def test_two_nodes_read_each_instance_once_and_train_as_one_node_with_two_workers(
+        config, overrides, tmp_path, fixture_env):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    [alone] = train_on_nodes(config, tmp_path / "alone", overrides, env, tmp_path / "log_alone", nodes=1)
+    nodes = train_on_nodes(config, tmp_path / "nodes", overrides, env, tmp_path / "log_nodes", nodes=2)
+    one_node = tmp_path / "one_node_two_workers"
+    allennlp("train", config, "-s", str(one_node), "-o", json.dumps(
+        {**overrides, "distributed": {"cuda_devices": [-1, -1]}}), env=env)
+
+    # Each instance once: the two nodes' workers together trained on exactly the instances of
+    # the single run, none twice, each node on its own half.
+    single, shared = logged_instances(tmp_path / "log_alone"), logged_instances(tmp_path / "log_nodes")
+    assert sorted(shared) == ["rank0", "rank1"] and all(shared.values())
+    assert sorted(shared["rank0"] + shared["rank1"]) == sorted(single["rank0"])
+    assert not set(shared["rank0"]) & set(shared["rank1"])
+
+    # Each node's archive loads; both nodes' metrics, and one node with two workers, agree.
+    for run in nodes:
+        assert load_archive(str(run / "model.tar.gz")).model is not None
+    assert close_metrics(nodes[0], nodes[1]) == {}
+    assert close_metrics(nodes[0], one_node) == {}
+    assert close_metrics(nodes[0], alone) != {}, "the 2-worker runs should differ from 1 worker somewhere"
