@@ -9,6 +9,10 @@ A study lives in a database (`--storage`; default an SQLite file `OUT/study.db`)
 trials (complete or pruned) and runs `allennlp tune` for only the rest of the budget, so
 running it again continues a study that was stopped, and a finished study starts nothing.
 Trials that a killed process left "running" are not counted: new trials take their place.
+With `--shared` (the same command on several machines, one `--storage` database), a worker
+runs one trial per `allennlp tune` and counts the finished trials again before each, so the
+study stops within (workers - 1) trials of its budget: the trials already running when it is
+reached finish too.
 Each trial is an `allennlp train` run in `OUT/trials/trial_N`; the search space (a JSON list
 of Optuna `suggest_*` calls, `configs/tune/*.json`) names the `SST_ELMO_HP_*` variables of
 `configs/lib/tunable.libsonnet`; `configs/tune/optuna.json` chooses the pruner, which the
@@ -97,6 +101,28 @@ def summary(storage: str, study_name: str, metric: str) -> Dict[str, Any]:
     }
 
 
+def run_to_budget(args: argparse.Namespace, storage: str, study_name: str) -> int:
+    """Runs `allennlp tune` until the study has `args.trials` finished trials; its exit status."""
+    log = os.path.join(args.out, "tune.log")
+    while True:
+        done = finished_trials(storage, study_name)
+        remaining = args.trials - done
+        print(f"study {study_name!r} in {storage}: {done} of {args.trials} trials finished", file=sys.stderr)
+        if remaining <= 0:
+            return 0
+        batch = 1 if args.shared else remaining
+        command = tune_command(
+            args.config, args.space, args.out, storage, study_name, batch, args.metric, args.optuna_params
+        )
+        print(f"running {batch} trial(s); log in {log}", file=sys.stderr)
+        status = run_logged(command, log, append=True)
+        if status or not args.shared:
+            return status
+        if finished_trials(storage, study_name) == done:  # others only add: this worker's trial failed
+            print(f"a trial ended without finishing (failed); see {log}", file=sys.stderr)
+            return 1
+
+
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     description = __doc__.strip().splitlines()[0]
     parser = argparse.ArgumentParser(description=description, epilog="See the module docstring.")
@@ -106,6 +132,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="directory of the trials, the default study.db and best.json")
     parser.add_argument("--storage", help="the study's database URL (default: sqlite:///OUT/study.db)")
     parser.add_argument("--study-name", help="default: the config's file name without .jsonnet")
+    parser.add_argument("--shared", action="store_true",
+                        help="other workers run this study too: one trial at a time, the budget counted "
+                        "before each")
     parser.add_argument("--metric", default=DEFAULT_METRIC, help=f"maximised (default {DEFAULT_METRIC})")
     parser.add_argument("--optuna-params", default=DEFAULT_OPTUNA_PARAMS,
                         help=f"allennlp tune's --optuna-param-path: the pruner (default {DEFAULT_OPTUNA_PARAMS})")
@@ -120,17 +149,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     os.makedirs(args.out, exist_ok=True)
     storage = args.storage or default_storage(args.out)
     study_name = args.study_name or os.path.basename(args.config).rsplit(".", 1)[0]
-    done = finished_trials(storage, study_name)
-    remaining = args.trials - done
-    print(f"study {study_name!r} in {storage}: {done} of {args.trials} trials finished", file=sys.stderr)
-    status = 0
-    if remaining > 0:
-        command = tune_command(
-            args.config, args.space, args.out, storage, study_name, remaining, args.metric, args.optuna_params
-        )
-        log = os.path.join(args.out, "tune.log")
-        print(f"running {remaining} trials; log in {log}", file=sys.stderr)
-        status = run_logged(command, log, append=True)
+    status = run_to_budget(args, storage, study_name)
     result = summary(storage, study_name, args.metric)
     atomic_write(os.path.join(args.out, "best.json"), json.dumps(result, indent=2))
     best = result["best"]

@@ -68,3 +68,23 @@ def test_outside_a_study_the_pruner_does_nothing(tmp_path, monkeypatch):
     assert not in_tuning_trial()
     callback = TuningPrunerCallback(str(tmp_path))
     callback.on_epoch(None, {"best_validation_accuracy": 0.1}, 0)  # no study, no error
+
+
+@pytest.mark.slow
+def test_shared_workers_stop_within_one_trial_of_the_budget(tmp_path, space, fixture_env):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    out, storage = tmp_path / "shared", f"sqlite:///{tmp_path / 'shared.db'}"
+    command = [sys.executable, str(PROJECT_ROOT / "scripts" / "tune.py"), CONFIG, space, "--trials", "3",
+               "--out", str(out), "--storage", storage, "--study-name", "shared", "--shared"]
+    workers = [subprocess.Popen(command, cwd=str(PROJECT_ROOT), env=dict(os.environ), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT) for _ in range(2)]
+    outputs = [worker.communicate(timeout=600)[0].decode(errors="replace") for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], [output[-2000:] for output in outputs]
+    states = [trial.state.name for trial in study_trials(storage, "shared")]
+    assert states.count("COMPLETE") in (3, 4) and len(states) in (3, 4)  # 2 workers: at most 1 over
+    assert all("3 of 3 trials finished" in output or "4 of 3" in output for output in outputs)
