@@ -18,6 +18,7 @@ machine; the reports are written from the run directories, as without a storage.
 import logging
 import threading
 import time
+import warnings
 from typing import Any, Dict, List, Optional
 
 from sst_elmo.experiments.grid import STATUS_DONE, GridRunner
@@ -37,6 +38,8 @@ def open_study(storage_url: str, study_name: str, run_ids: List[str], heartbeat:
     from optuna.storages import RDBStorage, RetryFailedTrialCallback
     from sqlalchemy.exc import IntegrityError, OperationalError
 
+    # The queue, retry and stale-trial APIs are marked experimental; say so once in the docs, not per call.
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     for attempt in range(5):
         try:  # workers that start together race to make the tables of a new database
             storage = RDBStorage(storage_url, heartbeat_interval=int(max(1, heartbeat)),

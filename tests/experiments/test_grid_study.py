@@ -71,6 +71,7 @@ def test_two_workers_share_a_grid_and_each_cell_runs_once(kind, tmp_path, fixtur
     logs = sorted((tmp_path / "out" / "logs").glob("*.log"))
     assert len(logs) == 4 and all(log.read_text().count("Epoch duration") == 1 for log in logs)
     assert all("worker: cell" in output for output in outputs[:2]), "a worker trained nothing"
+    assert not any("ExperimentalWarning" in output for output in outputs), "Optuna's warnings reach the user"
     shared, single = read_results(str(tmp_path / "out" / "results.csv")), read_results(str(tmp_path / "alone" /
                                                                                           "results.csv"))
     assert metrics(shared) == metrics(single)
