@@ -8,13 +8,13 @@ one JSON line per window and a table, and writes them to `--out` as JSON.
 import argparse
 import json
 import os
-import platform
 from typing import Any, Dict, List, Optional
 
 from sst_elmo.benchmarks.load_test import run_load
 from sst_elmo.benchmarks.predict_speed import sst_sentences, thread_env
 from sst_elmo.benchmarks.serve_speed import ServerProcess
 from sst_elmo.common.config_env import SHARED
+from sst_elmo.common.cpu import machine_description
 
 
 def resident_mib(pid: int) -> float:
@@ -50,7 +50,7 @@ def soak(archive: str, sentences: List[str], minutes: float, clients: int, windo
         "p99_ms_worst_window": max(row["p99_ms"] for row in windows),
         "rss_mib_after_first_window": first, "rss_mib_at_end": last, "rss_growth": (last - first) / first,
         "server_exit_status": status,
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+        "machine": machine_description(),
     }
     return {"windows": windows, "summary": summary}
 

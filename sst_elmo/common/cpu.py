@@ -36,6 +36,14 @@ def cpu_field(name: str, cpuinfo_path: str = "/proc/cpuinfo") -> Optional[str]:
     return None
 
 
+def machine_description(cpuinfo_path: str = "/proc/cpuinfo") -> str:
+    """A line naming this machine for a figure or a model card: its CPU's model name and its cores."""
+    import platform
+
+    model = cpu_field("model name", cpuinfo_path) or platform.processor() or platform.machine()
+    return f"{model}, {os.cpu_count()} cores"
+
+
 def cpu_vendor(cpuinfo_path: str = "/proc/cpuinfo") -> Optional[str]:
     """The `vendor_id` of the first CPU (e.g. `AuthenticAMD`), or `None` where unknown."""
     return cpu_field("vendor_id", cpuinfo_path)

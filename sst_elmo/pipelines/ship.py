@@ -13,12 +13,12 @@ which weights it replaced: a shipped ELMo's weights are committed once and repla
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from typing import Dict, List, Optional
 
 from sst_elmo.common.config_env import SHIPPED_MODELS
+from sst_elmo.common.cpu import machine_description
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import atomic_write, file_sha256
 
@@ -143,7 +143,7 @@ def ship_elmo(
         files,
         commands or [f"scripts/pretrain_elmo.py --config {report['config']} --run-dir RUN",
                      f"scripts/ship_elmo.py RUN {name}"],
-        machine or f"{platform.machine()} CPU, {os.cpu_count()} cores",
+        machine or machine_description(),
         replaced,
         notes,
         base_words,

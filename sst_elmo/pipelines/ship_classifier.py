@@ -17,7 +17,6 @@ import argparse
 import io
 import json
 import os
-import platform
 import sys
 import tarfile
 import tempfile
@@ -25,6 +24,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from sst_elmo.common.config_env import SHIPPED_MODELS
+from sst_elmo.common.cpu import machine_description
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import atomic_write, file_sha256
 from sst_elmo.elmo_files.shipped import SCHEME, shipped_reference
@@ -210,7 +210,7 @@ def ship_classifier(run_dir: str, name: str, description: str, command: str, mod
         sha256, size = file_sha256(packed), os.path.getsize(packed)
         os.replace(packed, os.path.join(target, ARCHIVE_NAME))
     card = model_card(name, config, run_metrics, score, sha256, size, command,
-                      machine or f"{platform.machine()} CPU, {os.cpu_count()} cores", description, float16)
+                      machine or machine_description(), description, float16)
     atomic_write(os.path.join(target, CARD_NAME), card)
     return target
 

@@ -70,3 +70,14 @@ def test_native_bf16_reads_the_flags(tmp_path, flags, expected):
 
 def test_native_bf16_is_false_without_cpuinfo(tmp_path):
     assert native_bf16(str(tmp_path / "absent")) is False
+
+
+def test_machine_description_names_the_cpu_model_and_the_cores(tmp_path):
+    import os
+
+    from sst_elmo.common.cpu import machine_description
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Platinum 8480+\n")
+    assert machine_description(str(cpuinfo)) == f"Intel(R) Xeon(R) Platinum 8480+, {os.cpu_count()} cores"
+    assert machine_description(str(tmp_path / "missing")).endswith(f", {os.cpu_count()} cores")
