@@ -38,7 +38,7 @@ def test_shipped_elmo_verifies_and_its_card_has_its_checksums(model):
 
 
 def test_there_are_shipped_classifiers():
-    assert {path.name for path in CLASSIFIERS} >= {"sst2"}
+    assert {path.name for path in CLASSIFIERS} >= {"sst2", "sst5"}
 
 
 @pytest.mark.parametrize("model", CLASSIFIERS, ids=[path.name for path in CLASSIFIERS])
