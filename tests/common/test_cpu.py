@@ -78,6 +78,7 @@ def test_machine_description_names_the_cpu_model_and_the_cores(tmp_path):
     from sst_elmo.common.cpu import machine_description
 
     cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Platinum 8480+\n")
+    cpuinfo.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\n"
+                       "model name\t: Intel(R) Xeon(R) Platinum 8480+\n")
     assert machine_description(str(cpuinfo)) == f"Intel(R) Xeon(R) Platinum 8480+, {os.cpu_count()} cores"
     assert machine_description(str(tmp_path / "missing")).endswith(f", {os.cpu_count()} cores")
