@@ -14,7 +14,6 @@ needs and measures the import time.
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -25,7 +24,7 @@ import time
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from sst_elmo.common.config_env import SHARED, SHIPPED_MODELS
-from sst_elmo.common.cpu import matmul_gflops
+from sst_elmo.common.cpu import machine_description, matmul_gflops
 from sst_elmo.common.launch import allennlp_command, run_logged, train_command
 
 # The line `timed` writes last: the seconds from the loaded predictor to the end.
@@ -224,7 +223,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                              "shipped models/elmo-imdb); 'random': random weights of the published small shape")
     args = parser.parse_args(argv)
     out = args.out or tempfile.mkdtemp(prefix="bench_predict_")
-    print(f"{platform.processor() or platform.machine()}, {args.threads} thread(s); "
+    print(f"{machine_description()}, {args.threads} thread(s); "
           f"fp32 matmul {matmul_gflops(threads=args.threads):.0f} GFLOP/s; output in {out}")
     print(f"python -X importtime -c 'import allennlp.commands': {import_seconds('allennlp.commands'):.2f} s; "
           f"'import sst_elmo' (includes it): {import_seconds('sst_elmo'):.2f} s")

@@ -9,7 +9,6 @@ is the script; speed only, no assertions.
 import argparse
 import json
 import os
-import platform
 import re
 import signal
 import subprocess
@@ -21,6 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 from sst_elmo.benchmarks.load_test import run_load
 from sst_elmo.benchmarks.predict_speed import sst_sentences, thread_env, train_small_models
 from sst_elmo.common.config_env import SHARED, SHIPPED_MODELS
+from sst_elmo.common.cpu import machine_description
 from sst_elmo.common.launch import allennlp_command
 from sst_elmo.serving import DEFAULT_MAX_BATCH_DELAY_MS, DEFAULT_MAX_BATCH_SIZE, DEFAULT_THREADS
 
@@ -147,7 +147,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="at most this long per run")
     args = parser.parse_args(argv)
     out = args.out or tempfile.mkdtemp(prefix="bench_serve_")
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {args.threads} torch "
+    print(f"{machine_description()}, {args.threads} torch "
           f"thread(s) per server; output in {out}", flush=True)
     archives = train_small_models(out, args.shared, args.threads, args.elmo)
     sst = os.path.join(args.shared, "data", "sst")

@@ -15,6 +15,7 @@ the user has set `MKL_DEBUG_CPU_TYPE` themselves (set it to an empty string to o
 `matmul_gflops` measures what a process actually gets; the benchmarks print it.
 """
 import os
+import platform
 import time
 from typing import MutableMapping, Optional
 
@@ -38,8 +39,6 @@ def cpu_field(name: str, cpuinfo_path: str = "/proc/cpuinfo") -> Optional[str]:
 
 def machine_description(cpuinfo_path: str = "/proc/cpuinfo") -> str:
     """A line naming this machine for a figure or a model card: its CPU's model name and its cores."""
-    import platform
-
     model = cpu_field("model name", cpuinfo_path) or platform.processor() or platform.machine()
     return f"{model}, {os.cpu_count()} cores"
 

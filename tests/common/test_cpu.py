@@ -4,7 +4,14 @@ import sys
 
 import pytest
 
-from sst_elmo.common.cpu import MKL_VARIABLE, cpu_vendor, matmul_gflops, native_bf16, prefer_fast_mkl
+from sst_elmo.common.cpu import (
+    MKL_VARIABLE,
+    cpu_vendor,
+    machine_description,
+    matmul_gflops,
+    native_bf16,
+    prefer_fast_mkl,
+)
 
 
 def _cpuinfo(tmp_path, vendor):
@@ -73,10 +80,6 @@ def test_native_bf16_is_false_without_cpuinfo(tmp_path):
 
 
 def test_machine_description_names_the_cpu_model_and_the_cores(tmp_path):
-    import os
-
-    from sst_elmo.common.cpu import machine_description
-
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\n"
                        "model name\t: Intel(R) Xeon(R) Platinum 8480+\n")
