@@ -16,11 +16,16 @@ label L and the bootstrap interval of its difference.
 A side may also be a predictions file (`*.jsonl`) of a model that is not an archive, such as
 a scikit-learn baseline: one JSON object a sentence, `{"tokens": [...], "label": gold,
 "predicted": answer}`, the sentences in the order the archives' reader reads DATA
-(`write_predictions`). `--overrides` applies to every archive as it is loaded, e.g.
+(`write_predictions`), gzipped when it is named `*.jsonl.gz`; a directory of such files is a
+group of them. `--save-predictions DIR` writes every run's answers there as
+`DIR/a/NAME.jsonl.gz` and `DIR/b/NAME.jsonl.gz`, so that a comparison can be run again, or
+pooled with later seeds, without the archives. `--overrides` applies to every archive as it is loaded, e.g.
 `'{"validation_dataset_reader.split": "held_out"}'` to compare on held-out rows.
 """
 import argparse
 import glob
+import gzip
+import io
 import json
 import os
 import sys
@@ -61,13 +66,29 @@ class Predicted:
     predicted: List[str]
 
 
-PREDICTIONS_SUFFIX = ".jsonl"
+PREDICTIONS_SUFFIXES = (".jsonl.gz", ".jsonl")
+
+
+def predictions_stem(path: str) -> Optional[str]:
+    """`path` without its predictions suffix (`.jsonl` or `.jsonl.gz`); None when it is not a predictions file."""
+    for suffix in PREDICTIONS_SUFFIXES:
+        if path.endswith(suffix):
+            return path[: -len(suffix)]
+    return None
 
 
 def write_predictions(path: str, rows: Sequence[Tuple[Sequence[str], str, str]]) -> None:
-    """Writes `(tokens, gold, predicted)` rows as a predictions file that `sst-compare` reads as a side."""
-    atomic_write(path, "".join(json.dumps({"tokens": list(tokens), "label": str(gold), "predicted": str(guess)})
-                               + "\n" for tokens, gold, guess in rows))
+    """
+    Writes `(tokens, gold, predicted)` rows as a predictions file that `sst-compare` reads as a
+    side; gzipped (reproducibly: no time stamp) when `path` ends with `.gz`.
+    """
+    text = "".join(json.dumps({"tokens": list(tokens), "label": str(gold), "predicted": str(guess)}) + "\n"
+                   for tokens, gold, guess in rows)
+    atomic_write(path, gzip.compress(text.encode("utf-8"), mtime=0) if path.endswith(".gz") else text)
+
+
+def _open_text(path: str) -> io.TextIOBase:
+    return gzip.open(path, "rt", encoding="utf-8") if path.endswith(".gz") else open(path, encoding="utf-8")
 
 
 def read_predictions(path: str, name: str = "") -> Predicted:
@@ -75,21 +96,25 @@ def read_predictions(path: str, name: str = "") -> Predicted:
     tokens: List[Tuple[str, ...]] = []
     gold: List[str] = []
     predicted: List[str] = []
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                words, label, guess = row["tokens"], str(row["label"]), str(row["predicted"])
-                if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
-                    raise ValueError("tokens is not a list of strings")
-            except (ValueError, KeyError, TypeError) as error:
-                message = f"missing key {error}" if isinstance(error, KeyError) else str(error)
-                raise InputError(f"not a prediction ({message})", path, number, line.strip()) from None
-            tokens.append(tuple(words))
-            gold.append(label)
-            predicted.append(guess)
+    try:
+        with _open_text(path) as handle:
+            lines = list(handle)
+    except (OSError, EOFError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot be read as predictions ({error})", path) from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            words, label, guess = row["tokens"], str(row["label"]), str(row["predicted"])
+            if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
+                raise ValueError("tokens is not a list of strings")
+        except (ValueError, KeyError, TypeError) as error:
+            message = f"missing key {error}" if isinstance(error, KeyError) else str(error)
+            raise InputError(f"not a prediction ({message})", path, number, line.strip()) from None
+        tokens.append(tuple(words))
+        gold.append(label)
+        predicted.append(guess)
     if not tokens:
         raise InputError("holds no prediction", path)
     return Predicted(path, name or path, tokens, [int(g == p) for g, p in zip(gold, predicted)], gold, predicted)
@@ -99,27 +124,61 @@ def archive_group(spec: str) -> List[Tuple[str, str]]:
     """
     `(name, archive)` for each archive of a side: a `model.tar.gz` (or any archive file); a run
     directory holding `model.tar.gz`; a directory of run directories (every `model.tar.gz`
-    under it, named by their path below it, e.g. `seed1/full`); or several of these joined
-    with commas.
+    under it, named by their path below it, e.g. `seed1/full`); a predictions file, or a
+    directory of them with no archive (`--save-predictions`; named as the archives were); or
+    several of these joined with commas.
     """
     group: List[Tuple[str, str]] = []
     for part in [item for item in spec.split(",") if item]:
-        if os.path.isfile(part) and part.endswith(PREDICTIONS_SUFFIX):
-            group.append((os.path.basename(part)[: -len(PREDICTIONS_SUFFIX)], part))
+        if os.path.isfile(part) and predictions_stem(part) is not None:
+            group.append((os.path.basename(predictions_stem(part) or part), part))
         elif os.path.isfile(part):
             group.append((part, part))
         elif os.path.isfile(os.path.join(part, ARCHIVE_NAME)):
             group.append((part, os.path.join(part, ARCHIVE_NAME)))
         elif os.path.isdir(part):
-            found = sorted(glob.glob(os.path.join(glob.escape(part), "**", ARCHIVE_NAME), recursive=True))
-            if not found:
-                raise InputError(f"no {ARCHIVE_NAME} under this directory", part)
-            group += [(os.path.relpath(os.path.dirname(path), part), path) for path in found]
+            group += _directory_group(part)
         else:
             raise InputError("no such archive or directory", part)
     if not group:
         raise InputError("names no archive", spec or "<empty>")
     return group
+
+
+def _directory_group(directory: str) -> List[Tuple[str, str]]:
+    """Every archive under `directory`, named by its run directory below it; else every predictions file."""
+    def under(pattern: str) -> List[str]:
+        return sorted(glob.glob(os.path.join(glob.escape(directory), "**", pattern), recursive=True))
+
+    archives = under(ARCHIVE_NAME)
+    if archives:
+        return [(os.path.relpath(os.path.dirname(path), directory), path) for path in archives]
+    files = [path for path in under("*.jsonl*") if predictions_stem(path) is not None and os.path.isfile(path)]
+    if not files:
+        raise InputError(f"no {ARCHIVE_NAME} (nor predictions file) under this directory", directory)
+    return [(os.path.relpath(predictions_stem(path) or path, directory), path) for path in files]
+
+
+def saved_predictions_path(directory: str, name: str) -> str:
+    """Where `--save-predictions` writes a run named `name`: below `directory`, never outside it."""
+    parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".", "..")]
+    if parts and parts[-1] == ARCHIVE_NAME:
+        parts.pop()
+    if parts:
+        parts[-1] = predictions_stem(parts[-1]) or parts[-1]
+    parts = [part for part in parts if part] or ["run"]
+    return os.path.join(directory, *parts) + ".jsonl.gz"
+
+
+def save_predictions(directory: str, runs: Sequence["Predicted"]) -> List[str]:
+    """Writes each run's answers as `directory/NAME.jsonl.gz` (`saved_predictions_path`); the paths written."""
+    paths = []
+    for run in runs:
+        path = saved_predictions_path(directory, run.name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_predictions(path, list(zip(run.tokens, run.gold, run.predicted)))
+        paths.append(path)
+    return paths
 
 
 def predict_correctness(
@@ -235,17 +294,24 @@ def compare_f1(a: Sequence[Predicted], b: Sequence[Predicted], positive: str, re
 def compare_archives(
     a: Sequence[Tuple[str, str]], b: Sequence[Tuple[str, str]], data_path: str, resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_BOOTSTRAP_SEED, batch_size: int = DEFAULT_BATCH_SIZE, cuda_device: int = -1,
-    overrides: str = "", positive_label: Optional[str] = None,
+    overrides: str = "", positive_label: Optional[str] = None, save_dir: Optional[str] = None,
 ) -> Dict[str, Any]:
-    """`compare` of two groups of `(name, archive)` on `data_path`, with the data path recorded."""
+    """
+    `compare` of two groups of `(name, archive)` on `data_path`, with the data path recorded;
+    with `save_dir`, every run's answers are also written below `save_dir/a` and `save_dir/b`.
+    """
 
     def predicted(group: Sequence[Tuple[str, str]]) -> List[Predicted]:
-        return [read_predictions(path, name) if path.endswith(PREDICTIONS_SUFFIX)
+        return [read_predictions(path, name) if predictions_stem(path) is not None
                 else predict_correctness(path, data_path, name, batch_size, cuda_device, overrides)
                 for name, path in group]
 
-    return {"data": data_path, **({"overrides": overrides} if overrides else {}),
-            **compare(predicted(a), predicted(b), resamples, seed, positive_label)}
+    runs_a, runs_b = predicted(a), predicted(b)
+    result = compare(runs_a, runs_b, resamples, seed, positive_label)
+    if save_dir:
+        result["saved_predictions"] = {side: save_predictions(os.path.join(save_dir, side), runs)
+                                       for side, runs in (("a", runs_a), ("b", runs_b))}
+    return {"data": data_path, **({"overrides": overrides} if overrides else {}), **result}
 
 
 def format_comparison(result: Dict[str, Any], label_a: str = "A", label_b: str = "B") -> str:
@@ -317,6 +383,8 @@ class SstCompare(PluginSubcommand):
                                help="also compare the F1 of this label (e.g. 1 for the tweets)")
         subparser.add_argument("--overrides", default="", help="JSON overrides for every archive as it is "
                                "loaded, e.g. '{\"validation_dataset_reader.split\": \"held_out\"}'")
+        subparser.add_argument("--save-predictions", metavar="DIR", help="also write every run's answers as "
+                               "DIR/a/NAME.jsonl.gz and DIR/b/NAME.jsonl.gz: sides for a later comparison")
         subparser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
         subparser.add_argument("--cuda-device", type=int, default=-1)
 
@@ -326,9 +394,13 @@ class SstCompare(PluginSubcommand):
             raise InputError("must be at least 1", "--resamples", content=str(args.resamples))
         result = compare_archives(
             archive_group(args.a), archive_group(args.b), args.data, args.resamples, args.bootstrap_seed,
-            args.batch_size, args.cuda_device, args.overrides, args.positive_label,
+            args.batch_size, args.cuda_device, args.overrides, args.positive_label, args.save_predictions,
         )
         print(format_comparison(result, args.a, args.b))
         if args.output_file:
             atomic_write(args.output_file, json.dumps(result, indent=2) + "\n")
             print(f"wrote {args.output_file}", file=sys.stderr)
+        if args.save_predictions:
+            saved = result["saved_predictions"]
+            print(f"wrote {len(saved['a'])} + {len(saved['b'])} predictions file(s) under {args.save_predictions}",
+                  file=sys.stderr)

@@ -10,6 +10,7 @@ from sst_elmo.commands.sst_compare import (
     compare_archives,
     predict_correctness,
     read_predictions,
+    saved_predictions_path,
     write_predictions,
 )
 from sst_elmo.safety.archive_safety import safe_load_archive
@@ -149,3 +150,46 @@ def test_a_bad_predictions_file_names_file_and_line(tmp_path, line, message, cap
     assert run_allennlp(["sst-compare", str(path), str(path), DATA]) == 1
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert message in last and f"{path}:2" in last
+
+
+def test_saved_predictions_give_the_same_comparison_without_the_archives(sides, tmp_path, capsys):
+    saved, first, again = tmp_path / "saved", tmp_path / "first.json", tmp_path / "again.json"
+    assert run_allennlp(["sst-compare", str(sides / "a"), str(sides / "b"), DATA, "--resamples", "300",
+                         "--save-predictions", str(saved), "--output-file", str(first)]) == 0
+    assert sorted(p.relative_to(saved).as_posix() for p in saved.rglob("*.gz")) == [
+        "a/seed1.jsonl.gz", "a/seed2.jsonl.gz", "b/seed1.jsonl.gz", "b/seed2.jsonl.gz"]
+    assert "wrote 2 + 2 predictions file(s)" in capsys.readouterr().err
+    for side in ("a", "b"):  # nothing of the archives is needed any more
+        for path in (sides / side).rglob("model.tar.gz"):
+            path.unlink()
+    assert run_allennlp(["sst-compare", str(saved / "a"), str(saved / "b"), DATA, "--resamples", "300",
+                         "--output-file", str(again)]) == 0
+    before, after = json.loads(first.read_text()), json.loads(again.read_text())
+    for key in ("sentences", "difference", "mcnemar"):
+        assert after[key] == before[key]
+    assert [run["accuracy"] for run in after["a"]["runs"]] == [run["accuracy"] for run in before["a"]["runs"]]
+    # Written reproducibly: the same answers give the same bytes.
+    data = (saved / "a" / "seed1.jsonl.gz").read_bytes()
+    run = read_predictions(str(saved / "a" / "seed1.jsonl.gz"))
+    write_predictions(str(tmp_path / "copy.jsonl.gz"), list(zip(run.tokens, run.gold, run.predicted)))
+    assert (tmp_path / "copy.jsonl.gz").read_bytes() == data
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("seed1/full", "seed1/full.jsonl.gz"),
+    ("../../etc/passwd", "etc/passwd.jsonl.gz"),
+    ("/tmp/run/model.tar.gz", "tmp/run.jsonl.gz"),
+    ("answers.jsonl", "answers.jsonl.gz"),
+    ("..", "run.jsonl.gz"),
+])
+def test_a_saved_predictions_file_stays_inside_its_directory(tmp_path, name, expected):
+    assert saved_predictions_path(str(tmp_path), name) == str(tmp_path / expected)
+
+
+def test_a_broken_gzipped_predictions_file_is_one_line(tmp_path, capsys, fixture_env):
+    path = tmp_path / "cut.jsonl.gz"
+    write_predictions(str(path), [(("good",), "1", "1")] * 50)
+    path.write_bytes(path.read_bytes()[:-12])  # cut off: a truncated download or a full disk
+    assert run_allennlp(["sst-compare", str(path), str(path), DATA]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "cannot be read as predictions" in last and str(path) in last
