@@ -15,6 +15,7 @@ from sst_elmo.benchmarks.predict_speed import sst_sentences, thread_env
 from sst_elmo.benchmarks.serve_speed import ServerProcess
 from sst_elmo.common.config_env import SHARED
 from sst_elmo.common.cpu import machine_description
+from sst_elmo.common.file_utils import atomic_write
 
 
 def resident_mib(pid: int) -> float:
@@ -69,6 +70,5 @@ def main(argv: Optional[List[str]] = None) -> None:
     sst = os.path.join(args.shared, "data", "sst")
     sentences = sst_sentences([os.path.join(sst, "dev.txt"), os.path.join(sst, "test.txt")])
     result = soak(args.archive, sentences, args.minutes, args.clients, args.window, args.out, args.threads)
-    with open(os.path.join(args.out, "soak.json"), "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=2)
+    atomic_write(os.path.join(args.out, "soak.json"), json.dumps(result, indent=2) + "\n")
     print(json.dumps(result["summary"], indent=2))
