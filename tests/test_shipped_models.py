@@ -19,6 +19,8 @@ CLASSIFIERS = sorted(path.parent for path in MODELS.glob("*/model.tar.gz"))
 # fall (about 3 standard deviations of the accuracy of 300 sentences).
 SLICE, MARGIN = 300, 0.06
 BUDGET = 25 * 1024 * 1024
+# The stored test answers of a shipped classifier (docs/predictions/, `sst-compare --save-predictions`).
+STORED_ANSWERS = {"sst5": MODELS.parent / "docs" / "predictions" / "tuned_sst5" / "elmo" / "seed13370.jsonl.gz"}
 
 
 def test_models_directory_stays_within_its_budget():
@@ -55,7 +57,7 @@ def test_shipped_classifier_verifies_and_matches_its_card(model):
 @pytest.mark.shared
 @pytest.mark.parametrize("model", CLASSIFIERS, ids=[path.name for path in CLASSIFIERS])
 def test_shipped_classifier_scores_a_slice_of_its_test_set(model, shared_dir, tmp_path, monkeypatch):
-    from sst_elmo.commands.sst_compare import predict_correctness
+    from sst_elmo.commands.sst_compare import predict_correctness, read_predictions
 
     card = (model / "README.md").read_text(encoding="utf-8")
     expected = float(re.search(r"\| test \([\d,]+ sentences\) \| \*\*([\d.]+)\*\*", card).group(1))
@@ -68,3 +70,6 @@ def test_shipped_classifier_scores_a_slice_of_its_test_set(model, shared_dir, tm
     accuracy = sum(predicted.correct) / len(predicted.correct)
     assert len(predicted.correct) >= SLICE // 2  # SST-2 drops the neutral sentences
     assert accuracy >= expected - MARGIN, f"{accuracy:.4f} on {SLICE} test sentences; the card says {expected}"
+    if model.name in STORED_ANSWERS:  # the answers docs/results.md pools are this file's
+        stored = read_predictions(str(STORED_ANSWERS[model.name]))
+        assert predicted.predicted == stored.predicted[: len(predicted.predicted)]
