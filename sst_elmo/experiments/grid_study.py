@@ -22,6 +22,7 @@ import warnings
 from typing import Any, Dict, List, Optional
 
 from sst_elmo.experiments.grid import STATUS_DONE, GridRunner
+from sst_elmo.experiments.study_storage import rdb_storage
 
 logger = logging.getLogger(__name__)
 
@@ -35,21 +36,14 @@ MAX_RETRY = 3
 def open_study(storage_url: str, study_name: str, run_ids: List[str], heartbeat: float = DEFAULT_HEARTBEAT):
     """The grid's study in `storage_url` (created with one queued trial per cell if new)."""
     import optuna
-    from optuna.storages import RDBStorage, RetryFailedTrialCallback
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    from optuna.storages import RetryFailedTrialCallback
+    from sqlalchemy.exc import IntegrityError
 
     # The queue, retry and stale-trial APIs are marked experimental; say so once in the docs, not per call.
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    for attempt in range(5):
-        try:  # workers that start together race to make the tables of a new database
-            storage = RDBStorage(storage_url, heartbeat_interval=int(max(1, heartbeat)),
-                                 grace_period=int(max(2, GRACE_FACTOR * heartbeat)),
-                                 failed_trial_callback=RetryFailedTrialCallback(max_retry=MAX_RETRY))
-            break
-        except (OperationalError, IntegrityError):
-            if attempt == 4:
-                raise
-            time.sleep(0.5 + attempt)
+    storage = rdb_storage(storage_url, heartbeat_interval=int(max(1, heartbeat)),
+                          grace_period=int(max(2, GRACE_FACTOR * heartbeat)),
+                          failed_trial_callback=RetryFailedTrialCallback(max_retry=MAX_RETRY))
     try:
         study = optuna.create_study(study_name=study_name, storage=storage, load_if_exists=False)
     except (optuna.exceptions.DuplicatedStudyError, IntegrityError):  # another worker created it

@@ -28,6 +28,7 @@ from typing import Any, Dict, List, Optional
 
 from sst_elmo.common.file_utils import atomic_write
 from sst_elmo.common.launch import plugin_command, run_logged
+from sst_elmo.experiments.study_storage import rdb_storage
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +150,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     os.makedirs(args.out, exist_ok=True)
     storage = args.storage or default_storage(args.out)
     study_name = args.study_name or os.path.basename(args.config).rsplit(".", 1)[0]
+    rdb_storage(storage)  # makes a new database's tables once, even while other workers start too
     status = run_to_budget(args, storage, study_name)
     result = summary(storage, study_name, args.metric)
     atomic_write(os.path.join(args.out, "best.json"), json.dumps(result, indent=2))
