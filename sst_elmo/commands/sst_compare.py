@@ -130,8 +130,9 @@ def archive_group(spec: str) -> List[Tuple[str, str]]:
     """
     group: List[Tuple[str, str]] = []
     for part in [item for item in spec.split(",") if item]:
-        if os.path.isfile(part) and predictions_stem(part) is not None:
-            group.append((os.path.basename(predictions_stem(part) or part), part))
+        stem = predictions_stem(part)
+        if os.path.isfile(part) and stem is not None:
+            group.append((os.path.basename(stem), part))
         elif os.path.isfile(part):
             group.append((part, part))
         elif os.path.isfile(os.path.join(part, ARCHIVE_NAME)):
@@ -153,10 +154,11 @@ def _directory_group(directory: str) -> List[Tuple[str, str]]:
     archives = under(ARCHIVE_NAME)
     if archives:
         return [(os.path.relpath(os.path.dirname(path), directory), path) for path in archives]
-    files = [path for path in under("*.jsonl*") if predictions_stem(path) is not None and os.path.isfile(path)]
+    stems = {path: predictions_stem(path) for path in under("*.jsonl*") if os.path.isfile(path)}
+    files = [(os.path.relpath(stem, directory), path) for path, stem in stems.items() if stem is not None]
     if not files:
         raise InputError(f"no {ARCHIVE_NAME} (nor predictions file) under this directory", directory)
-    return [(os.path.relpath(predictions_stem(path) or path, directory), path) for path in files]
+    return files
 
 
 def saved_predictions_path(directory: str, name: str) -> str:
