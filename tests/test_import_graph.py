@@ -5,7 +5,7 @@ Every `import` of an `sst_elmo` module is read from the source (function-level i
 included, since they form circles all the same). The layers, lowest first:
 
     common, version < safety < data < dataset_readers < elmo, elmo_files < caching
-    < embedding < modules < models < predictors < training < serving < commands
+    < embedding, vectors < modules, metrics < models < predictors < training < serving < commands
     < sst_elmo (the package, which registers all of these)
     < experiments, pipelines, benchmarks, cli (the console scripts)
 
@@ -29,8 +29,8 @@ LAYERS = [
     {"dataset_readers"},
     {"elmo", "elmo_files"},
     {"caching"},
-    {"embedding"},
-    {"modules"},
+    {"embedding", "vectors"},
+    {"modules", "metrics"},
     {"models"},
     {"predictors"},
     {"training"},

@@ -155,6 +155,18 @@ class TextCorpusReader(DatasetReader):
                 if len(chunk) >= self._min_sentence_length:
                     yield chunk
 
+    def token_lists(self, file_path: Union[str, Sequence[str]]) -> Iterator[List[str]]:
+        """
+        The token lists of every sentence this reader reads from `file_path` (a file or a list
+        of files), in order, without making instances: what `_read` turns into instances, and
+        the text that `allennlp word-vectors` trains static vectors on.
+        """
+        paths = [file_path] if isinstance(file_path, str) else list(file_path)
+        documents = (document for path in paths for document in self.documents(path))
+        for key, text in shard_rows(documents):
+            if self.in_split(key):
+                yield from self.sentences(text)
+
     @overrides
     def read(self, file_path) -> Iterator[Instance]:
         """`DatasetReader.read`; a file that yields no sentence is an `InputError` naming it."""
@@ -162,13 +174,8 @@ class TextCorpusReader(DatasetReader):
 
     @overrides
     def _read(self, file_path: Union[str, Sequence[str]]) -> Iterable[Instance]:
-        paths = [file_path] if isinstance(file_path, str) else list(file_path)
-        documents = (document for path in paths for document in self.documents(path))
-        for key, text in shard_rows(documents):
-            if not self.in_split(key):
-                continue
-            for words in self.sentences(text):
-                yield self.text_to_instance(words)
+        for words in self.token_lists(file_path):
+            yield self.text_to_instance(words)
 
     @overrides(check_signature=False)
     def text_to_instance(self, tokens: List[str]) -> Instance:  # type: ignore
