@@ -6,3 +6,4 @@ from sst_elmo.commands.sst_compare import SstCompare
 from sst_elmo.commands.sst_predict import SstPredict
 from sst_elmo.commands.sst_serve import SstServe
 from sst_elmo.commands.sst_verify import SstVerify
+from sst_elmo.commands.word_vectors import WordVectors
