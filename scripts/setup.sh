@@ -43,7 +43,7 @@ MSG
 }
 
 stamp="$VENV/.sst_elmo-setup"
-want="$(cat pyproject.toml constraints.txt scripts/setup.sh | sha256sum | cut -d' ' -f1) $EXTRAS"
+want="$(cat pyproject.toml constraints.txt scripts/setup.sh third_party/checklist/pyproject.toml | sha256sum | cut -d' ' -f1) $EXTRAS"
 if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     echo "setup: $VENV is up to date ($("$VENV/bin/python" --version))"
     exit 0
@@ -57,7 +57,9 @@ if [ ! -x "$VENV/bin/python" ] || ! supported "$VENV/bin/python" >/dev/null; the
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade "pip<27" wheel "setuptools<81"
 echo "setup: installing sst_elmo[$EXTRAS] with the pins in constraints.txt (first run: a few minutes)"
-"$VENV/bin/python" -m pip install --quiet --constraint constraints.txt --editable ".[$EXTRAS]"
+# ./third_party/checklist: CheckList for `allennlp checklist` (third_party/checklist/README.md).
+"$VENV/bin/python" -m pip install --quiet --constraint constraints.txt --editable ".[$EXTRAS]" \
+    ./third_party/checklist
 "$VENV/bin/python" -m pip check
 # Every `allennlp` command imports allennlp-models, whose NarrativeQA tool calls
 # nltk.download("punkt") and ("wordnet") at import time when `tokenizers/punkt` is missing:
