@@ -60,10 +60,17 @@ _OWN_SUBCOMMANDS = (
 
 
 def _entry(subcommand: Optional[str]):
+    """The console script of `subcommand` (`None`: `sst-elmo`, any subcommand)."""
+
     def entry() -> None:
         argv = sys.argv[1:]
-        prog = os.path.basename(sys.argv[0]) if subcommand is None else "sst-elmo"
-        sys.exit(run_allennlp(argv if subcommand is None else [subcommand, *argv], prog))
+        if subcommand is not None:  # `sst-predict ...`: its usage line says `sst-predict`
+            from sst_elmo.commands.subcommand import PluginSubcommand
+
+            PluginSubcommand.standalone = subcommand
+            sys.exit(run_allennlp([subcommand, *argv]))
+        script = os.path.basename(sys.argv[0])
+        sys.exit(run_allennlp(argv, "python -m sst_elmo.cli" if script == "cli.py" else script))
 
     return entry
 

@@ -2,12 +2,14 @@
 The `sst-predict` subcommand: `allennlp predict` for JSONL input, with exact `file:line`
 errors, bad lines skipped on request, and an output file that appears only when complete.
 
-    allennlp sst-predict model.tar.gz input.jsonl --output-file predictions.jsonl [--skip-bad-lines]
+    allennlp sst-predict model.tar.gz input.jsonl [--output-file predictions.jsonl] [--skip-bad-lines]
+
+Without `--output-file` the predictions go to standard output (the messages to standard error).
 """
 import argparse
 import gzip
 import sys
-from typing import Iterable, Iterator, Tuple
+from typing import Iterable, Iterator, TextIO, Tuple
 
 from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
@@ -33,8 +35,9 @@ class SstPredict(PluginSubcommand):
     `--skip-bad-lines` the whole input is checked first, so a bad line stops the command
     before any output exists; with it, each bad line is reported to stderr and the good
     lines are predicted. Lines are predicted in batches of similar length (windows of 64
-    batches sorted by length) and written in input order. The output is written to a temporary
-    file and renamed when done.
+    batches sorted by length) and written in input order. The output file is written to a
+    temporary file and renamed when done; without `--output-file` the predictions go to
+    standard output, still only after the whole input was checked.
     The archive's member paths are checked before it is extracted.
 
     Registered as a `Subcommand` with name "sst-predict".
@@ -49,7 +52,8 @@ class SstPredict(PluginSubcommand):
     def add_arguments(self, subparser: argparse.ArgumentParser) -> None:
         subparser.add_argument("archive_file", type=str, help="the model.tar.gz")
         subparser.add_argument("input_file", type=str, help="JSONL input (.gz too)")
-        subparser.add_argument("--output-file", type=str, required=True, help="where to write the predictions")
+        subparser.add_argument("--output-file", type=str, default=None,
+                               help="where to write the predictions (default: standard output)")
         subparser.add_argument("--skip-bad-lines", action="store_true", help="report bad lines and go on")
         subparser.add_argument(
             "--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
@@ -104,13 +108,24 @@ def _predict_from_args(args: argparse.Namespace) -> None:
                 if len(checked) > KEEP_CHECKED_ROWS:
                     checked = None  # a very large input is read and tokenized a second time
         source = rows() if checked is None else checked
-    for leftover in remove_partials(args.output_file):
-        print(f"removed {leftover}, left by a killed run", file=sys.stderr)
-    written = 0
-    with atomic_file(args.output_file, "w") as out:
-        for output in predictor.predict_rows(source, args.batch_size):
-            text = predictor.dump_line(output)
-            written += bool(text)
-            out.write(text)
+    if args.output_file is None:
+        written = _write_predictions(predictor, source, args.batch_size, sys.stdout)
+        sys.stdout.flush()
+    else:
+        for leftover in remove_partials(args.output_file):
+            print(f"removed {leftover}, left by a killed run", file=sys.stderr)
+        with atomic_file(args.output_file, "w") as out:
+            written = _write_predictions(predictor, source, args.batch_size, out)
     skipped = f" ({len(predictor.bad_lines)} bad lines skipped)" if predictor.bad_lines else ""
-    print(f"Wrote {written} predictions to {args.output_file}{skipped}.", file=sys.stderr)
+    where = "standard output" if args.output_file is None else args.output_file
+    print(f"Wrote {written} predictions to {where}{skipped}.", file=sys.stderr)
+
+
+def _write_predictions(predictor, source: Iterable[dict], batch_size: int, out: TextIO) -> int:
+    """Writes the predictions of `source`'s rows to `out` in input order; returns how many."""
+    written = 0
+    for output in predictor.predict_rows(source, batch_size):
+        text = predictor.dump_line(output)
+        written += bool(text)
+        out.write(text)
+    return written

@@ -19,6 +19,7 @@ from sst_elmo.commands.archive_loading import add_archive_arguments, load_predic
 from sst_elmo.commands.subcommand import PluginSubcommand
 from sst_elmo.common.errors import InputError
 from sst_elmo.serving import (
+    DEFAULT_CACHE_BYTES,
     DEFAULT_CACHE_SIZE,
     DEFAULT_CHANNEL_TIMEOUT,
     DEFAULT_CONNECTION_LIMIT,
@@ -27,6 +28,7 @@ from sst_elmo.serving import (
     DEFAULT_MAX_BATCH_DELAY_MS,
     DEFAULT_MAX_BATCH_SIZE,
     DEFAULT_MAX_BODY,
+    DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT,
     DEFAULT_THREADS,
 )
 
@@ -79,6 +81,13 @@ class SstServe(PluginSubcommand):
                                help="seconds to finish the requests in flight after SIGTERM")
         subparser.add_argument("--cache-size", type=_not_negative_int, default=DEFAULT_CACHE_SIZE,
                                help="answers kept in the LRU answer cache (0: no cache)")
+        subparser.add_argument("--cache-bytes", type=_not_negative_int, default=DEFAULT_CACHE_BYTES,
+                               help="bytes the answer cache keeps at most, its keys and answers counted")
+        subparser.add_argument("--max-explanations-in-flight", type=_not_negative_int,
+                               default=DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT,
+                               help="/interpret and /attack requests computed at once; one more gets a 429 "
+                               "with Retry-After, so that predictions never wait long behind explanations "
+                               "(0: no limit)")
         auth = subparser.add_mutually_exclusive_group()
         auth.add_argument("--auth-token", default=None,
                           help=f"a token that clients send as 'Authorization: Bearer TOKEN' (also from "
@@ -139,8 +148,10 @@ def _serve_from_args(args: argparse.Namespace) -> None:
 
     token = _auth_token(args)
     predictor = load_predictor(args)
-    service = PredictionService(predictor, args.max_batch_size, args.max_batch_delay_ms)
-    app = make_app(service, max_body=args.max_body_bytes, cache_size=args.cache_size, auth_token=token)
+    service = PredictionService(predictor, args.max_batch_size, args.max_batch_delay_ms,
+                                args.max_explanations_in_flight)
+    app = make_app(service, max_body=args.max_body_bytes, cache_size=args.cache_size, auth_token=token,
+                   cache_bytes=args.cache_bytes)
     try:
         server = DrainingServer(app, args.host, args.port, args.threads, channel_timeout=args.request_timeout,
                                 max_body=args.max_body_bytes, connection_limit=args.connection_limit,

@@ -28,8 +28,13 @@ DEFAULT_CONNECTION_LIMIT = 1000
 DEFAULT_HEADER_TIMEOUT = 10
 # Seconds a connection may stay silent (also mid-request) before it is closed.
 DEFAULT_CHANNEL_TIMEOUT = 30
-# Answers kept by the LRU answer cache (0: off), and the largest answer it keeps (bytes).
+# Answers kept by the LRU answer cache (0: off); the bytes it keeps at most, keys and answers
+# counted; and the largest entry (key and answer) it keeps.
 DEFAULT_CACHE_SIZE = 1024
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 DEFAULT_CACHE_ENTRY_BYTES = 64 * 1024
+# Explanations (/interpret and /attack requests) computed at once; more get a 429. A /predict
+# waits for at most one input of each (about 0.75 s at the work budget, shipped sst2, 2 cores).
+DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT = 1
 # Seconds the server waits, after SIGTERM, for requests in flight.
 DEFAULT_DRAIN_TIMEOUT = 30.0

@@ -18,7 +18,8 @@ class ServerMetrics:
     - `sst_serve_request_seconds{endpoint}`: time to answer (a histogram);
     - `sst_serve_batch_rows`: rows per forward pass (a histogram);
     - `sst_serve_cache_hits_total{endpoint}`, `sst_serve_cache_misses_total{endpoint}`;
-    - `sst_serve_cache_entries`: answers in the cache now.
+    - `sst_serve_cache_entries`, `sst_serve_cache_bytes`: answers in the cache now, and the bytes
+      of their keys and answers.
 
     `endpoint` is the route (`/predict`, ...) or `other` for a path that is no route, so that
     a client cannot add labels without bound.
@@ -37,6 +38,8 @@ class ServerMetrics:
         self.cache_misses = Counter("sst_serve_cache_misses", "Answers computed (not in the cache), by endpoint",
                                     ["endpoint"], registry=self.registry)
         self.cache_entries = Gauge("sst_serve_cache_entries", "Answers in the cache", registry=self.registry)
+        self.cache_bytes = Gauge("sst_serve_cache_bytes", "Bytes of the cache's keys and answers",
+                                 registry=self.registry)
 
     def observe_request(self, endpoint: str, status: int, seconds: float) -> None:
         self.requests.labels(endpoint, str(status)).inc()

@@ -10,13 +10,17 @@ from allennlp.common.util import JsonDict
 from allennlp.predictors import Predictor
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.serving import DEFAULT_MAX_BATCH_DELAY_MS, DEFAULT_MAX_BATCH_SIZE
+from sst_elmo.serving import (
+    DEFAULT_MAX_BATCH_DELAY_MS,
+    DEFAULT_MAX_BATCH_SIZE,
+    DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT,
+)
 from sst_elmo.serving.attack import MAX_ATTACK_WORK, Attacks, attack_work, checked_method
 from sst_elmo.serving.batcher import Batcher
+from sst_elmo.serving.explanation_gate import ExplanationGate
+from sst_elmo.serving.request_checks import REQUEST, RequestError
 from sst_elmo.serving.saliency import DEFAULT_METHOD, METHODS, SIGNED, Saliency, work
 
-# Where errors in a request's inputs point: `request:N` is the N-th input of a list.
-REQUEST = "request"
 # The most inputs in one request (a list); more is a 400.
 MAX_INPUTS = 256
 # The most inputs in one `/interpret` request (each runs its own backward passes).
@@ -27,6 +31,27 @@ MAX_INTERPRET_INPUTS = 16
 MAX_INTERPRET_WORK = 640
 # Seconds a request waits for its prediction before giving up with a 503.
 PREDICT_TIMEOUT = 60.0
+# How the explanation methods are named in messages for people (as the page names them).
+METHOD_NAMES = {"signed_gradient": "signed gradient", "leave_one_out": "leave-one-out",
+                "simple_gradient": "simple gradient", "integrated_gradient": "integrated gradient",
+                "smooth_gradient": "smooth gradient"}
+
+
+def most_tokens(method: str) -> int:
+    """The longest input (in tokens) that `method` may explain within `MAX_INTERPRET_WORK`."""
+    return max(count for count in range(1, MAX_INTERPRET_WORK + 1) if work(method, count) <= MAX_INTERPRET_WORK)
+
+
+def too_long_to_explain(method: str, tokens: int, number: int, is_list: bool) -> RequestError:
+    """The error of an input of `tokens` tokens over the work budget of `method`, in plain words."""
+    what = f"Input {number}" if is_list else "This text"
+    advice = "Try a shorter text"
+    if method != "signed_gradient" and work("signed_gradient", tokens) <= MAX_INTERPRET_WORK:
+        advice += ", or the signed gradient method"
+    return RequestError(
+        f"{what} is too long to explain with {METHOD_NAMES[method]} ({tokens:,} words; at most "
+        f"{most_tokens(method):,}). {advice}.", code="too_long_to_explain", input=number, method=method,
+        tokens=tokens, max_tokens=most_tokens(method), work=work(method, tokens), max_work=MAX_INTERPRET_WORK)
 
 
 class PredictionService:
@@ -44,16 +69,21 @@ class PredictionService:
         Rows per forward pass (`1`: no batching).
     max_batch_delay_ms : `float`, optional (default = `DEFAULT_MAX_BATCH_DELAY_MS`, 5.0)
         How long a request waits for others to batch with.
+    max_explanations_in_flight : `int`, optional (default = `DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT`)
+        `/interpret` and `/attack` requests computed at once (`ExplanationGate`; `0`: no limit);
+        one more is refused with a 429.
     """
 
     def __init__(self, predictor: Predictor, max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
-                 max_batch_delay_ms: float = DEFAULT_MAX_BATCH_DELAY_MS) -> None:
+                 max_batch_delay_ms: float = DEFAULT_MAX_BATCH_DELAY_MS,
+                 max_explanations_in_flight: int = DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT) -> None:
         if not hasattr(predictor, "load_numbered_line"):
             raise InputError(f"the predictor {type(predictor).__name__} has no load_numbered_line")
         self.predictor = predictor
         predictor.skip_bad_lines = False  # a bad input is the request's 400, never a silent marker
         self.batcher = Batcher(predictor.predict_batch_json, max_batch_size, max_batch_delay_ms)
         self.saliency = Saliency(predictor, self.batcher.lock)
+        self.explanations = ExplanationGate(max_explanations_in_flight)
         self._attacks: Optional[Attacks] = None  # made on the first /attack (a copy of the model)
         self._attacks_lock = threading.Lock()
 
@@ -88,18 +118,18 @@ class PredictionService:
         methods = [self._method(item.pop("method", DEFAULT_METHOD), number) if isinstance(item, dict)
                    else DEFAULT_METHOD for number, item in enumerate(items, start=1)]
         rows, is_list = self.checked(body, MAX_INTERPRET_INPUTS)
-        for number, (row, method) in enumerate(zip(rows, methods), start=1):
-            tokens = self.predictor._length(row)  # as the model will read it
+        lengths = [self.predictor._length(row) for row in rows]  # as the model will read them
+        for number, (tokens, method) in enumerate(zip(lengths, methods), start=1):
             if work(method, tokens) > MAX_INTERPRET_WORK:
-                raise InputError(f"{method} of {tokens} tokens is {work(method, tokens):,} token-passes: at most "
-                                 f"{MAX_INTERPRET_WORK:,} (a shorter input, or simple_gradient)", REQUEST, number)
-        outputs = self.batcher.submit(rows, timeout=PREDICT_TIMEOUT)
-        # One input at a time holds the model (the batcher's fair lock), so predictions queued
-        # meanwhile run between two inputs.
-        for output, method in zip(outputs, methods):
-            output["saliency"] = self.saliency.of_tokens(output["tokens"], method)
-            output["saliency_method"] = method
-            output["saliency_signed"] = method in SIGNED
+                raise too_long_to_explain(method, tokens, number, is_list)
+        with self.explanations.admitted("/interpret", sum(map(work, methods, lengths))):
+            outputs = self.batcher.submit(rows, timeout=PREDICT_TIMEOUT)
+            # One input at a time holds the model (the batcher's fair lock), so predictions queued
+            # meanwhile run between two inputs.
+            for output, method in zip(outputs, methods):
+                output["saliency"] = self.saliency.of_tokens(output["tokens"], method)
+                output["saliency_method"] = method
+                output["saliency_signed"] = method in SIGNED
         return outputs if is_list else outputs[0]
 
     def attack(self, body: Any) -> Any:
@@ -110,13 +140,16 @@ class PredictionService:
         rows, _ = self.checked(body, 1)
         tokens = self.predictor._length(rows[0])
         if attack_work(tokens) > MAX_ATTACK_WORK:
-            raise InputError(f"an attack of {tokens} tokens is {attack_work(tokens):,} token-passes: at most "
-                             f"{MAX_ATTACK_WORK:,} (a shorter input)", REQUEST, 1)
-        [output] = self.batcher.submit(rows, timeout=PREDICT_TIMEOUT)
-        with self._attacks_lock:
-            if self._attacks is None:
-                self._attacks = Attacks(self.predictor)
-        output["attack"] = self._attacks.attack(output["tokens"], method)
+            most = int(MAX_ATTACK_WORK ** 0.5)
+            raise RequestError(f"This text is too long to attack ({tokens:,} words; at most {most}). Try a "
+                               "shorter text.", code="too_long_to_attack", input=1, method=method, tokens=tokens,
+                               max_tokens=most, work=attack_work(tokens), max_work=MAX_ATTACK_WORK)
+        with self.explanations.admitted("/attack", attack_work(tokens)):
+            [output] = self.batcher.submit(rows, timeout=PREDICT_TIMEOUT)
+            with self._attacks_lock:
+                if self._attacks is None:
+                    self._attacks = Attacks(self.predictor)
+            output["attack"] = self._attacks.attack(output["tokens"], method)
         return output
 
     @staticmethod
@@ -135,6 +168,8 @@ class PredictionService:
             "max_tokens": getattr(self.predictor, "max_tokens", None),
             "batching": {"max_batch_size": batcher.max_batch_size,
                          "max_batch_delay_ms": batcher.max_batch_delay * 1000.0, **batcher.stats},
+            "explanations": {"max_in_flight": self.explanations.limit, "in_flight": self.explanations.in_flight,
+                             "refused": self.explanations.refused},
         }
 
     def close(self, timeout: Optional[float] = None) -> None:

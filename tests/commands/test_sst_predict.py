@@ -37,3 +37,21 @@ def test_fast_elmo_gives_the_same_predictions(model_archive, tmp_path, caplog):
         if isinstance(probs[0], dict):
             probs = [[row[label] for label in sorted(probs[0])] for row in probs]
         assert max(abs(a - b) for a, b in zip(*probs)) < 1e-5
+
+
+def test_without_an_output_file_the_predictions_go_to_standard_output(model_archive, tmp_path, capsys):
+    import json
+
+    from sst_elmo.cli import run_allennlp
+
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"sentence": "A fine film ."}\n\n{"tokens": ["Dull", "."]}\n')
+    assert run_allennlp(["sst-predict", str(model_archive / "model.tar.gz"), str(source)]) == 0
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["tokens"] for line in out.splitlines()] == [["A", "fine", "film", "."], ["Dull", "."]]
+    assert "Wrote 2 predictions to standard output." in err
+    # A bad line stops the command before any prediction is written, to a file or to standard output.
+    source.write_text('{"sentence": "A fine film ."}\n{"sentence": "broken\n')
+    assert run_allennlp(["sst-predict", str(model_archive / "model.tar.gz"), str(source)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and f"{source}:2" in err

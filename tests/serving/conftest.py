@@ -11,7 +11,8 @@ def serving(service, **server_args) -> Iterator[str]:
 
     max_body = server_args.pop("max_body", 1024 * 1024)
     server_args.setdefault("channel_timeout", 30)
-    app_args = {name: server_args.pop(name) for name in ("cache_size", "auth_token") if name in server_args}
+    app_names = ("cache_size", "cache_bytes", "auth_token")
+    app_args = {name: server_args.pop(name) for name in app_names if name in server_args}
     server = DrainingServer(make_app(service, max_body=max_body, **app_args), "127.0.0.1", 0, max_body=max_body,
                             **server_args)
     thread = threading.Thread(target=server.run, kwargs={"drain_timeout": 10}, daemon=True)

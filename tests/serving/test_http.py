@@ -63,7 +63,24 @@ BAD = [
     ("numbers for tokens", "POST", "/predict", b'{"tokens": [1, 2]}', JSON, 400, "list of strings"),
     ("a string for a body", "POST", "/predict", b'"fine"', JSON, 400, "expected a JSON object"),
     ("null", "POST", "/predict", b"null", JSON, 400, "expected a JSON object"),
-    ("no text key", "POST", "/predict", b'{"text_typo": "a"}', JSON, 400, "no text"),
+    ("no text key", "POST", "/predict", b'{}', JSON, 400, "no text"),
+    ("an unknown field", "POST", "/predict", b'{"text_typo": "a"}', JSON, 400,
+     "unknown field 'text_typo'; this endpoint takes 'tokens', 'sentence', 'text'"),
+    ("an ignored field", "POST", "/predict", b'{"sentence": "ok", "pad": "xxx"}', JSON, 400,
+     "unknown field 'pad'"),
+    ("method on /predict", "POST", "/predict", b'{"sentence": "ok", "method": "x"}', JSON, 400,
+     "unknown field 'method'"),
+    ("an object for the method", "POST", "/interpret", b'{"sentence": "ok", "method": {}}', JSON, 400,
+     '"method" must be a string, not an object'),
+    ("a long number for the sentence", "POST", "/predict", b'{"sentence": ' + b"9" * 50_000 + b"}", JSON, 400,
+     '^request: "sentence" must be a string, not a number$'),
+    ("empty tokens", "POST", "/predict", b'{"tokens": ["", "", ""]}', JSON, 400, r'"tokens"\[0\] is empty'),
+    ("a blank token", "POST", "/predict", b'{"tokens": ["a", " \\t"]}', JSON, 400,
+     r'"tokens"\[1\] is only spaces'),
+    ("a lone surrogate", "POST", "/predict", b'{"sentence": "fine \\ud800"}', JSON, 400,
+     r'"sentence" is not valid text: a lone surrogate .\\ud800. at character 6'),
+    ("a lone surrogate in a token", "POST", "/interpret", b'[{"sentence": "ok"}, {"tokens": ["\\udfff"]}]', JSON,
+     400, r'request:2: "tokens"\[0\] is not valid text'),
     ("a bad item in a list", "POST", "/predict", b'[{"sentence": "ok"}, 7]', JSON, 400, "request:2"),
     ("an empty list", "POST", "/predict", b"[]", JSON, 400, "empty list"),
     ("60,000 nested lists", "POST", "/predict", b"[" * 60_000, JSON, 400, "nested 60,000 deep"),
@@ -304,11 +321,16 @@ def test_interpret_has_a_work_budget(url, lstm_predictor):
     from sst_elmo.serving.service import MAX_INTERPRET_WORK
 
     tokens = ["fine"] * (MAX_INTERPRET_WORK // 10 + 1)
-    one_line_error(*call(url, "POST", "/interpret", {"tokens": tokens, "method": "integrated_gradient"}),
-                   400, r"request:1: integrated_gradient of \d+ tokens is [\d,]+ token-passes: at most")
+    reply = call(url, "POST", "/interpret", {"tokens": tokens, "method": "integrated_gradient"})
+    one_line_error(*reply, 400, r"^This text is too long to explain with integrated gradient \(65 words; at most "
+                   r"64\)\. Try a shorter text, or the signed gradient method\.$")
+    assert json.loads(reply[2]) == {  # the same facts for programs
+        "error": json.loads(reply[2])["error"], "code": "too_long_to_explain", "input": 1,
+        "method": "integrated_gradient", "tokens": 65, "max_tokens": 64, "work": 650,
+        "max_work": MAX_INTERPRET_WORK}
     one_line_error(*call(url, "POST", "/interpret", [{"sentence": "ok"}, {"tokens": ["a"] * 81,
                                                                          "method": "leave_one_out"}]),
-                   400, "request:2: leave_one_out of 81 tokens")
+                   400, r"^Input 2 is too long to explain with leave-one-out \(81 words; at most 80\)")
     status, _, data = call(url, "POST", "/interpret", {"tokens": ["a"] * 50, "method": "leave_one_out"})
     assert status == 200 and json.loads(data)["saliency_signed"] is True
     good_request_works(url)
@@ -339,3 +361,34 @@ def test_a_predict_during_a_long_interpret_answers_between_two_of_its_inputs(lst
         assert heavy.is_alive(), "the interpretation finished before the prediction was sent"
         heavy.join(30)
     assert waited < 1.0, f"the prediction waited {waited:.2f} s"
+
+
+DIGITS = b"9" * 100_000
+HUGE_NUMBERS = [
+    (b'{"sentence": ' + DIGITS + b"}", r'^request: "sentence" must be a string, not a number$'),
+    (b'{"sentence": -' + DIGITS + b"." + DIGITS + b"e99999}", '"sentence" must be a string, not a number'),
+    (b'{"tokens": ["fine", ' + DIGITS + b"]}", r'"tokens" must be a list of strings; "tokens"\[1\] is a number'),
+    (b'{"sentence": "ok", "pad": ' + DIGITS + b"}", "unknown field 'pad'"),
+    (b'[{"sentence": "ok"}, {"sentence": 1e999}]', 'request:2: "sentence" must be a string, not a number'),
+    (b'{"sentence": NaN}', '"sentence" must be a string, not a number'),
+    (DIGITS, "expected a JSON object, not a number"),
+]
+
+
+@pytest.mark.parametrize("body, words", HUGE_NUMBERS, ids=[str(number) for number in range(len(HUGE_NUMBERS))])
+def test_a_huge_number_anywhere_is_a_400_naming_its_field(lstm_predictor, body, words):
+    # Was a 500: Python refuses to read integers of over 4,300 digits (ValueError).
+    with serving(PredictionService(lstm_predictor)) as base:
+        for path in ("/predict", "/interpret"):
+            one_line_error(*call(base, "POST", path, body, JSON), 400, words)
+        good_request_works(base)
+
+
+def test_unknown_fields_are_refused_with_details_for_programs(url):
+    status, _, data = call(url, "POST", "/interpret", {"sentence": "ok", "pad": "x" * 10_000})
+    answer = json.loads(data)
+    assert status == 400 and answer["code"] == "unknown_field" and answer["field"] == "pad"
+    assert answer["accepted"] == ["tokens", "sentence", "text", "method"]
+    status, _, data = call(url, "POST", "/predict", {"sentence": "ok", "p" * 5000: 1})
+    assert status == 400 and len(json.loads(data)["error"]) < 200  # a long name is shortened
+

@@ -25,6 +25,22 @@ def test_a_repeated_request_is_answered_from_the_cache(lstm_predictor):
         assert call_with_headers(base, "/interpret", {**body, "method": "integrated_gradient"})[1] == "0"
 
 
+def test_the_cache_is_bounded_in_bytes_with_keys_of_the_fields_used(lstm_predictor):
+    # 600 bodies of 1 MB each (an ignored field) once became 600 keys of 1 MB: the cache counted
+    # only its answers' bytes. Now a key is a digest of the fields used, and keys count too.
+    with serving(PredictionService(lstm_predictor), cache_size=1000, cache_bytes=20_000) as base:
+        answers = 0
+        for number in range(12):  # long sentences (over max_tokens), each a new request
+            _, hit, data = call_with_headers(base, "/predict", {"sentence": f"Film {number} " + "fine " * 600})
+            assert hit == "0"
+            answers += len(data)
+        cache = json.loads(call(base, "GET", "/health")[2])["cache"]
+        assert answers > 20_000 >= cache["bytes"] > 0 and cache["max_bytes"] == 20_000
+        assert 0 < cache["entries"] < 12
+        assert cache["bytes"] >= 64 * cache["entries"]  # each key counted: 64 bytes
+        assert f"sst_serve_cache_bytes {float(cache['bytes'])}".encode() in call(base, "GET", "/metrics")[2]
+
+
 def test_cache_size_0_turns_the_cache_off(lstm_predictor):
     service = PredictionService(lstm_predictor, max_batch_delay_ms=0)
     with serving(service, cache_size=0) as base:
