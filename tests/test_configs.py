@@ -34,7 +34,9 @@ def test_config_builds_everything(config, tmp_path):
     # Every label the model can give has a name a person reads, in both readers.
     labels = set(model.vocab.get_token_to_index_vocabulary("labels"))
     for reader in ("dataset_reader", "validation_dataset_reader"):
-        names = Params.from_file(str(config)).as_dict()[reader].get("label_names", {})
+        settings = Params.from_file(str(config)).as_dict()[reader]
+        # A reader without label_names names each of its labels by itself.
+        names = settings.get("label_names") or {label: label for label in settings.get("labels", [])}
         assert labels <= set(names), f"{reader}.label_names {names} misses labels of {sorted(labels)}"
     model(**next(iter(train_loop.trainer.data_loader)))
     assert metric in model.get_metrics(reset=True), f"the model reports no {metric!r}"
@@ -96,7 +98,8 @@ def test_switches():
 def test_every_training_config_writes_tensorboard_logs_and_complete_metrics():
     for config in sorted(CONFIGS.glob("*.jsonnet")) + sorted((CONFIGS / "pretrain").glob("*.jsonnet")):
         evaluated = evaluate(
-            str(config.relative_to(CONFIGS)), SST_ELMO_OPTIONS="/o", SST_ELMO_WEIGHTS="/w", SST_ELMO_ELMO_DIM="256"
+            str(config.relative_to(CONFIGS)), SST_ELMO_OPTIONS="/o", SST_ELMO_WEIGHTS="/w", SST_ELMO_ELMO_DIM="256",
+            SST_ELMO_CSV_TRAIN="/t.csv",
         )
         assert {"type": "tensorboard"} in evaluated["trainer"]["callbacks"], config
         # A recovered run's metrics.json holds everything a clean run's does.
@@ -185,3 +188,22 @@ def test_bcn_configs_take_their_input_size_from_the_chosen_vectors():
     elmo = evaluate("sst2_bcn_elmo.jsonnet")
     assert "elmo" not in elmo["model"]["text_field_embedder"]["token_embedders"]  # bcn refuses that name
     assert elmo["dataset_reader"]["token_indexers"]["bilm"] == {"type": "elmo_characters"}
+
+
+def test_word_vectors_by_name_take_their_dimension_and_case_from_the_card(tmp_path):
+    words = tmp_path / "words-mine"
+    words.mkdir()
+    own = evaluate(
+        "sst2_lstm.jsonnet", SST_ELMO_WORDS="mine", SST_ELMO_MODELS=str(tmp_path), SST_ELMO_WORDS_DIM="12"
+    )
+    tokens = own["model"]["text_field_embedder"]["token_embedders"]["tokens"]
+    assert (tokens["embedding_dim"], tokens["pretrained_file"]) == (12, f"{words}/vectors.txt.gz")
+    assert own["dataset_reader"]["token_indexers"]["tokens"]["lowercase_tokens"] is True
+    # the ELMo side reads the same vectors, and SST_ELMO_GLOVE_FILE does not replace them
+    both = evaluate("sst2_elmo_glove.jsonnet", SST_ELMO_WORDS="mine", SST_ELMO_MODELS=str(tmp_path),
+                    SST_ELMO_WORDS_DIM="12", SST_ELMO_GLOVE_FILE="/g.txt")
+    assert both["model"]["text_field_embedder"]["token_embedders"]["tokens"] == tokens
+    for env, message in [({"SST_ELMO_WORDS_DIM": ""}, "set SST_ELMO_WORDS_DIM"),
+                         ({"SST_ELMO_GLOVE": "6B.50d"}, "not both")]:
+        with pytest.raises(RuntimeError, match=message):
+            evaluate("sst2_lstm.jsonnet", **{"SST_ELMO_WORDS": "mine", "SST_ELMO_WORDS_DIM": "12", **env})

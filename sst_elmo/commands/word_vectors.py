@@ -10,6 +10,7 @@ them with `SST_ELMO_WORDS=imdb` (`configs/lib/words.libsonnet`).
 """
 import argparse
 import logging
+import shlex
 import sys
 
 from allennlp.commands.subcommand import Subcommand
@@ -89,6 +90,7 @@ def word_vectors_from_args(args: argparse.Namespace) -> None:
     card = build_word_vectors(
         args.configs, args.output_dir, settings, cover_configs=args.cover, force=args.force,
         keep_corpus=args.keep_corpus, progress=_progress,
+        command=" ".join(["allennlp", *map(shlex.quote, sys.argv[1:])]),
     )
     coverage = card["coverage"]
     print(

@@ -23,8 +23,20 @@ CONFIG_VARIABLES: Dict[str, str] = {
     "SST_ELMO_GLOVE": "which GloVe: 6B.50d, 6B.100d, 6B.300d or 840B.300d "
     "(empty: each config's own choice)",
     "SST_ELMO_GLOVE_FILE": "a local file with the vectors of the chosen GloVe (same dimension)",
+    "SST_ELMO_WORDS": "word vectors trained on your own text (allennlp word-vectors): NAME for "
+    "SST_ELMO_MODELS/words-NAME (imdb, tweets; built by `make words`); overrides SST_ELMO_GLOVE",
+    "SST_ELMO_WORDS_DIM": "the dimension of SST_ELMO_WORDS's vectors, for a NAME of your own "
+    "(empty: read from the card.json of imdb and tweets)",
     "SST_ELMO_CACHE": "1 (or true): frozen ELMo reads its activations from an on-disk cache "
     "(cached_elmo); empty: no cache",
+    # configs/csv_classifier.jsonnet: your own CSV of labelled texts (empty: the config's own value)
+    "SST_ELMO_CSV_TRAIN": "csv_classifier: the CSV file to train on (a header row first)",
+    "SST_ELMO_CSV_VALIDATION": "csv_classifier: a CSV file to validate on "
+    "(empty: a fixed 10% of the training file's rows)",
+    "SST_ELMO_CSV_TEXT_COLUMN": "csv_classifier: the column of the texts (empty: text)",
+    "SST_ELMO_CSV_LABEL_COLUMN": "csv_classifier: the column of the labels (empty: label)",
+    "SST_ELMO_CSV_LABELS": "csv_classifier: every label, comma-separated, e.g. neg,pos "
+    "(empty: whatever labels the training file has)",
 }
 
 # The hyperparameters that a tuning study sets (configs/lib/tunable.libsonnet; empty: the

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy
 
@@ -163,11 +163,13 @@ def build_word_vectors(
     force: bool = False,
     keep_corpus: bool = False,
     progress: Callable[[str], None] = logger.info,
+    command: Optional[str] = None,
 ) -> Dict[str, object]:
     """
     Trains vectors on the text of the pre-training `configs` and writes `vectors.txt.gz`,
     `card.json` and `README.md` to `output_dir`; returns the card. With `keep_corpus` the
-    tokenized corpus stays as `output_dir/corpus.txt.gz`.
+    tokenized corpus stays as `output_dir/corpus.txt.gz`. `command` is how the card says the
+    vectors were made (default: the `allennlp word-vectors` command of these arguments).
     """
     _check_output(output_dir, force)
     os.makedirs(output_dir, exist_ok=True)
@@ -192,6 +194,9 @@ def build_word_vectors(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     card = make_card(configs, cover_configs, settings, stats, model, words, covered, vectors_path, started)
+    card["command"] = command or " ".join(
+        ["allennlp word-vectors", *configs, "-o", output_dir, *(f"--cover {c}" for c in cover_configs)]
+    )
     atomic_write(os.path.join(output_dir, CARD_FILE), json.dumps(card, indent=2) + "\n")
     atomic_write(os.path.join(output_dir, README_FILE), card_markdown(card))
     return card
@@ -219,7 +224,6 @@ def make_card(  # noqa: PLR0913 - the facts of one run
         "machine": machine_description(),
         "date": datetime.date.today().isoformat(),
         "gensim": gensim.__version__,
-        "command": "allennlp word-vectors " + " ".join(configs),
     }
 
 
