@@ -73,15 +73,13 @@ def test_a_subcommand_under_sst_elmo_is_named_so(monkeypatch, capsys):
     assert exit_.value.code == 0 and "sst-compare" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("arguments", [["--help"], [], ["sst-predict", "--help"]])
+@pytest.mark.parametrize("arguments", [["--help"], []])
 def test_the_plain_allennlp_command_renders_help_with_the_plugin(arguments):
     result = subprocess.run([sys.executable, "-m", "allennlp", *arguments], cwd=PROJECT_ROOT,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Plugin sst_elmo available" in result.stderr  # found through .allennlp_plugins
-    if arguments:
-        assert result.stdout.startswith(f"usage: allennlp {' '.join(arguments[:-1])}".rstrip())
-    assert "sst-compare" in result.stdout or "--output-file" in result.stdout
+    assert result.stdout.startswith("usage: allennlp ") and "sst-compare" in result.stdout
 
 
 class Percent(PluginSubcommand):
