@@ -5,8 +5,8 @@
 // configs/tweets_elmo_top.jsonnet, the tutorial's setting.
 //
 // Validation is a fixed 10% hash split of train.csv (the readers' split_seed, default
-// "sst_elmo"). Another split: override it in BOTH readers, e.g.
-//   --overrides '{"dataset_reader.split_seed": "split2", "validation_dataset_reader.split_seed": "split2"}'
+// "sst_elmo"). Another split (an override of the reader reaches the validation reader too):
+//   --overrides '{"dataset_reader.split_seed": "split2"}'
 //   allennlp train configs/tweets_elmo.jsonnet -s runs/tweets_elmo
 local classifier = import 'lib/classifier.libsonnet';
 local elmo = import 'lib/elmo.libsonnet';

@@ -12,7 +12,8 @@ through Python's PEP 706 `data` filter with links refused (`sst_elmo.safety.arch
 AllenNLP's own archive and checkpoint loading (in every `allennlp` command) builds only
 registered types and unpickles only tensors (`sst_elmo.safety.archive_hooks`), within the
 limits of `sst_elmo.safety.limits`; and an uncaught `InputError` prints as one line
-(`sst_elmo.common.error_output`).
+(`sst_elmo.common.error_output`). An `-o` override of `dataset_reader` reaches the validation
+reader that derives from it (`sst_elmo.common.reader_overrides`).
 """
 from sst_elmo.common.cpu import prefer_fast_mkl
 
@@ -20,6 +21,7 @@ prefer_fast_mkl()
 
 from sst_elmo.common.config_env import set_config_defaults  # noqa: E402
 from sst_elmo.common.error_output import install_excepthook  # noqa: E402
+from sst_elmo.common.reader_overrides import install_reader_overrides  # noqa: E402
 from sst_elmo.safety.archive_hooks import install_archive_hooks  # noqa: E402
 from sst_elmo.safety.archive_safety import install_extraction_filter  # noqa: E402
 
@@ -27,6 +29,7 @@ set_config_defaults()
 install_extraction_filter()
 install_archive_hooks()
 install_excepthook()
+install_reader_overrides()
 
 # Registering modules; imported for their side effect on AllenNLP's registries.
 from sst_elmo import commands, data, dataset_readers, models, modules, predictors, training  # noqa: E402,F401

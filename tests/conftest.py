@@ -32,6 +32,10 @@ def fixture_env(monkeypatch, tiny_elmo):
         monkeypatch.setenv("SST_ELMO_ELMO_DIM", str(2 * json.load(handle)["lstm"]["projection_dim"]))
     monkeypatch.setenv("SST_ELMO_GLOVE", "6B.50d")
     monkeypatch.setenv("SST_ELMO_GLOVE_FILE", str(FIXTURES / "glove.50d.txt"))
+    # configs/csv_classifier.jsonnet: a CSV with other column names than its defaults
+    monkeypatch.setenv("SST_ELMO_CSV_TRAIN", str(FIXTURES / "data/csv/reviews.csv"))
+    monkeypatch.setenv("SST_ELMO_CSV_LABEL_COLUMN", "sentiment")
+    monkeypatch.setenv("SST_ELMO_CSV_LABELS", "neg,pos")
     return {"options": options, "weights": weights}
 
 

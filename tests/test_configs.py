@@ -98,8 +98,8 @@ def test_switches():
 def test_every_training_config_writes_tensorboard_logs_and_complete_metrics():
     for config in sorted(CONFIGS.glob("*.jsonnet")) + sorted((CONFIGS / "pretrain").glob("*.jsonnet")):
         evaluated = evaluate(
-            str(config.relative_to(CONFIGS)), SST_ELMO_OPTIONS="/o", SST_ELMO_WEIGHTS="/w", SST_ELMO_ELMO_DIM="256",
-            SST_ELMO_CSV_TRAIN="/t.csv",
+            str(config.relative_to(CONFIGS)), SST_ELMO_OPTIONS="/o", SST_ELMO_WEIGHTS="/w",
+            SST_ELMO_ELMO_DIM="256", SST_ELMO_CSV_TRAIN="/t.csv",
         )
         assert {"type": "tensorboard"} in evaluated["trainer"]["callbacks"], config
         # A recovered run's metrics.json holds everything a clean run's does.

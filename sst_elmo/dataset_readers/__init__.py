@@ -2,4 +2,5 @@ from sst_elmo.dataset_readers.classification_reader import ClassificationReader
 from sst_elmo.dataset_readers.sentence_jsonl import SentenceJsonlReader
 from sst_elmo.dataset_readers.sst_trees import SstTreesReader
 from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
+from sst_elmo.dataset_readers.text_csv import TextCsvReader
 from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader

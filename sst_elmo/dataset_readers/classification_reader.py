@@ -1,5 +1,6 @@
 from typing import Dict, Iterable, Iterator, List, Optional, Union
 
+from allennlp.common.checks import ConfigurationError
 from allennlp.data import DatasetReader, Instance, Token, TokenIndexer, Tokenizer
 from allennlp.data.fields import LabelField, TextField
 from allennlp.data.token_indexers import SingleIdTokenIndexer
@@ -41,10 +42,12 @@ class ClassificationReader(DatasetReader):
         reads only them. E.g. `split_seed: "split2", held_out_seed: "sst_elmo"` trains and
         early-stops on `split2` while the default split's validation rows stay unseen.
     labels : `List[str]`, optional
-        The label set: any other label is an error naming the file and line.
-    label_names : `Dict[str, str]`, optional
+        The label set: any other label is an error naming the file, the line, the configured
+        labels and the key to set (`dataset_reader.labels`). Without it every label is taken.
+    label_names : `Dict[str, str]`, optional (default = each of `labels` names itself)
         A name a person reads for each label (`{"0": "negative", "1": "positive"}`). Not used in
         training; kept in the archive's config, the predictor adds `label_name` to its outputs.
+        Naming a label that is not in `labels` is an error.
 
     Reading a file that yields no instance (empty, or no row in the `split`) is an error
     naming the file, as is a token with a C0 control character (such as NUL) in it.
@@ -71,10 +74,23 @@ class ClassificationReader(DatasetReader):
         self._max_tokens = max_tokens
         self._split = HashSplit(split, validation_fraction, split_seed, held_out_seed)
         self._labels = None if labels is None else [str(label) for label in labels]
-        self.label_names = {str(label): str(name) for label, name in (label_names or {}).items()}
+        if label_names is None:
+            label_names = {label: label for label in self._labels or []}
+        self.label_names = {str(label): str(name) for label, name in label_names.items()}
         unknown = sorted(set(self.label_names) - set(self._labels)) if self._labels is not None else []
         if unknown:
-            raise ValueError(f"label_names names labels that are not in labels: {unknown}")
+            raise ConfigurationError(
+                f"the reader's label_names name {unknown}, which are not among its labels {self._labels}: "
+                f"set dataset_reader.label_names to a name for each of {self._labels}, or leave it out"
+            )
+
+    def unknown_label(self, label: str, in_file: Optional[List[str]] = None) -> str:
+        """The message for a `label` that is not in `labels`; `in_file`: the labels the file holds."""
+        found = f" (the labels in this file: {in_file})" if in_file else ""
+        return (
+            f"label {label!r} is not one of the configured labels {self._labels}{found}; "
+            "set dataset_reader.labels to every label of your data"
+        )
 
     def in_split(self, key: Union[str, int]) -> bool:
         """Whether the row with this id (or line number) belongs to the configured split."""
@@ -104,7 +120,7 @@ class ClassificationReader(DatasetReader):
             if any(char < " " for char in word):  # NUL and the other C0 controls; never in text
                 raise ValueError(f"the token {word!r} has a control character in it")
         if label is not None and self._labels is not None and str(label) not in self._labels:
-            raise ValueError(f"label {str(label)!r} is not one of the configured labels {self._labels}")
+            raise ValueError(self.unknown_label(str(label)))
         fields = {"tokens": TextField([Token(word) for word in words], self._token_indexers)}
         if label is not None:
             fields["label"] = LabelField(str(label))

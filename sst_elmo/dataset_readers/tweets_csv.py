@@ -1,14 +1,10 @@
 import re
 import string
-from typing import Iterable
 
 from allennlp.data import DatasetReader, Instance
 from overrides import overrides
 
-from sst_elmo.common.errors import InputError
-from sst_elmo.common.file_utils import csv_with_header
-from sst_elmo.dataset_readers.classification_reader import ClassificationReader
-from sst_elmo.dataset_readers.sharding import shard_rows
+from sst_elmo.dataset_readers.text_csv import TextCsvReader
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
@@ -38,7 +34,7 @@ def clean_tweet(text: str, **steps: bool) -> str:
 
 
 @DatasetReader.register("tweets_csv")
-class TweetsCsvReader(ClassificationReader):
+class TweetsCsvReader(TextCsvReader):
     """
     Reads tweets from a CSV file with a header, by default the `id,label,tweet` layout of
     the "identify the sentiments" contest; a file without the label column (such as
@@ -60,13 +56,14 @@ class TweetsCsvReader(ClassificationReader):
     text_column : `str`, optional (default = `"tweet"`)
     label_column : `str`, optional (default = `"label"`)
     id_column : `str`, optional (default = `"id"`)
-        Keys the seeded validation `split` (see `ClassificationReader`); without it the
-        line number is used.
+        As in `TextCsvReader`.
     strip_urls, strip_punctuation, lowercase, strip_digits, squeeze_whitespace : `bool`, optional
         The cleaning steps, each on by default, applied in this order.
     **kwargs
         Passed to `ClassificationReader`.
     """
+
+    multiline = False
 
     def __init__(
         self,
@@ -80,10 +77,7 @@ class TweetsCsvReader(ClassificationReader):
         squeeze_whitespace: bool = True,
         **kwargs,
     ) -> None:
-        super().__init__(**kwargs)
-        self._text_column = text_column
-        self._label_column = label_column
-        self._id_column = id_column
+        super().__init__(text_column, label_column, id_column, **kwargs)
         self._steps = {
             "strip_urls": strip_urls,
             "strip_punctuation": strip_punctuation,
@@ -95,20 +89,6 @@ class TweetsCsvReader(ClassificationReader):
     def clean(self, text: str) -> str:
         """Applies the enabled cleaning steps to one tweet (`clean_tweet`)."""
         return clean_tweet(text, **self._steps)
-
-    @overrides
-    def _read(self, file_path: str) -> Iterable[Instance]:
-        # Tweets are one line each: a quoted field over several lines is an error.
-        header, rows = csv_with_header(file_path, required_columns=[self._text_column], multiline=False)
-        has_labels = self._label_column in header
-        for line_number, row in shard_rows(rows):
-            if not self.in_split(row.get(self._id_column) or line_number):
-                continue
-            label = row[self._label_column].strip() if has_labels else None
-            if has_labels and not label:
-                raise InputError("empty label", file_path, line_number)
-            text = row[self._text_column]
-            yield self.instance_at(file_path, line_number, text, text, label)
 
     @overrides
     def text_to_instance(self, text, label=None) -> Instance:  # type: ignore

@@ -52,8 +52,7 @@ def diagnosis_grid(
     # variants that say where the difference comes from.
     configs: List[Dict[str, Any]] = [
         {"name": "glove", "config": "configs/sst2_lstm.jsonnet", "overrides": NO_SUBTREES},
-        # Not sst5_elmo_glove with a `dataset_reader.granularity` override: an override does not
-        # reach `validation_dataset_reader`, which the config derives from the training reader.
+        # SST-2's own config, not sst5_elmo_glove with a `dataset_reader.granularity` override.
         {"name": "elmo_glove", "config": "configs/sst2_elmo_glove.jsonnet", "overrides": NO_SUBTREES},
         {"name": "elmo_all", "config": "configs/sst2_elmo.jsonnet", "overrides": NO_SUBTREES},
         {"name": "untrained_all", "config": "configs/sst2_elmo.jsonnet",

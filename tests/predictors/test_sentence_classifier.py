@@ -272,8 +272,9 @@ def test_outputs_name_their_label_from_the_readers_label_names(lstm_predictor):
 
 def test_label_names_must_name_known_labels():
     import pytest
+    from allennlp.common.checks import ConfigurationError
 
     from sst_elmo.dataset_readers.tweets_csv import TweetsCsvReader
 
-    with pytest.raises(ValueError, match=r"not in labels: \['2'\]"):
+    with pytest.raises(ConfigurationError, match=r"name \['2'\], which are not among its labels"):
         TweetsCsvReader(labels=["0", "1"], label_names={"0": "a", "2": "b"})
