@@ -12,6 +12,7 @@ from overrides import overrides
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, row_text
+from sst_elmo.predictors.vocabulary_reach import OUT_OF_REACH_THRESHOLD, VocabularyReach, reader_token_indexers
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,11 @@ class SentenceClassifierPredictor(Predictor):
     "logits": [...], "probs": [...], "tokens": [...], "truncated": bool}`: `logits` and `probs`
     are in the order of `labels`; `tokens` are the tokens the model saw, at most `max_tokens`;
     `label_name` is the reader's `label_names` for the label (only when the archive has them).
+    For a model that reads word ids or ELMo characters, the output also has `unknown_share`
+    (the share of the words among `tokens` that the model cannot read: out of its word
+    vocabulary, or, for ELMo, mostly outside the Latin script), `unknown_tokens` and
+    `out_of_reach` (the share is above `out_of_reach_threshold`), with `"warning": "most of
+    these words are unknown to this model"` when it is (see `vocabulary_reach.VocabularyReach`).
 
     A line that is not a JSON object with one of those keys, or has no tokens, raises one
     `InputError` naming the line number and content. Under `allennlp predict` line numbers
@@ -66,6 +72,8 @@ class SentenceClassifierPredictor(Predictor):
         it, instead of stopping. With `allennlp predict`: `--predictor-args '{"skip_bad_lines": true}'`.
     max_tokens : `int`, optional (default = the reader's `max_tokens`, else `DEFAULT_MAX_TOKENS`)
         Keep only the first `max_tokens` tokens of each input (`"truncated": true` in its output).
+    out_of_reach_threshold : `float`, optional (default = `0.5`)
+        An output whose `unknown_share` is above this is `"out_of_reach": true`, with a `warning`.
     """
 
     def __init__(
@@ -75,6 +83,7 @@ class SentenceClassifierPredictor(Predictor):
         frozen: bool = True,
         skip_bad_lines: bool = False,
         max_tokens: Optional[int] = None,
+        out_of_reach_threshold: float = OUT_OF_REACH_THRESHOLD,
     ) -> None:
         super().__init__(model, dataset_reader, frozen)
         self.skip_bad_lines = skip_bad_lines
@@ -84,6 +93,7 @@ class SentenceClassifierPredictor(Predictor):
         self.labels = [by_index[index] for index in range(len(by_index))]  # the order of logits and probs
         # The names a person reads (the reader's `label_names`, kept in the archive's config).
         self.label_names: Dict[str, str] = dict(getattr(dataset_reader, "label_names", None) or {})
+        self.reach = VocabularyReach(model.vocab, reader_token_indexers(dataset_reader), out_of_reach_threshold)
         self.bad_lines: List[str] = []
         self._lines_read = 0
 
@@ -152,6 +162,7 @@ class SentenceClassifierPredictor(Predictor):
         output["labels"] = list(self.labels)
         output["tokens"] = [token.text for token in instance["tokens"]]  # type: ignore[attr-defined]
         output["truncated"] = truncated
+        output.update(self.reach.describe(output["tokens"]))
         return output
 
     @overrides
