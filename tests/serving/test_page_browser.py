@@ -97,6 +97,15 @@ def test_type_a_sentence_and_see_the_label_name_and_both_directions(browser, lst
         assert {token.get_attribute("data-direction") for token in _tokens(browser)} == {"weight"}
         assert all(token.value_of_css_property("background-color").startswith("rgba(214, 96, 20")
                    for token in _tokens(browser))
+        # Words the model cannot read: a warning with their share, and the words underlined.
+        assert not browser.find_element(By.ID, "out-of-reach").is_displayed()
+        browser.find_element(By.ID, "sentence").clear()
+        browser.find_element(By.ID, "sentence").send_keys("这部电影太糟糕了")
+        browser.find_element(By.ID, "submit").click()
+        _wait_for_tokens(browser, ["这部电影太糟糕了"])
+        warning = browser.find_element(By.ID, "out-of-reach")
+        assert warning.is_displayed() and "most of these words are unknown to this model (100%" in warning.text
+        assert _tokens(browser)[0].get_attribute("class") == "token unknown"
         # a bad input shows the server's error
         browser.find_element(By.ID, "sentence").clear()
         browser.find_element(By.ID, "sentence").send_keys("   ")

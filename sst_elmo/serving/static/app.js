@@ -39,6 +39,16 @@ function drawBars(output) {
   }
 }
 
+// The warning of an answer whose words the model mostly cannot read (`out_of_reach`).
+function drawReach(output) {
+  const warning = $("out-of-reach");
+  warning.hidden = !output.out_of_reach;
+  if (!output.out_of_reach) return;
+  const share = Math.round(100 * output.unknown_share);
+  warning.textContent = `Careful: ${output.warning} (${share}% of the words: ` +
+    `${output.unknown_tokens.join(" ")}). The label below means little.`;
+}
+
 function drawTokens(output) {
   const tokens = $("tokens");
   tokens.replaceChildren();
@@ -57,6 +67,7 @@ function drawTokens(output) {
       ? `${value < 0 ? "against" : "toward"} ${label}: ${value.toFixed(3)}`
       : `saliency ${value.toFixed(3)}`;
     span.textContent = token;
+    if ((output.unknown_tokens || []).includes(token)) span.classList.add("unknown");
     tokens.append(span, " ");
   });
   $("legend").textContent = output.saliency_signed
@@ -96,6 +107,7 @@ async function predict(event) {
     $("label").textContent = nameOf(output.label);
     $("label-id").textContent = output.label_name ? `(label ${output.label})` : "";
     $("truncated").hidden = !output.truncated;
+    drawReach(output);
     drawBars(output);
     drawTokens(output);
     $("result").hidden = false;
