@@ -1,4 +1,6 @@
 """A prediction says how much of its input the model cannot read (`unknown_share`, `out_of_reach`)."""
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from sst_elmo.predictors.vocabulary_reach import (
     VocabularyReach,
     out_of_character_reach,
 )
+from tests.conftest import build_archive
 
 CHINESE = "这部电影太糟糕了"  # "this film is terrible"
 FRENCH = "Ce film est vraiment nul, je le déteste."
@@ -110,3 +113,29 @@ def test_shipped_sst2_flags_chinese_and_french_but_not_english(tmp_path, monkeyp
     assert french["out_of_reach"] is True and french["warning"] == OUT_OF_REACH_WARNING
     terrible = predictor.predict_json({"sentence": "Terrible. 👎"})  # the full stop is split from the emoji
     assert terrible["tokens"] == ["Terrible", ".", "👎"] and terrible["label_name"] == "negative"
+
+
+def test_predict_sst_predict_and_the_service_carry_the_flag(tmp_path, fixture_env, monkeypatch):
+    from allennlp.commands import main
+
+    from sst_elmo.predictors import SentenceClassifierPredictor
+    from sst_elmo.serving.service import PredictionService
+
+    archive = str(build_archive(tmp_path / "run", "sst5_lstm.jsonnet") / "model.tar.gz")
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"sentence": text}) + "\n" for text in [CHINESE, "The film shines."]))
+    for command in (["predict", "--silent"], ["sst-predict"]):
+        out = tmp_path / f"{command[0]}.jsonl"
+        monkeypatch.setattr(sys, "argv", ["allennlp", command[0], archive, str(source), "--output-file", str(out),
+                                          *command[1:]])
+        main()
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        flags = [(row["out_of_reach"], row["unknown_share"]) for row in rows]
+        assert flags == [(True, 1.0), (False, 0.0)], command
+        assert rows[0]["warning"] == OUT_OF_REACH_WARNING and "warning" not in rows[1]
+
+    service = PredictionService(SentenceClassifierPredictor.from_path(archive))  # what sst-serve answers with
+    try:
+        assert service.predict({"sentence": CHINESE})["out_of_reach"] is True
+    finally:
+        service.close()
