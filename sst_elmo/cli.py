@@ -6,6 +6,7 @@ directory, or `--include-package sst_elmo`):
     sst-elmo train CONFIG -s DIR          # any allennlp command, plugin loaded
     sst-elmo tune CONFIG SPACE ...        # allennlp-optuna's tune / best-params / retrain
     sst-compare A B DATA                  # = allennlp sst-compare ... (paired significance)
+    sst-calibrate model.tar.gz DEV -o calibrated.tar.gz   # temperature scaling
     sst-verify model.tar.gz               # = allennlp sst-verify ...
     sst-predict model.tar.gz in.jsonl --output-file out.jsonl
     sst-serve model.tar.gz                # = allennlp sst-serve ... (HTTP on 127.0.0.1:8000)
@@ -55,7 +56,8 @@ def run_allennlp(argv: List[str], prog: str = "sst-elmo") -> int:
 # allennlp-optuna's subcommands (imported only for them: Optuna takes half a second to import).
 _TUNING_SUBCOMMANDS = ("tune", "best-params", "retrain")
 _OWN_SUBCOMMANDS = (
-    "sst-compare", "sst-verify", "sst-predict", "sst-serve", "elmo-export", "elmo-embed", "elmo-cache",
+    "sst-compare", "sst-calibrate", "sst-verify", "sst-predict", "sst-serve", "elmo-export", "elmo-embed",
+    "elmo-cache",
 )
 
 
@@ -77,6 +79,7 @@ def _entry(subcommand: Optional[str]):
 
 main = _entry(None)
 sst_compare = _entry("sst-compare")
+sst_calibrate = _entry("sst-calibrate")
 sst_verify = _entry("sst-verify")
 sst_predict = _entry("sst-predict")
 sst_serve = _entry("sst-serve")

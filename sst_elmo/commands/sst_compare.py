@@ -36,6 +36,7 @@ from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
 
 from sst_elmo.commands.subcommand import PluginSubcommand
+from sst_elmo.common.calibration import DEFAULT_BINS, expected_calibration_error
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import atomic_write
 from sst_elmo.common.significance import (
@@ -64,6 +65,8 @@ class Predicted:
     correct: List[int]
     gold: List[str]
     predicted: List[str]
+    # The probability the model gave each answer (its top probability), when known.
+    probability: Optional[List[float]] = None
 
 
 PREDICTIONS_SUFFIXES = (".jsonl.gz", ".jsonl")
@@ -77,13 +80,17 @@ def predictions_stem(path: str) -> Optional[str]:
     return None
 
 
-def write_predictions(path: str, rows: Sequence[Tuple[Sequence[str], str, str]]) -> None:
+def write_predictions(path: str, rows: Sequence[Tuple[Any, ...]]) -> None:
     """
-    Writes `(tokens, gold, predicted)` rows as a predictions file that `sst-compare` reads as a
-    side; gzipped (reproducibly: no time stamp) when `path` ends with `.gz`.
+    Writes `(tokens, gold, predicted)` rows, or `(tokens, gold, predicted, probability)` rows
+    (the probability of the predicted label), as a predictions file that `sst-compare` reads as
+    a side; gzipped (reproducibly: no time stamp) when `path` ends with `.gz`.
     """
-    text = "".join(json.dumps({"tokens": list(tokens), "label": str(gold), "predicted": str(guess)}) + "\n"
-                   for tokens, gold, guess in rows)
+    def line(tokens: Sequence[str], gold: str, guess: str, probability: Optional[float] = None) -> str:
+        row = {"tokens": list(tokens), "label": str(gold), "predicted": str(guess)}
+        return json.dumps(row if probability is None else {**row, "probability": float(probability)}) + "\n"
+
+    text = "".join(line(*row) for row in rows)
     atomic_write(path, gzip.compress(text.encode("utf-8"), mtime=0) if path.endswith(".gz") else text)
 
 
@@ -96,6 +103,7 @@ def read_predictions(path: str, name: str = "") -> Predicted:
     tokens: List[Tuple[str, ...]] = []
     gold: List[str] = []
     predicted: List[str] = []
+    probability: List[Optional[float]] = []
     try:
         with _open_text(path) as handle:
             lines = list(handle)
@@ -109,15 +117,21 @@ def read_predictions(path: str, name: str = "") -> Predicted:
             words, label, guess = row["tokens"], str(row["label"]), str(row["predicted"])
             if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
                 raise ValueError("tokens is not a list of strings")
+            sure = row.get("probability")
+            if sure is not None and not (isinstance(sure, (int, float)) and 0 <= sure <= 1):
+                raise ValueError("probability is not a number from 0 to 1")
         except (ValueError, KeyError, TypeError) as error:
             message = f"missing key {error}" if isinstance(error, KeyError) else str(error)
             raise InputError(f"not a prediction ({message})", path, number, line.strip()) from None
         tokens.append(tuple(words))
         gold.append(label)
         predicted.append(guess)
+        probability.append(sure)
     if not tokens:
         raise InputError("holds no prediction", path)
-    return Predicted(path, name or path, tokens, [int(g == p) for g, p in zip(gold, predicted)], gold, predicted)
+    known = None if None in probability else [float(value) for value in probability]  # type: ignore[arg-type]
+    return Predicted(path, name or path, tokens, [int(g == p) for g, p in zip(gold, predicted)], gold, predicted,
+                     known)
 
 
 def archive_group(spec: str) -> List[Tuple[str, str]]:
@@ -178,7 +192,8 @@ def save_predictions(directory: str, runs: Sequence["Predicted"]) -> List[str]:
     for run in runs:
         path = saved_predictions_path(directory, run.name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        write_predictions(path, list(zip(run.tokens, run.gold, run.predicted)))
+        columns = [run.tokens, run.gold, run.predicted] + ([run.probability] if run.probability else [])
+        write_predictions(path, list(zip(*columns)))
         paths.append(path)
     return paths
 
@@ -199,18 +214,22 @@ def predict_correctness(
     tokens: List[Tuple[str, ...]] = []
     gold: List[str] = []
     predicted: List[str] = []
+    probability: List[float] = []
     for batch in lazy_groups_of(archive.validation_dataset_reader.read(data_path), batch_size):
         labelled = [instance for instance in batch if "label" in instance.fields]
         if not labelled:
             continue
         for instance, output in zip(labelled, model.forward_on_instances(labelled)):
             predicted.append(model.vocab.get_token_from_index(int(output["logits"].argmax()), "labels"))
+            if "probs" in output:  # the model's own (calibrated) probability of that label
+                probability.append(float(output["probs"][int(output["logits"].argmax())]))
             tokens.append(tuple(token.text for token in instance["tokens"].tokens))
             gold.append(str(instance["label"].label))
     if not tokens:
         raise InputError("the archive's reader found no labelled sentence here", data_path)
     correct = [int(g == p) for g, p in zip(gold, predicted)]
-    return Predicted(archive_file, name or archive_file, tokens, correct, gold, predicted)
+    return Predicted(archive_file, name or archive_file, tokens, correct, gold, predicted,
+                     probability if len(probability) == len(predicted) else None)
 
 
 def seed_pairs(a: Sequence[Predicted], b: Sequence[Predicted]) -> List[Tuple[Predicted, Predicted]]:
@@ -229,9 +248,22 @@ def seed_pairs(a: Sequence[Predicted], b: Sequence[Predicted]) -> List[Tuple[Pre
     return []
 
 
+def calibration(runs: Sequence[Predicted], bins: int = DEFAULT_BINS) -> Optional[Dict[str, Any]]:
+    """
+    A side's expected calibration error (`bins` equal-width bins of the top probability): each
+    run's and their mean ± sd; `None` when a run has no probabilities (an old predictions file).
+    """
+    if any(run.probability is None for run in runs):
+        return None
+    values = [expected_calibration_error(run.probability, run.correct, bins) for run in runs]
+    key = f"ece_{bins}"
+    return {"runs": [{"name": run.name, key: value} for run, value in zip(runs, values)],
+            key: dict(zip(("mean", "sd"), mean_sd(values)))}
+
+
 def compare(
     a: Sequence[Predicted], b: Sequence[Predicted], resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_BOOTSTRAP_SEED, positive_label: Optional[str] = None,
+    seed: int = DEFAULT_BOOTSTRAP_SEED, positive_label: Optional[str] = None, bins: int = DEFAULT_BINS,
 ) -> Dict[str, Any]:
     """The comparison of two sides' answers on the same sentences (the JSON of `sst-compare`)."""
     reference = a[0]
@@ -269,6 +301,7 @@ def compare(
             "note": None if pairs else "the sides have different numbers of runs: no seed pairs",
         },
     }
+    result["calibration"] = {"bins": bins, "a": calibration(a, bins), "b": calibration(b, bins)}
     if positive_label is not None:
         result["f1"] = compare_f1(a, b, positive_label, resamples, seed)
     return result
@@ -297,10 +330,12 @@ def compare_archives(
     a: Sequence[Tuple[str, str]], b: Sequence[Tuple[str, str]], data_path: str, resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_BOOTSTRAP_SEED, batch_size: int = DEFAULT_BATCH_SIZE, cuda_device: int = -1,
     overrides: str = "", positive_label: Optional[str] = None, save_dir: Optional[str] = None,
+    bins: int = DEFAULT_BINS, reliability_plot: Optional[str] = None, names: Tuple[str, str] = ("A", "B"),
 ) -> Dict[str, Any]:
     """
     `compare` of two groups of `(name, archive)` on `data_path`, with the data path recorded;
-    with `save_dir`, every run's answers are also written below `save_dir/a` and `save_dir/b`.
+    with `save_dir`, every run's answers are also written below `save_dir/a` and `save_dir/b`;
+    with `reliability_plot`, each side's reliability diagram (its runs pooled) is drawn there.
     """
 
     def predicted(group: Sequence[Tuple[str, str]]) -> List[Predicted]:
@@ -309,11 +344,24 @@ def compare_archives(
                 for name, path in group]
 
     runs_a, runs_b = predicted(a), predicted(b)
-    result = compare(runs_a, runs_b, resamples, seed, positive_label)
+    result = compare(runs_a, runs_b, resamples, seed, positive_label, bins)
+    if reliability_plot:
+        plot_sides(reliability_plot, [(f"A {names[0]}", runs_a), (f"B {names[1]}", runs_b)], bins)
     if save_dir:
         result["saved_predictions"] = {side: save_predictions(os.path.join(save_dir, side), runs)
                                        for side, runs in (("a", runs_a), ("b", runs_b))}
     return {"data": data_path, **({"overrides": overrides} if overrides else {}), **result}
+
+
+def plot_sides(path: str, sides: Sequence[Tuple[str, Sequence[Predicted]]], bins: int = DEFAULT_BINS) -> None:
+    """The reliability diagram of each `(name, runs)` side, its runs pooled, as a PNG."""
+    from sst_elmo.common.calibration import plot_reliability
+
+    for name, runs in sides:
+        if any(run.probability is None for run in runs):
+            raise InputError("has no probabilities to plot (a predictions file without them)", name)
+    plot_reliability(path, [(name, [p for run in runs for p in run.probability],  # type: ignore[union-attr]
+                             [c for run in runs for c in run.correct]) for name, runs in sides], bins)
 
 
 def format_comparison(result: Dict[str, Any], label_a: str = "A", label_b: str = "B") -> str:
@@ -333,6 +381,8 @@ def format_comparison(result: Dict[str, Any], label_a: str = "A", label_b: str =
         f"[{100 * diff['low']:+.2f}, {100 * diff['high']:+.2f}] ({diff['resamples']} resamples, seed "
         f"{diff['bootstrap_seed']})",
     ]
+    if "calibration" in result:
+        lines.append(calibration_line(result["calibration"]))
     for pair in result["mcnemar"]["pairs"]:
         lines.append(f"McNemar {pair['a']} vs {pair['b']}: A only {pair['a_only']}, B only {pair['b_only']}, "
                      f"p = {pair['p_value']:.4g}")
@@ -354,6 +404,20 @@ def format_comparison(result: Dict[str, Any], label_a: str = "A", label_b: str =
                      f"{100 * diff['b_minus_a']:+.2f} points, 95% paired bootstrap interval "
                      f"[{100 * diff['low']:+.2f}, {100 * diff['high']:+.2f}]")
     return "\n".join(lines)
+
+
+def calibration_line(calibration: Dict[str, Any]) -> str:
+    """The line of each side's expected calibration error."""
+    key = f"ece_{calibration['bins']}"
+
+    def text(side: Optional[Dict[str, Any]]) -> str:
+        if side is None:
+            return "no probabilities"
+        spread = "" if side[key]["sd"] is None else f" ± {side[key]['sd']:.4f}"
+        return f"{side[key]['mean']:.4f}{spread}"
+
+    return (f"Expected calibration error ({calibration['bins']} equal-width bins of the top probability): "
+            f"A {text(calibration['a'])}, B {text(calibration['b'])}")
 
 
 @Subcommand.register("sst-compare")
@@ -387,6 +451,10 @@ class SstCompare(PluginSubcommand):
                                "loaded, e.g. '{\"validation_dataset_reader.split\": \"held_out\"}'")
         subparser.add_argument("--save-predictions", metavar="DIR", help="also write every run's answers as "
                                "DIR/a/NAME.jsonl.gz and DIR/b/NAME.jsonl.gz: sides for a later comparison")
+        subparser.add_argument("--calibration-bins", type=int, default=DEFAULT_BINS,
+                               help=f"equal-width bins of the expected calibration error (default {DEFAULT_BINS})")
+        subparser.add_argument("--reliability-plot", metavar="FILE",
+                               help="also draw each side's reliability diagram (runs pooled) as a PNG here")
         subparser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
         subparser.add_argument("--cuda-device", type=int, default=-1)
 
@@ -394,9 +462,12 @@ class SstCompare(PluginSubcommand):
     def run(self, args: argparse.Namespace) -> None:
         if args.resamples < 1:
             raise InputError("must be at least 1", "--resamples", content=str(args.resamples))
+        if args.calibration_bins < 1:
+            raise InputError("must be at least 1", "--calibration-bins", content=str(args.calibration_bins))
         result = compare_archives(
             archive_group(args.a), archive_group(args.b), args.data, args.resamples, args.bootstrap_seed,
             args.batch_size, args.cuda_device, args.overrides, args.positive_label, args.save_predictions,
+            args.calibration_bins, args.reliability_plot, (args.a, args.b),
         )
         print(format_comparison(result, args.a, args.b))
         if args.output_file:

@@ -1,3 +1,4 @@
+import math
 from typing import Dict, List, Optional
 
 import torch
@@ -11,12 +12,16 @@ from allennlp.nn import InitializerApplicator, util
 from allennlp.training.metrics import CategoricalAccuracy, FBetaMeasure
 from overrides import overrides
 
+from sst_elmo.common.calibration import DEFAULT_BINS
+from sst_elmo.metrics.expected_calibration_error import ExpectedCalibrationError
+
 
 @Model.register("lstm_classifier")
 class LstmClassifier(Model):
     """
     A sentence classifier: text field embedder (ELMo, word embeddings or both) -> dropout ->
-    a `Seq2VecEncoder` (an LSTM by default) -> optional feedforward -> linear layer.
+    a `Seq2VecEncoder` (an LSTM by default) -> optional feedforward -> linear layer; its
+    probabilities are `softmax(logits / temperature)`.
 
     Encoder and feedforward are built lazily, so their input sizes come from the embedder
     and the encoder: a config never repeats a dimension, and switching ELMo models or adding
@@ -42,6 +47,12 @@ class LstmClassifier(Model):
     class_weights : `Dict[str, float]`, optional
         Weight of each label's loss, keyed by label name, for imbalanced data; unnamed
         labels weigh 1.
+    temperature : `float`, optional (default = `1.0`)
+        Divides the logits before the softmax (and the loss): temperature scaling (Guo et al.,
+        2017), which `allennlp sst-calibrate` fits on validation data and stores here. It
+        changes no label; the output's `logits` stay the classification layer's own.
+    calibration_bins : `int`, optional (default = `10`)
+        The equal-width bins of the expected calibration error, reported as `ece_<bins>`.
     initializer : `InitializerApplicator`, optional
     """
 
@@ -57,6 +68,8 @@ class LstmClassifier(Model):
         label_namespace: str = "labels",
         positive_label: Optional[str] = None,
         class_weights: Optional[Dict[str, float]] = None,
+        temperature: float = 1.0,
+        calibration_bins: int = DEFAULT_BINS,
         initializer: InitializerApplicator = InitializerApplicator(),
         **kwargs,
     ) -> None:
@@ -96,7 +109,11 @@ class LstmClassifier(Model):
             weights = torch.tensor([class_weights.get(label, 1.0) for label in self._labels])
         self._loss = torch.nn.CrossEntropyLoss(weight=weights)
 
+        if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0):
+            raise ConfigurationError(f"temperature must be a finite number above 0, not {temperature!r}")
+        self.temperature = float(temperature)
         self._accuracy = CategoricalAccuracy()
+        self._calibration = ExpectedCalibrationError(calibration_bins)
         self._per_label = FBetaMeasure(average=None)
         self._per_label_seen = False
         self._positive_index: Optional[int] = None
@@ -120,8 +137,8 @@ class LstmClassifier(Model):
 
         # Returns
 
-        An output dictionary with `logits` and `probs`, shape `(batch_size, num_labels)`,
-        and `loss` when labels are given.
+        An output dictionary with `logits` and `probs` (`softmax(logits / temperature)`), shape
+        `(batch_size, num_labels)`, and `loss` (the cross entropy of `probs`) when labels are given.
         """
         # Shape: (batch_size, num_tokens, embedding_dim)
         embedded = self._dropout(self._text_field_embedder(tokens))
@@ -133,12 +150,15 @@ class LstmClassifier(Model):
             encoded = self._feedforward(encoded)
         # Shape: (batch_size, num_labels)
         logits = self._classification_layer(encoded)
-        probs = torch.nn.functional.softmax(logits, dim=-1)
+        # Shape: (batch_size, num_labels)
+        scaled = logits if self.temperature == 1.0 else logits / self.temperature
+        probs = torch.nn.functional.softmax(scaled, dim=-1)
         output_dict = {"logits": logits, "probs": probs}
         if label is not None:
             label = label.long().view(-1)
-            output_dict["loss"] = self._loss(logits, label)
+            output_dict["loss"] = self._loss(scaled, label)
             self._accuracy(logits, label)
+            self._calibration(probs, label)
             self._per_label(logits, label)
             self._per_label_seen = True
         return output_dict
@@ -147,7 +167,10 @@ class LstmClassifier(Model):
     def make_output_human_readable(
         self, output_dict: Dict[str, torch.Tensor]
     ) -> Dict[str, torch.Tensor]:
-        """Adds `label` (the predicted label) and `label_probs` (label name -> probability)."""
+        """
+        Adds `label` (the predicted label) and `label_probs` (label name -> probability); and
+        `temperature` when the model has one other than 1 (its probabilities are calibrated).
+        """
         probs = output_dict["probs"]
         if probs.dim() == 1:
             probs = probs.unsqueeze(0)
@@ -155,12 +178,15 @@ class LstmClassifier(Model):
         output_dict["label_probs"] = [
             {name: float(p) for name, p in zip(self._labels, row)} for row in probs
         ]
+        if self.temperature != 1.0:
+            output_dict["temperature"] = [self.temperature] * len(probs)
         return output_dict
 
     @overrides
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
         """
-        `accuracy` and `macro_f1` always; per label `precision_<label>`, `recall_<label>`
+        `accuracy` always; `macro_f1` and the expected calibration error of the probabilities
+        `ece_<bins>` (`ece_10` by default) once labels were seen; per label `precision_<label>`, `recall_<label>`
         and `f1_<label>` at the end of an epoch (`reset=True`); and `positive_precision`,
         `positive_recall`, `positive_f1` when a `positive_label` is configured.
         """
@@ -171,6 +197,7 @@ class LstmClassifier(Model):
         per_label = self._per_label.get_metric(reset)
         f1s = per_label["fscore"]
         metrics["macro_f1"] = sum(f1s) / len(f1s) if f1s else 0.0
+        metrics[f"ece_{self._calibration.bins}"] = self._calibration.get_metric(reset)
         if self._positive_index is not None:
             for name, values in per_label.items():
                 short = "f1" if name == "fscore" else name

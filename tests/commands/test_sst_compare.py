@@ -171,7 +171,8 @@ def test_saved_predictions_give_the_same_comparison_without_the_archives(sides, 
     # Written reproducibly: the same answers give the same bytes.
     data = (saved / "a" / "seed1.jsonl.gz").read_bytes()
     run = read_predictions(str(saved / "a" / "seed1.jsonl.gz"))
-    write_predictions(str(tmp_path / "copy.jsonl.gz"), list(zip(run.tokens, run.gold, run.predicted)))
+    rows = list(zip(run.tokens, run.gold, run.predicted, run.probability))
+    write_predictions(str(tmp_path / "copy.jsonl.gz"), rows)
     assert (tmp_path / "copy.jsonl.gz").read_bytes() == data
 
 
@@ -193,3 +194,33 @@ def test_a_broken_gzipped_predictions_file_is_one_line(tmp_path, capsys, fixture
     assert run_allennlp(["sst-compare", str(path), str(path), DATA]) == 1
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert "cannot be read as predictions" in last and str(path) in last
+
+
+def test_each_sides_calibration_error_and_reliability_diagram(sides, tmp_path, capsys):
+    """
+    ECE per run from the models' probabilities, which saved predictions keep (that they are the
+    model's own is tested in test_sst_calibrate.py); a predictions file without them has none.
+    """
+    from sst_elmo.common.calibration import expected_calibration_error
+
+    out, plot, saved = tmp_path / "c.json", tmp_path / "reliability.png", tmp_path / "saved"
+    assert run_allennlp(["sst-compare", str(sides / "a"), str(sides / "b"), DATA, "--resamples", "100",
+                         "--calibration-bins", "5", "--reliability-plot", str(plot), "--output-file", str(out),
+                         "--save-predictions", str(saved)]) == 0
+    assert "calibration error (5 equal-width bins of the top probability): A 0." in capsys.readouterr().out
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    result = json.loads(out.read_text())
+    assert result["calibration"]["bins"] == 5
+    for side in ("a", "b"):
+        for run, row in zip(result[side]["runs"], result["calibration"][side]["runs"]):
+            stored = read_predictions(str(saved / side / f"{run['name']}.jsonl.gz"))  # the run's answers
+            assert len(stored.probability) == len(stored.correct) and min(stored.probability) > 0
+            assert row["ece_5"] == expected_calibration_error(stored.probability, stored.correct, 5)
+    old = tmp_path / "old.jsonl"  # a predictions file from before probabilities were written
+    run = read_predictions(str(saved / "a" / "seed1.jsonl.gz"))
+    write_predictions(str(old), list(zip(run.tokens, run.gold, run.predicted)))
+    again = compare_archives(archive_group(str(old)), archive_group(str(saved / "b")), DATA, resamples=100)
+    assert again["calibration"]["a"] is None and again["calibration"]["b"] is not None
+    assert run_allennlp(["sst-compare", str(old), str(saved / "b"), DATA, "--reliability-plot",
+                         str(tmp_path / "no.png")]) == 1
+    assert "has no probabilities" in capsys.readouterr().err

@@ -3,6 +3,7 @@ import json
 import pytest
 import torch
 from allennlp.common import Params
+from allennlp.common.checks import ConfigurationError
 from allennlp.common.testing import ModelTestCase
 from allennlp.data import Batch
 
@@ -99,3 +100,50 @@ class TestLstmClassifier(ModelTestCase):
         batch.index_instances(self.vocab)
         assert model(**batch.as_tensor_dict())["logits"].shape == (2, 5)
         assert torch.isfinite(model(**batch.as_tensor_dict())["loss"])
+
+
+@pytest.mark.usefixtures("fixture_env")
+class TestTemperature(ModelTestCase):
+    """Temperature scaling in the model: probabilities `softmax(logits / T)`, labels unchanged, ECE reported."""
+
+    def model_with(self, **settings):
+        from allennlp.models import Model
+
+        params = Params.from_file(self.param_file)["model"]
+        for key, value in settings.items():
+            params[key] = value
+        torch.manual_seed(5)
+        model = Model.from_params(vocab=self.vocab, params=params)
+        model.eval()
+        return model
+
+    def test_probabilities_are_the_softmax_of_logits_over_the_temperature(self):
+        self.set_up_model(CONFIGS / "sst5_lstm.jsonnet", SST_TRAIN)
+        batch = Batch(self.instances)
+        batch.index_instances(self.vocab)
+        tensors = batch.as_tensor_dict()
+        with torch.no_grad():
+            plain, one, hot = (self.model_with(**extra)(**tensors) for extra in ({}, {"temperature": 1.0},
+                                                                                  {"temperature": 0.25}))
+        assert torch.equal(plain["probs"], one["probs"])  # T = 1: the very same probabilities
+        assert torch.equal(plain["logits"], hot["logits"])  # the logits are the layer's own
+        assert torch.allclose(hot["probs"], torch.softmax(plain["logits"] / 0.25, dim=-1))
+        assert not torch.allclose(hot["probs"], plain["probs"])
+        assert torch.equal(hot["probs"].argmax(-1), plain["probs"].argmax(-1))  # no label changes
+        assert hot["loss"] == pytest.approx(float(torch.nn.functional.cross_entropy(
+            plain["logits"] / 0.25, tensors["label"])), rel=1e-5)
+
+    def test_the_human_readable_output_names_a_temperature_and_the_metrics_the_ece(self):
+        self.set_up_model(CONFIGS / "sst5_lstm.jsonnet", SST_TRAIN)
+        plain, hot = self.model_with(), self.model_with(temperature=2.0, calibration_bins=4)
+        rows = [model.forward_on_instances(self.instances[:2]) for model in (plain, hot)]
+        assert "temperature" not in rows[0][0] and [row["temperature"] for row in rows[1]] == [2.0, 2.0]
+        assert [row["label"] for row in rows[0]] == [row["label"] for row in rows[1]]
+        assert "ece_10" in plain.get_metrics() and "ece_4" in hot.get_metrics(reset=True)
+        assert set(hot.get_metrics()) == {"accuracy"}  # reset: nothing seen
+
+    def test_a_temperature_must_be_positive(self):
+        self.set_up_model(CONFIGS / "sst5_lstm.jsonnet", SST_TRAIN)
+        for bad in (0.0, -1.0, float("inf"), float("nan")):
+            with pytest.raises(ConfigurationError, match="temperature"):
+                self.model_with(temperature=bad)
