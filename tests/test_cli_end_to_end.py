@@ -69,7 +69,7 @@ def test_predict_reports_a_bad_line(tmp_path, cli_env):
     )
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
-    assert "<predict input>:2: not valid JSON" in last_line and '{"sentence": "broken' in last_line
+    assert f"{bad}:2: not valid JSON" in last_line and '{"sentence": "broken' in last_line
 
 
 def test_test_install_lists_the_plugin(cli_env):

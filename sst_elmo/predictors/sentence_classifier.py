@@ -54,9 +54,9 @@ class SentenceClassifierPredictor(Predictor):
     these words are unknown to this model"` when it is (see `vocabulary_reach.VocabularyReach`).
 
     A line that is not a JSON object with one of those keys, or has no tokens, raises one
-    `InputError` naming the line number and content. Under `allennlp predict` line numbers
-    count the non-blank lines (AllenNLP drops blank lines before the predictor sees them);
-    `allennlp sst-predict` gives the exact `file:line`.
+    `InputError` naming the line number and content. `allennlp predict` (through
+    `sst_elmo.commands.allennlp_predict`) and `allennlp sst-predict` read lines with
+    `load_numbered_line`, which gives the exact `file:line`; blank lines are skipped.
 
     Speed: a line read with `load_line` (as `allennlp predict` and `sst-predict` do) is
     tokenized once, and `predict_batch_json` runs its batch sorted by length (outputs in input
