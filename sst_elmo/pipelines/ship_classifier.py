@@ -9,14 +9,20 @@ with two changes to `config.json`: a shipped ELMo's files are named `shipped://e
 (found where the model is loaded, `sst_elmo.elmo_files.shipped`), and `label_names` may be set
 on both readers. With `float16` (the default) the floating-point tensors of `weights.th` are
 stored in half precision: half the bytes, and AllenNLP's `load_state_dict` copies them back
-into the model's float32 parameters. The copy is loaded again and scores the test set (the
-card's test accuracy is that of the packed file) before anything is written; an existing
-`models/NAME/` is replaced only with `replace=True`.
+into the model's float32 parameters. With `calibrate` (the default) the copy's probabilities
+are calibrated on the validation set (`allennlp sst-calibrate`: one temperature) and the card
+shows the expected calibration error before and after (`calibrate_classifier`). The copy is
+loaded again and scores the test set (the card's test accuracy is that of the packed file)
+before anything is written; an existing `models/NAME/` is replaced only with `replace=True`.
+
+`calibrate_shipped` calibrates a classifier that was shipped before: its archive is replaced
+by the calibrated one (refused if any answer would change) and its card gains the section.
 """
 import argparse
 import io
 import json
 import os
+import re
 import sys
 import tarfile
 import tempfile
@@ -28,6 +34,7 @@ from sst_elmo.common.cpu import machine_description
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import atomic_write, file_sha256
 from sst_elmo.elmo_files.shipped import SCHEME, shipped_reference
+from sst_elmo.pipelines.calibrate_classifier import calibrate_classifier, calibration_section
 
 ARCHIVE_NAME = "model.tar.gz"
 CARD_NAME = "README.md"
@@ -129,8 +136,8 @@ def test_score(archive: str, data_path: str) -> Dict[str, Any]:
 
 def model_card(name: str, config: Dict[str, Any], run_metrics: Dict[str, Any], score: Dict[str, Any],
                sha256: str, size: int, command: str, machine: str, description: str,
-               float16: bool = True) -> str:
-    """The markdown model card of a shipped classifier."""
+               float16: bool = True, calibration: Optional[Dict[str, Any]] = None) -> str:
+    """The markdown model card of a shipped classifier (with `calibration`, its calibration section)."""
     reader = config["validation_dataset_reader"]
     names = reader.get("label_names") or {}
     embedders = config["model"]["text_field_embedder"]["token_embedders"]
@@ -168,6 +175,7 @@ def model_card(name: str, config: Dict[str, Any], run_metrics: Dict[str, Any], s
         "",
         "The test accuracy is measured on this file as shipped (loaded again after packing).",
         "",
+        *([calibration_section(calibration, name, machine)] if calibration else []),
         "## How it was made",
         "",
         f"Machine: {machine}. Date: {time.strftime('%Y-%m-%d')}. "
@@ -190,7 +198,7 @@ def model_card(name: str, config: Dict[str, Any], run_metrics: Dict[str, Any], s
 
 def ship_classifier(run_dir: str, name: str, description: str, command: str, models_dir: str = SHIPPED_MODELS,
                     replace: bool = False, label_names: Optional[Dict[str, str]] = None,
-                    machine: Optional[str] = None, float16: bool = True) -> str:
+                    machine: Optional[str] = None, float16: bool = True, calibrate: bool = True) -> str:
     """Packs the archive of `run_dir` as `models_dir/name/` (see the module's doc); returns that directory."""
     archive = os.path.join(run_dir, ARCHIVE_NAME)
     if not os.path.isfile(archive):
@@ -206,11 +214,17 @@ def ship_classifier(run_dir: str, name: str, description: str, command: str, mod
         config = repack(archive, packed, label_names, float16)
         if not config.get("test_data_path"):
             raise InputError("the run has no test_data_path to score", run_dir)
+        calibration = None
+        if calibrate:
+            calibrated = os.path.join(work, "calibrated.tar.gz")
+            calibration = calibrate_classifier(packed, calibrated, config["validation_data_path"],
+                                               config["test_data_path"])
+            os.replace(calibrated, packed)
         score = test_score(packed, config["test_data_path"])
         sha256, size = file_sha256(packed), os.path.getsize(packed)
         os.replace(packed, os.path.join(target, ARCHIVE_NAME))
     card = model_card(name, config, run_metrics, score, sha256, size, command,
-                      machine or machine_description(), description, float16)
+                      machine or machine_description(), description, float16, calibration)
     atomic_write(os.path.join(target, CARD_NAME), card)
     return target
 
@@ -226,13 +240,83 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--replace", action="store_true", help="replace a shipped classifier of that name")
     parser.add_argument("--machine", help="the machine it was trained on, for the model card")
     parser.add_argument("--float32", action="store_true", help="keep the weights in float32 (default: float16)")
+    parser.add_argument("--no-calibrate", dest="calibrate", action="store_false",
+                        help="ship the probabilities as trained (default: temperature scaling on validation)")
     args = parser.parse_args(argv)
     try:
         names = json.loads(args.label_names) if args.label_names else None
         target = ship_classifier(args.run_dir, args.name, args.description, args.command, args.models_dir,
-                                 args.replace, names, args.machine, not args.float32)
+                                 args.replace, names, args.machine, not args.float32, args.calibrate)
     except (InputError, json.JSONDecodeError) as error:
         print(f"ship_classifier: {error}", file=sys.stderr)
         return 1
     print(f"ship_classifier: wrote {target}")
+    return 0
+
+
+FILES_ROW = re.compile(rf"^\| `{re.escape(ARCHIVE_NAME)}` \| [\d,]+ \| `[0-9a-f]{{64}}` \|$", re.M)
+
+
+def card_with_calibration(card: str, section: str, sha256: str, size: int) -> str:
+    """`card` with its archive's row in the files table set to `sha256` and `size`, and `section`
+    (a `## Calibration` section) in place of its own, or else before `## How it was made`."""
+    if not FILES_ROW.search(card):
+        raise InputError(f"the model card has no files-table row for {ARCHIVE_NAME}", CARD_NAME)
+    card = FILES_ROW.sub(f"| `{ARCHIVE_NAME}` | {size:,} | `{sha256}` |", card)
+    section = section.rstrip("\n") + "\n\n"
+    existing = re.search(r"^## Calibration\n.*?(?=^## )", card, re.M | re.S)
+    if existing:
+        return card[: existing.start()] + section + card[existing.end():]
+    anchor = card.find("## How it was made")
+    if anchor < 0:
+        raise InputError("the model card has no '## How it was made' section", CARD_NAME)
+    return card[:anchor] + section + card[anchor:]
+
+
+def calibrate_shipped(name: str, models_dir: str = SHIPPED_MODELS, machine: Optional[str] = None,
+                      date: Optional[str] = None) -> Dict[str, Any]:
+    """
+    Calibrates the shipped classifier `models_dir/name` on the validation set its config names,
+    measures it on that and the test set (`calibrate_classifier`, which refuses a file whose
+    answers would change), then replaces the archive and updates the card; returns the measures.
+    """
+    target = os.path.join(models_dir, name)
+    archive, card_file = os.path.join(target, ARCHIVE_NAME), os.path.join(target, CARD_NAME)
+    if not (os.path.isfile(archive) and os.path.isfile(card_file)):
+        raise InputError(f"not a shipped classifier (no {ARCHIVE_NAME} and {CARD_NAME})", target)
+    with tarfile.open(archive, "r:gz") as source:
+        config = json.load(source.extractfile("config.json"))  # type: ignore[arg-type]
+    if not (config.get("validation_data_path") and config.get("test_data_path")):
+        raise InputError("its config names no validation_data_path and test_data_path", archive)
+    with tempfile.TemporaryDirectory(dir=target) as work:
+        calibrated = os.path.join(work, ARCHIVE_NAME)
+        calibration = calibrate_classifier(archive, calibrated, config["validation_data_path"],
+                                           config["test_data_path"])
+        section = calibration_section(calibration, name, machine or machine_description(), date)
+        with open(card_file, encoding="utf-8") as handle:
+            card = handle.read()
+        card = card_with_calibration(card, section, file_sha256(calibrated), os.path.getsize(calibrated))
+        os.replace(calibrated, archive)
+    atomic_write(card_file, card)
+    return calibration
+
+
+def calibrate_main(argv: Optional[List[str]] = None) -> int:
+    """`scripts/calibrate_shipped.py NAME`: `calibrate_shipped` from the command line."""
+    parser = argparse.ArgumentParser(description=calibrate_shipped.__doc__)
+    parser.add_argument("name", help="the shipped classifier: models/NAME")
+    parser.add_argument("--models-dir", default=SHIPPED_MODELS)
+    parser.add_argument("--machine", help="the machine it runs on, for the model card")
+    parser.add_argument("--date", help="the date for the model card (default: today)")
+    args = parser.parse_args(argv)
+    try:
+        calibration = calibrate_shipped(args.name, args.models_dir, args.machine, args.date)
+    except InputError as error:
+        print(f"calibrate_shipped: {error}", file=sys.stderr)
+        return 1
+    key = f"ece_{calibration['bins']}"
+    test = calibration["test"]
+    print(f"calibrate_shipped: {args.name}: T = {calibration['temperature']:.4f}; test ECE "
+          f"{test['before'][key]:.4f} -> {test['after'][key]:.4f}, accuracy {test['after']['accuracy']:.4f} "
+          "(unchanged)")
     return 0

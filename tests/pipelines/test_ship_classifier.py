@@ -3,6 +3,7 @@ import json
 import os
 import shutil
 import tarfile
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ def run(tmp_path, fixture_env, monkeypatch):
 
 
 def ship(run, models, **kwargs):
+    kwargs.setdefault("calibrate", False)  # calibrating: its own test below
     return ship_classifier(str(run), "tiny", "a tiny test model", "allennlp train ...", str(models), **kwargs)
 
 
@@ -101,3 +103,40 @@ def test_float16_halves_the_weights_and_predicts_as_float32(run, tmp_path):
     assert {parameter.dtype for parameter in models[0].parameters()} == {torch.float32}
     for name, parameter in models[0].state_dict().items():
         assert torch.allclose(parameter, models[1].state_dict()[name], rtol=1e-3, atol=1e-3), name
+
+
+def test_shipping_calibrates_and_a_shipped_classifier_is_calibrated_in_place(tmp_path, fixture_env):
+    import hashlib
+
+    from sst_elmo.commands.sst_compare import predict_correctness
+    from sst_elmo.pipelines.ship_classifier import calibrate_shipped, card_with_calibration
+
+    def temperature(target):
+        with tarfile.open(os.path.join(target, "model.tar.gz")) as archive:
+            return json.load(archive.extractfile("config.json"))["model"].get("temperature")
+
+    def card(target):
+        return open(os.path.join(target, "README.md"), encoding="utf-8").read()
+
+    run = build_archive(tmp_path / "lstm", config="sst5_lstm.jsonnet")  # no ELMo: quicker to calibrate
+    (run / "metrics.json").write_text(json.dumps({"best_epoch": 0, "best_validation_accuracy": 0.5}))
+    shipped = ship(run, tmp_path / "calibrated", calibrate=True)
+    assert temperature(shipped) > 0 and "## Calibration" in card(shipped) and "ECE before" in card(shipped)
+
+    plain = ship(run, tmp_path / "models")  # shipped before calibration: no temperature, no section
+    archive = os.path.join(plain, "model.tar.gz")
+    assert temperature(plain) is None and "## Calibration" not in card(plain)
+    test_file = json.loads((run / "config.json").read_text())["test_data_path"]
+    before = predict_correctness(archive, test_file)
+    calibration = calibrate_shipped("tiny", str(tmp_path / "models"), machine="a test machine", date="2026-12-07")
+    after = predict_correctness(archive, test_file)
+    assert after.predicted == before.predicted  # no answer changed
+    assert temperature(plain) == calibration["temperature"]
+    text = card(plain)
+    assert hashlib.sha256(Path(archive).read_bytes()).hexdigest() in text  # the files table names the new file
+    assert f"| {os.path.getsize(archive):,} |" in text
+    assert f"{calibration['test']['after']['ece_10']:.4f}" in text and "Date: 2026-12-07" in text
+    assert text.index("## Metrics") < text.index("## Calibration") < text.index("## How it was made")
+    again = card_with_calibration(text, "## Calibration\n\nnew\n", "0" * 64, 7)  # calibrated again
+    assert again.count("## Calibration") == 1 and "\nnew\n\n## How it was made" in again
+    assert f"| `model.tar.gz` | 7 | `{'0' * 64}` |" in again
