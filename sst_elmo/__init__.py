@@ -22,7 +22,7 @@ from sst_elmo.common.cpu import prefer_fast_mkl
 
 prefer_fast_mkl()
 
-from sst_elmo.common.config_env import set_config_defaults  # noqa: E402
+from sst_elmo.common.config_env import install_config_variable_check, set_config_defaults  # noqa: E402
 from sst_elmo.common.error_output import install_excepthook  # noqa: E402
 from sst_elmo.common.reader_overrides import install_reader_overrides  # noqa: E402
 from sst_elmo.safety.archive_hooks import install_archive_hooks  # noqa: E402
@@ -30,6 +30,7 @@ from sst_elmo.safety.archive_safety import install_extraction_filter  # noqa: E4
 from sst_elmo.safety.config_keys import install_config_key_check  # noqa: E402
 
 set_config_defaults()
+install_config_variable_check()
 install_extraction_filter()
 install_archive_hooks()
 install_excepthook()

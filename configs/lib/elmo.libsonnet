@@ -33,10 +33,16 @@ local shipped(name) = {
   weight_file: models + '/elmo-' + name + '/weights.hdf5',
 };
 
-// SST_ELMO_CACHE=1 (or true) turns on the activation cache (cached_elmo) for every frozen ELMo;
+// SST_ELMO_CACHE=1 (or true, yes, on) turns on the activation cache (cached_elmo) for every frozen
+// ELMo; 0, false, no, off or empty leave it off, and any other value stops with the valid ones.
 // Where the cache lives is decided where it runs, not here (sst_elmo.caching.activation_cache:
 // SST_ELMO_CACHE_DIR, default ~/.cache/sst_elmo/elmo), so an archive is not tied to one machine's path.
-local cache_default = std.member(['1', 'true', 'yes'], std.asciiLower(std.extVar('SST_ELMO_CACHE')));
+local cache_setting = std.asciiLower(std.stripChars(std.extVar('SST_ELMO_CACHE'), ' '));
+local cache_default =
+  if std.member(['1', 'true', 'yes', 'on'], cache_setting) then true
+  else if std.member(['', '0', 'false', 'no', 'off'], cache_setting) then false
+  else error 'SST_ELMO_CACHE=' + std.extVar('SST_ELMO_CACHE') +
+             ': not a yes/no value; known: 1, true, yes, on (the cache) or 0, false, no, off, empty (no cache)';
 
 // The ELMo's output dimension (2 x its LSTM projection), for models that need it given (bcn):
 // the published ones' from their names, the project's shipped ones' from their options.json,
@@ -69,6 +75,7 @@ local files =
 
 {
   published:: published,
+  published_dims:: published_dims,  // sst_elmo.common.config_env lists the names in this order
   shipped:: shipped,
   files:: files,
   output_dim:: output_dim,

@@ -62,7 +62,8 @@ local chosen(glove) = if env_name != '' then env_name else glove;
       if own_words != null then own_words
       else if name == null then null
       else if std.objectHas(published, name) then published[name]
-      else error 'GloVe ' + name + ' is not one of ' + std.join(', ', std.objectFields(published));
+      else error (if env_name != '' then 'SST_ELMO_GLOVE=' + name + ': ' else '') + "unknown GloVe '" + name +
+                 "'; known: " + std.join(', ', std.sort(std.objectFields(published), function(n) published[n].dim));
     {
       indexers+: { tokens: { type: 'single_id', lowercase_tokens: lower } },
       embedders+: {

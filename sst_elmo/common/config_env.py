@@ -5,10 +5,18 @@ AllenNLP hands every environment variable to Jsonnet as an external variable, bu
 `std.extVar` fails on a variable that is not set. Importing `sst_elmo` (which the
 `allennlp` CLI does through `.allennlp_plugins` or `--include-package`) sets each of
 these to the empty string when it is unset, and the configs read an empty value as
-"use the default from `configs/lib/`". The defaults themselves live only there.
+"use the default from `configs/lib/`". The defaults themselves live only there, and so do
+the checks of the values (an unknown GloVe, a `SST_ELMO_CACHE` that is not yes or no), except
+one that Jsonnet cannot make: whether `SST_ELMO_ELMO=NAME` names a shipped ELMo, a directory
+`SST_ELMO_MODELS/elmo-NAME/`. `install_config_variable_check` makes that one wherever a config
+is read (`Params.from_file`, which evaluates it with `_jsonnet.evaluate_file`).
 """
+import functools
+import json
 import os
-from typing import Dict
+from typing import Any, Dict, List, Mapping
+
+from sst_elmo.common.errors import InputError
 
 CONFIG_VARIABLES: Dict[str, str] = {
     "SST_ELMO_DATA": "a directory laid out like ../shared/data (sst/, tweets/, imdb/); "
@@ -27,8 +35,8 @@ CONFIG_VARIABLES: Dict[str, str] = {
     "SST_ELMO_MODELS/words-NAME (imdb, tweets; built by `make words`); overrides SST_ELMO_GLOVE",
     "SST_ELMO_WORDS_DIM": "the dimension of SST_ELMO_WORDS's vectors, for a NAME of your own "
     "(empty: read from the card.json of imdb and tweets)",
-    "SST_ELMO_CACHE": "1 (or true): frozen ELMo reads its activations from an on-disk cache "
-    "(cached_elmo); empty: no cache",
+    "SST_ELMO_CACHE": "1, true, yes or on: frozen ELMo reads its activations from an on-disk cache "
+    "(cached_elmo); 0, false, no, off or empty: no cache",
     # configs/csv_classifier.jsonnet: your own CSV of labelled texts (empty: the config's own value)
     "SST_ELMO_CSV_TRAIN": "csv_classifier: the CSV file to train on (a header row first)",
     "SST_ELMO_CSV_VALIDATION": "csv_classifier: a CSV file to validate on "
@@ -75,3 +83,74 @@ def set_config_defaults() -> None:
         os.environ.setdefault(name, "")
     if not os.environ["SST_ELMO_MODELS"]:
         os.environ["SST_ELMO_MODELS"] = SHIPPED_MODELS
+
+
+def published_elmo_names() -> List[str]:
+    """The published ELMo models' names of `configs/lib/elmo.libsonnet`, smallest first."""
+    return list(_published_elmo_names())
+
+
+@functools.lru_cache(maxsize=1)
+def _published_elmo_names() -> tuple:
+    import _jsonnet
+
+    snippet = ("local e = import 'elmo.libsonnet'; "
+               "std.sort(std.objectFields(e.published), function(n) e.published_dims[n])")
+    library = os.path.join(PROJECT_ROOT, "configs", "lib")
+    return tuple(json.loads(_jsonnet.evaluate_snippet("names", snippet, jpathdir=library)))
+
+
+def shipped_elmo_names(models: str) -> List[str]:
+    """The shipped ELMo models in `models`: each `elmo-NAME/` that holds an `options.json`."""
+    try:
+        entries = sorted(os.listdir(models))
+    except OSError:
+        return []
+    return [entry[len("elmo-"):] for entry in entries
+            if entry.startswith("elmo-") and os.path.isfile(os.path.join(models, entry, "options.json"))]
+
+
+def check_elmo_choice(config: Any, variables: Mapping[str, str]) -> None:
+    """
+    Raises an `InputError` naming `SST_ELMO_ELMO` and the known names when the evaluated
+    `config` reads the options file of a shipped ELMo (`SST_ELMO_MODELS/elmo-NAME/options.json`,
+    NAME from `variables`, the config's external variables) that is not there.
+    """
+    name = variables.get("SST_ELMO_ELMO", "")
+    if not name or variables.get("SST_ELMO_OPTIONS") or name in published_elmo_names():
+        return
+    models = variables.get("SST_ELMO_MODELS") or SHIPPED_MODELS
+    options = os.path.join(models, f"elmo-{name}", "options.json")
+    if os.path.isfile(options) or not _holds(config, options):
+        return
+    known = published_elmo_names() + shipped_elmo_names(models)
+    raise InputError(f"unknown ELMo {name!r}; known: {', '.join(known)}", f"SST_ELMO_ELMO={name}")
+
+
+def _holds(config: Any, value: str) -> bool:
+    """Whether `value` is one of the (nested) values of `config`."""
+    if isinstance(config, dict):
+        return any(_holds(item, value) for item in config.values())
+    if isinstance(config, list):
+        return any(_holds(item, value) for item in config)
+    return config == value
+
+
+def install_config_variable_check() -> None:
+    """Runs `check_elmo_choice` on every config `Params.from_file` evaluates (once per process)."""
+    from allennlp.common import params
+
+    evaluate_file = params.evaluate_file
+    if getattr(evaluate_file, "checks_config_variables", False):
+        return
+
+    @functools.wraps(evaluate_file)
+    def checked_evaluate_file(filename, *args, **kwargs):
+        text = evaluate_file(filename, *args, **kwargs)
+        variables = kwargs.get("ext_vars") or {}
+        if variables.get("SST_ELMO_ELMO"):
+            check_elmo_choice(json.loads(text), variables)
+        return text
+
+    checked_evaluate_file.checks_config_variables = True  # type: ignore[attr-defined]
+    params.evaluate_file = checked_evaluate_file
