@@ -10,8 +10,9 @@ It predicts DATA with every archive, reading it with each archive's own validati
 same sentences, and prints and writes: each side's accuracy (mean ± sd over its seeds); B - A
 with a 95% paired bootstrap interval over sentences (seeds pooled, `--resamples` draws, seed
 `--bootstrap-seed`); the exact McNemar p-value of each seed pair and of all pairs pooled
-(`sst_elmo.common.significance`). With `--positive-label L` it also gives each side's F1 of
-label L and the bootstrap interval of its difference.
+(`sst_elmo.common.significance`); and, last, a verdict in plain words (`verdict`): whether B is
+better than A, worse, or not shown to differ. With `--positive-label L` it also gives each
+side's F1 of label L and the bootstrap interval of its difference.
 
 A side may also be a predictions file (`*.jsonl`) of a model that is not an archive, such as
 a scikit-learn baseline: one JSON object a sentence, `{"tokens": [...], "label": gold,
@@ -27,6 +28,7 @@ import glob
 import gzip
 import io
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -301,6 +303,7 @@ def compare(
             "note": None if pairs else "the sides have different numbers of runs: no seed pairs",
         },
     }
+    result["verdict"] = verdict(result)
     result["calibration"] = {"bins": bins, "a": calibration(a, bins), "b": calibration(b, bins)}
     if positive_label is not None:
         result["f1"] = compare_f1(a, b, positive_label, resamples, seed)
@@ -364,13 +367,63 @@ def plot_sides(path: str, sides: Sequence[Tuple[str, Sequence[Predicted]]], bins
                              [c for run in runs for c in run.correct]) for name, runs in sides], bins)
 
 
+# B differs from A when the 95% interval of B - A excludes 0 and the pooled McNemar p is below this.
+SIGNIFICANCE_LEVEL = 0.05
+# What the printed terms mean: printed above the verdict and in `--help`.
+TERMS = (
+    "± is the standard deviation over a side's runs (its seeds); A only: the sentences that A got right "
+    "and B got wrong; B only: the sentences that B got right and A got wrong; p: the chance of an A only / "
+    "B only split at least this uneven if A and B were equally accurate."
+)
+
+
+def how_often(p_value: float) -> str:
+    """`p_value` as a frequency in words: "about 34 times in 100 tries", "less than once in 10^14 tries"."""
+    if p_value >= 0.995:
+        return "almost every time"
+    if p_value >= 0.1:
+        return f"about {round(100 * p_value)} times in 100 tries"
+    if p_value >= 0.001:
+        return f"about once in {round(1 / p_value):,} tries"
+    power = 300 if p_value <= 1e-300 else math.floor(-math.log10(p_value) - 1e-9)
+    return f"less than once in {10 ** power:,} tries" if power <= 6 else f"less than once in 10^{power} tries"
+
+
+def verdict(result: Dict[str, Any]) -> str:
+    """
+    The comparison's accuracy difference in one plain sentence: B is better (or worse) than A
+    when the 95% interval of B - A excludes 0 and the pooled McNemar p is below
+    `SIGNIFICANCE_LEVEL` (the interval alone when there are no seed pairs); else no evidence.
+    """
+    diff, pooled = result["difference"], result["mcnemar"]["pooled"]
+    points, low, high = (100 * diff[key] for key in ("b_minus_a", "low", "high"))
+    if pooled is None:
+        chance = "McNemar's test needs paired runs, and the sides have different numbers of runs"
+    elif pooled["a_only"] + pooled["b_only"] == 0:
+        chance = "A and B got exactly the same sentences right"
+    else:
+        chance = (f"if A and B were equally accurate, a difference this large would happen by chance "
+                  f"{how_often(pooled['p_value'])} (McNemar p = {pooled['p_value']:.2g})")
+    excludes_zero = low > 0 or high < 0
+    if excludes_zero and (pooled is None or pooled["p_value"] < SIGNIFICANCE_LEVEL):
+        better = "better" if points > 0 else "worse"
+        near, far = sorted((abs(low), abs(high)))
+        return (f"Verdict: B is {better} than A by {abs(points):.2f} points of accuracy "
+                f"(95% interval {near:.2f} to {far:.2f}); {chance}.")
+    evidence = "no clear evidence" if excludes_zero else "no evidence"
+    zero = "" if excludes_zero else ", which includes 0"
+    return (f"Verdict: {evidence} that B differs from A: B - A is {points:+.2f} points of accuracy "
+            f"(95% interval {low:+.2f} to {high:+.2f}{zero}); {chance}.")
+
+
 def format_comparison(result: Dict[str, Any], label_a: str = "A", label_b: str = "B") -> str:
     """The lines `sst-compare` prints."""
 
     def accuracy(side: Dict[str, Any]) -> str:
         stats = side["accuracy"]
-        spread = "" if stats["sd"] is None else f" ± {stats['sd']:.4f}"
-        return f"{stats['mean']:.4f}{spread} over {len(side['runs'])} run(s)"
+        if stats["sd"] is None:
+            return f"{stats['mean']:.4f} (1 run)"
+        return f"{stats['mean']:.4f} ± {stats['sd']:.4f} (mean ± standard deviation over {len(side['runs'])} runs)"
 
     diff = result["difference"]
     lines = [
@@ -403,6 +456,7 @@ def format_comparison(result: Dict[str, Any], label_a: str = "A", label_b: str =
         lines.append(f"F1 of label {f1['positive_label']}: A {f1_text(f1['a'])}, B {f1_text(f1['b'])}; B - A "
                      f"{100 * diff['b_minus_a']:+.2f} points, 95% paired bootstrap interval "
                      f"[{100 * diff['low']:+.2f}, {100 * diff['high']:+.2f}]")
+    lines += [f"Terms: {TERMS}", verdict(result)]
     return "\n".join(lines)
 
 
@@ -431,11 +485,18 @@ class SstCompare(PluginSubcommand):
 
     description = (
         "Compare two model archives, or two groups of archives (one per seed), on the same data: "
-        "accuracy, B - A with a 95% paired bootstrap interval, exact McNemar p-values."
+        "accuracy, B - A with a 95% paired bootstrap interval, exact McNemar p-values, and a verdict in "
+        "plain words: is B better than A?"
     )
 
     @overrides
     def add_arguments(self, subparser: argparse.ArgumentParser) -> None:
+        # argparse does not %-format an epilog (only help texts): "95%" stays as written.
+        subparser.epilog = (
+            f"How to read the output: {TERMS} The last line is the verdict in words: B is better (or "
+            "worse) than A when the 95% interval of B - A excludes 0 and the pooled McNemar p is below "
+            f"{SIGNIFICANCE_LEVEL}; otherwise there is no evidence that they differ."
+        )
         subparser.add_argument("a", help="side A: a model.tar.gz, a run directory, a directory of runs, "
                                "or several joined with commas")
         subparser.add_argument("b", help="side B, as A")
