@@ -133,3 +133,72 @@ def test_the_page_asks_for_the_token_of_a_server_that_needs_one(browser, lstm_pr
         browser.find_element(By.ID, "submit").click()
         WebDriverWait(browser, 30).until(expected_conditions.visibility_of_element_located((By.ID, "result")))
         assert [token.text for token in _tokens(browser)] == ["A", "fine", "film", "."]
+
+
+def test_a_new_request_or_an_error_clears_the_old_result_and_errors_are_plain(browser, lstm_predictor):
+    import threading
+    import time
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from sst_elmo.serving.app import make_app
+    from tests.serving.test_http import call
+
+    service = PredictionService(lstm_predictor, max_explanations_in_flight=1)
+    interpreter = service.saliency._interpreters["signed_gradient"]
+    real = interpreter.saliency_interpret_from_json
+
+    def slow_for_slowly(inputs):
+        if "slowly" in inputs["tokens"]:
+            time.sleep(2.0)
+        return real(inputs)
+
+    interpreter.saliency_interpret_from_json = slow_for_slowly
+    result_shown = expected_conditions.visibility_of_element_located((By.ID, "result"))
+    error_shown = expected_conditions.visibility_of_element_located((By.ID, "error"))
+
+    def ask(sentence):
+        browser.find_element(By.ID, "sentence").clear()
+        browser.find_element(By.ID, "sentence").send_keys(sentence)
+        browser.find_element(By.ID, "submit").click()
+
+    with serving(service) as url:
+        browser.get(url + "/")
+        # The footer names every endpoint the server has.
+        footer = browser.find_element(By.TAG_NAME, "footer").text
+        for rule in make_app(service).url_map.iter_rules():
+            if rule.endpoint not in ("static", "page"):
+                for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                    assert f"{method} {rule.rule}" in footer, (method, rule.rule, footer)
+        ask("A fine film .")
+        WebDriverWait(browser, 30).until(result_shown)
+        # A new request clears the old result at once, before its answer comes.
+        ask("It moves slowly .")
+        assert not browser.find_element(By.ID, "result").is_displayed()
+        assert browser.find_element(By.ID, "label").text == "" and not _tokens(browser)
+        WebDriverWait(browser, 30).until(result_shown)
+        assert [token.text for token in _tokens(browser)] == ["It", "moves", "slowly", "."]
+        # A failing request: its error alone, in plain words, no older result beneath it.
+        Select(browser.find_element(By.ID, "method")).select_by_value("leave_one_out")
+        ask(" ".join(["fine"] * 100))
+        WebDriverWait(browser, 30).until(error_shown)
+        error = browser.find_element(By.ID, "error").text
+        assert error == ("This text is too long to explain with leave-one-out (100 words; at most 80). "
+                         "Try a shorter text, or the signed gradient method.")
+        assert not browser.find_element(By.ID, "result").is_displayed()
+        # Busy: another explanation holds the only place; the page says when to try again.
+        Select(browser.find_element(By.ID, "method")).select_by_value("signed_gradient")
+        ask("A fine film .")
+        WebDriverWait(browser, 30).until(result_shown)
+        slow = {"sentence": "It moves slowly , then stops .", "method": "signed_gradient"}
+        other = threading.Thread(target=call, args=(url, "POST", "/interpret", slow))
+        other.start()
+        time.sleep(0.5)
+        ask("A dull film .")
+        WebDriverWait(browser, 30).until(error_shown)
+        assert browser.find_element(By.ID, "error").text.startswith(
+            "The server is busy explaining other texts. Try again in ")
+        assert not browser.find_element(By.ID, "result").is_displayed()
+        other.join(30)

@@ -2,12 +2,15 @@
 // name where the model has label names), a bar per label and the tokens coloured by their
 // attribution: orange toward the predicted label, blue against it (signed methods), or orange
 // by how much they counted (the other methods). No framework, no build step.
+// Everything a result shows lives inside #result, so that clearResult() clears all of it when a
+// new request starts or a request fails: an error never sits under an older answer.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 const TOWARD = "214, 96, 20";   // orange
 const AGAINST = "36, 86, 166";  // blue
 let labelNames = {};
+let latest = 0;  // the number of the latest request: answers to older ones are dropped
 
 function nameOf(label) {
   return labelNames[label] || label;
@@ -16,6 +19,18 @@ function nameOf(label) {
 function showError(message) {
   $("error").textContent = message;
   $("error").hidden = false;
+}
+
+function clearResult() {
+  $("result").hidden = true;
+  $("error").hidden = true;
+  for (const id of ["label", "label-id", "bars", "tokens", "legend"]) $(id).replaceChildren();
+}
+
+// The server's one-line error (meant for people), or a line about the status when there is none.
+function errorOf(response, output) {
+  if (output && output.error) return output.error;
+  return `The server answered ${response.status} ${response.statusText} without saying why. Try again.`;
 }
 
 function drawBars(output) {
@@ -85,7 +100,8 @@ function headers() {
 async function predict(event) {
   if (event) event.preventDefault();
   const sentence = $("sentence").value;
-  $("error").hidden = true;
+  const request = ++latest;
+  clearResult();
   if (!sentence.trim()) {
     showError("Type a sentence first.");
     return;
@@ -98,10 +114,11 @@ async function predict(event) {
       headers: headers(),
       body: JSON.stringify({ sentence: sentence, method: $("method").value }),
     });
-    const output = await response.json();
-    if (!response.ok) {
+    const output = await response.json().catch(() => null);
+    if (request !== latest) return;
+    if (!response.ok || !output) {
       if (response.status === 401) $("auth").hidden = false;
-      showError(output.error || `HTTP ${response.status}`);
+      showError(errorOf(response, output));
       return;
     }
     $("label").textContent = nameOf(output.label);
@@ -112,9 +129,9 @@ async function predict(event) {
     drawTokens(output);
     $("result").hidden = false;
   } catch (error) {
-    showError(`The server did not answer (${error}).`);
+    if (request === latest) showError(`The server did not answer (${error}). Is it still running?`);
   } finally {
-    $("submit").disabled = false;
+    if (request === latest) $("submit").disabled = false;
   }
 }
 
