@@ -2,6 +2,9 @@
 # Make (or refresh) the project's virtual environment in .venv.
 #
 # Idempotent: a second run only checks a stamp and takes a second or two.
+# Quiet: one line a step on the terminal; the full output goes to $VENV/setup.log, whose last
+# lines (and path) are printed when a step fails. `scripts/setup.sh --stamp` prints the stamp
+# that marks a venv as up to date.
 # Interpreter: $PYTHON if set, else the first working python3.10/3.9/3.8 on PATH,
 # else a pyenv-installed 3.10/3.9/3.8. AllenNLP 2.10.1 supports nothing newer.
 set -euo pipefail
@@ -44,23 +47,41 @@ MSG
 
 stamp="$VENV/.sst_elmo-setup"
 want="$(cat pyproject.toml constraints.txt scripts/setup.sh third_party/checklist/pyproject.toml | sha256sum | cut -d' ' -f1) $EXTRAS"
+if [ "${1:-}" = "--stamp" ]; then echo "$want"; exit 0; fi
 if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     echo "setup: $VENV is up to date ($("$VENV/bin/python" --version))"
     exit 0
 fi
 
+log="$VENV/setup.log"
+started=$SECONDS
+step() {  # step DESCRIPTION COMMAND...: one line here, the command's output in the log
+    echo "setup: $1"
+    printf '\n== %s\n$ %s\n' "$1" "${*:2}" >> "$log"
+    if ! "${@:2}" >> "$log" 2>&1; then
+        echo "setup: failed: $1. The last lines of $log:" >&2
+        tail -n 25 "$log" | sed 's/^/    /' >&2
+        echo "setup: the whole output is in $log" >&2
+        exit 1
+    fi
+}
+
+python=""
 if [ ! -x "$VENV/bin/python" ] || ! supported "$VENV/bin/python" >/dev/null; then
     python=$(find_python)
-    echo "setup: creating $VENV with $python ($(supported "$python"))"
     rm -rf "$VENV"
-    "$python" -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install --quiet --upgrade "pip<27" wheel "setuptools<81"
-echo "setup: installing sst_elmo[$EXTRAS] with the pins in constraints.txt (first run: a few minutes)"
+mkdir -p "$VENV"
+: > "$log"
+echo "setup: setting up $VENV; the full output goes to $log"
+if [ -n "$python" ]; then
+    step "creating $VENV with $python ($(supported "$python"))" "$python" -m venv "$VENV"
+fi
+step "updating pip, wheel and setuptools" "$VENV/bin/python" -m pip install --upgrade "pip<27" wheel "setuptools<81"
 # ./third_party/checklist: CheckList for `allennlp checklist` (third_party/checklist/README.md).
-"$VENV/bin/python" -m pip install --quiet --constraint constraints.txt --editable ".[$EXTRAS]" \
-    ./third_party/checklist
-"$VENV/bin/python" -m pip check
+step "installing sst_elmo[$EXTRAS] with the pins in constraints.txt (first run: a few minutes)" \
+    "$VENV/bin/python" -m pip install --constraint constraints.txt --editable ".[$EXTRAS]" ./third_party/checklist
+step "checking the installed versions (pip check)" "$VENV/bin/python" -m pip check
 # Every `allennlp` command imports allennlp-models, whose NarrativeQA tool calls
 # nltk.download("punkt") and ("wordnet") at import time when `tokenizers/punkt` is missing:
 # a download attempt on every start. sst_elmo never uses punkt (Treebank tokenizer, no data),
@@ -70,6 +91,7 @@ mkdir -p "$VENV/nltk_data/tokenizers/punkt"
 # The plain `allennlp` command imports allennlp-models (and through it `rouge`, which warns
 # that `pkg_resources` is deprecated) before any plugin: a one-line .pth ignores exactly that
 # warning from exactly that module (sst_elmo/common/dependency_warnings.py).
-"$VENV/bin/python" -c 'from sst_elmo.common.dependency_warnings import write_pth; print("setup: wrote", write_pth())'
+step "quieting a known dependency warning" \
+    "$VENV/bin/python" -c 'from sst_elmo.common.dependency_warnings import write_pth; print("wrote", write_pth())'
 echo "$want" > "$stamp"
-echo "setup: done. Activate with: source $VENV/bin/activate"
+echo "setup: done in $((SECONDS - started)) s (log: $log). Activate with: source $VENV/bin/activate"
