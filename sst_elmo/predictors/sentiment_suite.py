@@ -102,7 +102,8 @@ def name_and_place_ruler(data: Iterable[str]):
     optional last name) and as GPE the cities and countries of CheckList's own lists: the
     entities that `Perturb.change_names` and `Perturb.change_location` can replace. A name
     that is also a word ("Will", "Love", "An": a stop word, or written in lower case somewhere
-    in `data`) is left out.
+    in `data`) is left out; a city that is also a name ("Jackson") is not a place, and a country
+    or city is not a first name ("India", "Cleveland").
     """
     import spacy
     from spacy.lang.en.stop_words import STOP_WORDS
@@ -115,10 +116,12 @@ def name_and_place_ruler(data: Iterable[str]):
 
     names = Perturb.data["name"]
     ruler = nlp.add_pipe("entity_ruler")
-    first, last = proper(names["men"] + names["women"]), proper(names["last"])
+    people, cities = set(names["men"] + names["women"] + names["last"]), set(Perturb.data["city"])
+    places = (cities - people) | set(Perturb.data["country"])
+    first, last = proper(set(names["men"] + names["women"]) - places), proper(names["last"])
     ruler.add_patterns(
         [{"label": "PERSON", "pattern": [{"ORTH": {"IN": first}}, {"ORTH": {"IN": last}, "OP": "?"}]}]
-        + [{"label": "GPE", "pattern": place} for place in proper(Perturb.data["city"] + Perturb.data["country"])]
+        + [{"label": "GPE", "pattern": place} for place in proper(places)]
     )
     return nlp
 

@@ -63,10 +63,12 @@ def test_suite_sentences_detokenizes_trees_and_keeps_text(tmp_path):
 
 
 def test_the_ruler_finds_names_and_places_but_not_words():
-    data = ["John Smith made it in Chicago.", "Will it work?", "You will love it."]
+    data = ["John Smith made it in Chicago.", "Will it work?", "You will love it.", "Parker shot it in India."]
     docs = list(name_and_place_ruler(data).pipe(data))
     assert [(e.text, e.label_) for e in docs[0].ents] == [("John Smith", "PERSON"), ("Chicago", "GPE")]
     assert list(docs[1].ents) == []  # "will" is a word of the data (and a stop word)
+    # Parker is a city and a first name: a person; India is a country and a first name: a place.
+    assert [(e.text, e.label_) for e in docs[3].ents] == [("Parker", "PERSON"), ("India", "GPE")]
 
 
 def checklist_data(tmp_path):
