@@ -3,16 +3,24 @@ The heaviest requests `allennlp sst-serve` allows (the logic of `scripts/bench_h
 `/interpret` method and `/attack` at its work budget, on a served archive, timed, while a client
 sends a `/predict` every 0.2 s; the slowest of those predictions is the figure that the work
 budget and the fair lock bound. No assertions: prints a JSON line per request and a table.
+
+`--saturate CLIENTS` measures instead many explanations at once: CLIENTS clients each send an
+`/interpret` of `--tokens` tokens again as soon as it is answered (after a 429, when its
+`Retry-After` says) for `--seconds`, beside a `/predict` every 0.2 s, with the server's
+`--max-explanations-in-flight` as given.
 """
 import argparse
+import http.client
 import json
 import threading
 import time
 from typing import Any, Dict, List, Optional
+from urllib.parse import urlsplit
 
 from sst_elmo.benchmarks.load_test import run_load
 from sst_elmo.benchmarks.predict_speed import thread_env
 from sst_elmo.benchmarks.serve_speed import ServerProcess
+from sst_elmo.benchmarks.soak import resident_mib
 from sst_elmo.predictors.sentence_classifier import DEFAULT_MAX_TOKENS
 from sst_elmo.serving.attack import MAX_ATTACK_WORK
 from sst_elmo.serving.saliency import LEAVE_ONE_OUT_SHARE
@@ -65,16 +73,79 @@ def measure(url: str, name: str, body: Any) -> Dict[str, Any]:
             "first_failure": result["first_failure"]}
 
 
+def _post(url: str, path: str, body: Any, timeout: float = 600.0) -> tuple:
+    """`(status, Retry-After)` of a JSON POST to `url + path` (loopback)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout)
+    try:
+        connection.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Retry-After")
+    finally:
+        connection.close()
+
+
+def saturate(url: str, clients: int, tokens: int, method: str, seconds: float) -> Dict[str, Any]:
+    """
+    `clients` clients explaining `tokens` tokens with `method` for `seconds` (each again when
+    answered, or after a 429 when `Retry-After` says), beside a timed `/predict` every 0.2 s.
+    """
+    stop = threading.Event()
+    statuses: List[int] = []
+
+    def client(number: int) -> None:
+        while not stop.is_set():
+            status, retry_after = _post(url, "/interpret", {"tokens": [f"w{number}"] + _tokens(tokens - 1),
+                                                             "method": method})
+            statuses.append(status)
+            if status == 429:
+                stop.wait(float(retry_after or 1))
+
+    threads = [threading.Thread(target=client, args=(number,), daemon=True) for number in range(clients)]
+    for thread in threads:
+        thread.start()
+    latencies: List[float] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        time.sleep(0.2)
+        start = time.perf_counter()
+        _post(url, "/predict", {"sentence": f"A fine film, number {len(latencies)}."})
+        latencies.append(1000 * (time.perf_counter() - start))
+    stop.set()
+    for thread in threads:
+        thread.join(600)
+    latencies.sort()
+    return {"clients": clients, "tokens": tokens, "method": method, "predictions": len(latencies),
+            "predict_p50_ms": latencies[len(latencies) // 2], "predict_max_ms": latencies[-1],
+            "explanations_answered": statuses.count(200), "explanations_refused": statuses.count(429),
+            "other_statuses": sorted({status for status in statuses} - {200, 429})}
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--archive", default="sst2", help="an archive, or a shipped classifier's name")
     parser.add_argument("--threads", type=int, default=1, help="torch threads of the server")
     parser.add_argument("--log", default="/tmp/bench_heavy_server.log")
+    parser.add_argument("--saturate", type=int, metavar="CLIENTS", help="measure CLIENTS explanations at once")
+    parser.add_argument("--tokens", type=int, default=400, help="tokens of each explanation (--saturate)")
+    parser.add_argument("--method", default="simple_gradient", help="their method (--saturate)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long (--saturate)")
+    parser.add_argument("--max-explanations-in-flight", type=int, help="the server's (its default if not given)")
     args = parser.parse_args(argv)
-    server = ServerProcess(args.archive, ["--cache-size", "0"], args.log, thread_env(args.threads))
+    extra = ["--cache-size", "0"]
+    if args.max_explanations_in_flight is not None:
+        extra += ["--max-explanations-in-flight", str(args.max_explanations_in_flight)]
+    server = ServerProcess(args.archive, extra, args.log, thread_env(args.threads))
     rows = []
     try:
         url = server.url.rstrip("/")
+        if args.saturate:
+            _post(url, "/interpret", {"tokens": _tokens(args.tokens), "method": args.method})  # warm
+            row = saturate(url, args.saturate, args.tokens, args.method, args.seconds)
+            print(json.dumps({"max_explanations_in_flight": server.health()["explanations"]["max_in_flight"],
+                              **row, "server_rss_mib": resident_mib(server.process.pid)}))
+            return
         run_load(url, heavy_bodies()[next(iter(heavy_bodies()))][:1], 1, 1, 120.0, path="/interpret")  # warm
         for name, body in heavy_bodies().items():
             row = measure(url, name, body)

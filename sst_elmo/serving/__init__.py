@@ -33,8 +33,8 @@ DEFAULT_CHANNEL_TIMEOUT = 30
 DEFAULT_CACHE_SIZE = 1024
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 DEFAULT_CACHE_ENTRY_BYTES = 64 * 1024
-# Explanations (/interpret and /attack requests) computed at once; more get a 429. A /predict
-# waits for at most one input of each (about 0.75 s at the work budget, shipped sst2, 2 cores).
-DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT = 1
+# Explanations (/interpret and /attack requests) admitted at once: one runs, on a copy of the
+# model, the others wait their turn, each holding a request thread; more get a 429.
+DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT = 4
 # Seconds the server waits, after SIGTERM, for requests in flight.
 DEFAULT_DRAIN_TIMEOUT = 30.0

@@ -26,6 +26,16 @@ def attack_work(num_tokens: int) -> int:
     return num_tokens * num_tokens
 
 
+def model_copy(predictor: Predictor) -> Predictor:
+    """
+    `predictor` over a copy of its model (`copy.deepcopy`), with its settings (`max_tokens`,
+    label names, reader) as they are.
+    """
+    copied = copy.copy(predictor)
+    copied._model = copy.deepcopy(predictor._model)
+    return copied
+
+
 class Attacks:
     """
     Input reduction and HotFlip on a copy of `predictor`'s model, under a lock of their own:
@@ -36,12 +46,16 @@ class Attacks:
     # Parameters
 
     predictor : `Predictor`
-        A `sentence_classifier_predictor`; its model is copied (`copy.deepcopy`).
+        A `sentence_classifier_predictor`; its model is copied (`model_copy`) unless `copy_model`
+        is false (the server gives its own copy, which saliency shares).
+    lock : a lock, optional (default = a new `threading.Lock`)
+        Held while an attack runs.
+    copy_model : `bool`, optional (default = `True`)
     """
 
-    def __init__(self, predictor: Predictor) -> None:
-        self._predictor = type(predictor)(copy.deepcopy(predictor._model), predictor._dataset_reader)
-        self._lock = threading.Lock()
+    def __init__(self, predictor: Predictor, lock: Optional[Any] = None, copy_model: bool = True) -> None:
+        self._predictor = model_copy(predictor) if copy_model else predictor
+        self._lock = lock or threading.Lock()
         self._attackers: Dict[str, Attacker] = {}
 
     def _attacker(self, method: str) -> Attacker:

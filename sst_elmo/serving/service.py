@@ -3,7 +3,6 @@
 through the `Batcher`, add saliency.
 """
 import json
-import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 from allennlp.common.util import JsonDict
@@ -15,8 +14,8 @@ from sst_elmo.serving import (
     DEFAULT_MAX_BATCH_SIZE,
     DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT,
 )
-from sst_elmo.serving.attack import MAX_ATTACK_WORK, Attacks, attack_work, checked_method
-from sst_elmo.serving.batcher import Batcher
+from sst_elmo.serving.attack import MAX_ATTACK_WORK, Attacks, attack_work, checked_method, model_copy
+from sst_elmo.serving.batcher import Batcher, FairLock
 from sst_elmo.serving.explanation_gate import ExplanationGate
 from sst_elmo.serving.request_checks import REQUEST, RequestError
 from sst_elmo.serving.saliency import DEFAULT_METHOD, METHODS, SIGNED, Saliency, work
@@ -82,10 +81,15 @@ class PredictionService:
         self.predictor = predictor
         predictor.skip_bad_lines = False  # a bad input is the request's 400, never a silent marker
         self.batcher = Batcher(predictor.predict_batch_json, max_batch_size, max_batch_delay_ms)
-        self.saliency = Saliency(predictor, self.batcher.lock)
+        # Explanations (their predictions too) run on a copy of the model under a lock of their
+        # own (AllenNLP's interpreters switch `requires_grad` on and hook the embedder while they
+        # run): a prediction never waits for one, they share the CPU only. The gate bounds how
+        # many requests wait for that lock, each holding a request thread.
+        self._explaining = model_copy(predictor)
+        self._explain_lock = FairLock()
+        self.saliency = Saliency(self._explaining, self._explain_lock)
+        self._attacks = Attacks(self._explaining, self._explain_lock, copy_model=False)
         self.explanations = ExplanationGate(max_explanations_in_flight)
-        self._attacks: Optional[Attacks] = None  # made on the first /attack (a copy of the model)
-        self._attacks_lock = threading.Lock()
 
     def checked(self, body: Any, limit: int = MAX_INPUTS) -> Tuple[List[JsonDict], bool]:
         """`(rows, is_list)`: the request's inputs checked and tokenized, or an `InputError`."""
@@ -123,14 +127,20 @@ class PredictionService:
             if work(method, tokens) > MAX_INTERPRET_WORK:
                 raise too_long_to_explain(method, tokens, number, is_list)
         with self.explanations.admitted("/interpret", sum(map(work, methods, lengths))):
-            outputs = self.batcher.submit(rows, timeout=PREDICT_TIMEOUT)
-            # One input at a time holds the model (the batcher's fair lock), so predictions queued
-            # meanwhile run between two inputs.
-            for output, method in zip(outputs, methods):
-                output["saliency"] = self.saliency.of_tokens(output["tokens"], method)
-                output["saliency_method"] = method
-                output["saliency_signed"] = method in SIGNED
+            outputs = [self._explained(row, method) for row, method in zip(rows, methods)]
         return outputs if is_list else outputs[0]
+
+    def _prediction_on_the_copy(self, row: JsonDict) -> JsonDict:
+        with self._explain_lock:
+            return self._explaining.predict_batch_json([row])[0]
+
+    def _explained(self, row: JsonDict, method: str) -> JsonDict:
+        """One input's prediction and saliency, on the copy of the model (its lock taken for each in turn)."""
+        output = self._prediction_on_the_copy(row)
+        output["saliency"] = self.saliency.of_tokens(output["tokens"], method)
+        output["saliency_method"] = method
+        output["saliency_signed"] = method in SIGNED
+        return output
 
     def attack(self, body: Any) -> Any:
         """`predict`'s output of one input plus `attack` (`Attacks.attack`), within `MAX_ATTACK_WORK`."""
@@ -145,10 +155,7 @@ class PredictionService:
                                "shorter text.", code="too_long_to_attack", input=1, method=method, tokens=tokens,
                                max_tokens=most, work=attack_work(tokens), max_work=MAX_ATTACK_WORK)
         with self.explanations.admitted("/attack", attack_work(tokens)):
-            [output] = self.batcher.submit(rows, timeout=PREDICT_TIMEOUT)
-            with self._attacks_lock:
-                if self._attacks is None:
-                    self._attacks = Attacks(self.predictor)
+            output = self._prediction_on_the_copy(rows[0])
             output["attack"] = self._attacks.attack(output["tokens"], method)
         return output
 
