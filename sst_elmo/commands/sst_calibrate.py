@@ -13,6 +13,7 @@ section of `config.json` (an argument of `lstm_classifier`, so the archive loads
 plugin's safe loading like any other). Every prediction of the new archive (`allennlp predict`,
 `evaluate`, `sst-predict`, `sst-serve`) then has the probabilities `softmax(logits / T)`; no
 label changes. An archive that has a temperature already is fitted again from its raw logits.
+`--temperature T` sets `T` instead of fitting one (`--temperature 1`: the trained probabilities).
 
 It prints the NLL, the expected calibration error (`--bins` equal-width bins, default 10), the
 mean confidence and the accuracy on DATA before and after; `--plot FILE` writes their
@@ -24,6 +25,7 @@ import argparse
 import gzip
 import io
 import json
+import math
 import os
 import tarfile
 from typing import Any, Dict, Optional, Tuple
@@ -102,20 +104,23 @@ def write_with_temperature(archive_file: str, output_file: str, temperature: flo
 
 def calibrate(archive_file: str, data_path: str, output_file: str, force: bool = False, bins: int = DEFAULT_BINS,
               plot: Optional[str] = None, batch_size: int = DEFAULT_BATCH_SIZE,
-              cuda_device: int = -1) -> Dict[str, Any]:
+              cuda_device: int = -1, temperature: Optional[float] = None) -> Dict[str, Any]:
     """
-    Fits the temperature of `archive_file` on `data_path` and writes the calibrated archive to
-    `output_file` (see the module's doc); returns what was measured: the temperature, and on
-    `data_path` the accuracy, mean confidence, NLL and ECE before (with the archive's own
-    temperature) and after.
+    Fits the temperature of `archive_file` on `data_path` (or sets `temperature`) and writes the
+    calibrated archive to `output_file` (see the module's doc); returns what was measured: the
+    temperature, and on `data_path` the accuracy, mean confidence, NLL and ECE before (with the
+    archive's own temperature) and after.
     """
     from sst_elmo.commands.archive_loading import resolve_archive
 
+    if temperature is not None and not (math.isfinite(temperature) and temperature > 0):
+        raise InputError("must be a finite number above 0", "--temperature", content=str(temperature))
     archive_file = resolve_archive(archive_file)
     if os.path.exists(output_file) and not force:
         raise InputError("exists: give --force to replace it", output_file)
     logits, labels, old = archive_logits(archive_file, data_path, batch_size, cuda_device)
-    temperature = fit_temperature(logits, labels)
+    fitted = temperature is None
+    temperature = fit_temperature(logits, labels) if temperature is None else float(temperature)
     before = calibration_summary(logits, labels, old, bins)
     after = calibration_summary(logits, labels, temperature, bins)
     write_with_temperature(archive_file, output_file, temperature)
@@ -128,8 +133,9 @@ def calibrate(archive_file: str, data_path: str, output_file: str, force: bool =
             sides.append((f"{name}, T = {value:.3f}", probs.max(axis=-1), probs.argmax(axis=-1) == labels))
         plot_reliability(plot, sides, bins, title=f"{os.path.basename(data_path)}: {len(labels)} sentences")
     return {"archive": archive_file, "data": data_path, "output": output_file, "sentences": len(labels),
-            "bins": bins, "temperature_before": old, "temperature": temperature,
-            "degenerate": degenerate_fit(temperature, after["accuracy"]), "before": before, "after": after}
+            "bins": bins, "temperature_before": old, "temperature": temperature, "fitted": fitted,
+            "degenerate": fitted and degenerate_fit(temperature, after["accuracy"]),
+            "before": before, "after": after}
 
 
 def format_report(report: Dict[str, Any]) -> str:
@@ -143,7 +149,8 @@ def format_report(report: Dict[str, Any]) -> str:
 
     lines = [f"{report['sentences']} labelled sentences of {report['data']}",
              line("before", report["before"], report["temperature_before"]),
-             line("after ", report["after"], report["temperature"])]
+             line("after ", report["after"], report["temperature"])
+             + ("" if report["fitted"] else " (set, not fitted)")]
     if report["degenerate"]:
         lines.append(f"warning: the data gives the temperature no interior minimum (every answer right, or no "
                      f"better than chance; the search spans {TEMPERATURE_BOUNDS}): use more, or other, data")
@@ -174,6 +181,8 @@ class SstCalibrate(PluginSubcommand):
         subparser.add_argument("--bins", type=int, default=DEFAULT_BINS,
                                help=f"equal-width bins of the calibration error (default {DEFAULT_BINS})")
         subparser.add_argument("--plot", metavar="FILE", help="also write a reliability diagram (PNG) here")
+        subparser.add_argument("--temperature", type=float, metavar="T",
+                               help="set this temperature instead of fitting one (1: the trained probabilities)")
         subparser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
         subparser.add_argument("--cuda-device", type=int, default=-1)
 
@@ -182,5 +191,5 @@ class SstCalibrate(PluginSubcommand):
         if args.bins < 1:
             raise InputError("must be at least 1", "--bins", content=str(args.bins))
         report = calibrate(args.archive_file, args.data, args.output_file, args.force, args.bins, args.plot,
-                           args.batch_size, args.cuda_device)
+                           args.batch_size, args.cuda_device, args.temperature)
         print(format_report(report))

@@ -132,3 +132,14 @@ def test_an_existing_output_needs_force(calibrated, capsys):
     printed = capsys.readouterr().out
     assert "before (T = 1.0000)" in printed and "ECE (10 bins)" in printed and f"wrote {out}" in printed
     assert out.read_bytes() == before  # deterministic: the same fit, the same bytes
+
+
+def test_a_set_temperature_of_one_gives_back_the_trained_probabilities(calibrated, tmp_path, capsys):
+    original, out, _, data = calibrated
+    undone = tmp_path / "undone.tar.gz"
+    assert run_allennlp(["sst-calibrate", str(out), data, "-o", str(undone), "--temperature", "1"]) == 0
+    assert "(set, not fitted)" in capsys.readouterr().out
+    trained = predict_correctness(str(original), data).probability
+    assert predict_correctness(str(undone), data).probability == trained
+    assert run_allennlp(["sst-calibrate", str(out), data, "-o", str(tmp_path / "x"), "--temperature", "0"]) == 1
+    assert "--temperature" in capsys.readouterr().err and not (tmp_path / "x").exists()
