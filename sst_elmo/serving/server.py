@@ -47,10 +47,10 @@ class _JsonErrorTask(ErrorTask):
         error = self.request.error
         if error.code == 413:
             limit = getattr(self.channel.server, "max_body", self.channel.adj.max_request_body_size)
-            message = f"the request body is over the limit of {limit} bytes"
+            message, code = f"the request body is over the limit of {limit} bytes", "too_large"
         else:
-            message = " ".join(f"{error.reason}: {error.body}".split())
-        body = json.dumps({"error": message}).encode("utf-8")
+            message, code = " ".join(f"{error.reason}: {error.body}".split()), "bad_request"
+        body = json.dumps({"error": message, "code": code}).encode("utf-8")
         self.status = f"{error.code} {error.reason}"
         self.response_headers.append(("Content-Type", "application/json"))
         self.set_close_on_finish()

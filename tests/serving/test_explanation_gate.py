@@ -21,7 +21,7 @@ from tests.serving.conftest import serving
 # clients against a server of 4 request threads (as 96 would be against the default 32).
 # Explanations run one at a time on a copy of the model, about 0.2 s each here (2 busy cores).
 # Without the cap they take every thread and a /predict queues behind them (over 2 s); with it,
-# a prediction shares the CPU with one explanation and takes 0.01-0.8 s.
+# a prediction shares the CPU with one explanation and took 0.004-0.06 s (2026-12-07).
 PREDICT_BOUND = 1.0
 CLIENTS = 12
 THREADS = 4

@@ -51,6 +51,7 @@ def one_line_error(status, content_type, data, expected_status, words):
     assert content_type.startswith("application/json")
     error = json.loads(data)["error"]
     assert "\n" not in error and "Traceback" not in error and len(error) < 1100
+    assert re.fullmatch("[a-z_]+", json.loads(data)["code"])  # a name for programs
     assert re.search(words, error), error
 
 
@@ -276,6 +277,7 @@ def test_a_body_over_the_read_bound_gets_the_413_at_once(lstm_predictor):
             while chunk := client.recv(4096):  # to the server's close
                 head += chunk
         assert head.startswith(b"HTTP/1.1 413") and f"limit of {LIMIT} bytes".encode() in head
+        assert b'"code": "too_large"' in head
         good_request_works(base)
 
 
