@@ -202,3 +202,22 @@ def test_a_new_request_or_an_error_clears_the_old_result_and_errors_are_plain(br
             "The server is busy explaining other texts. Try again in ")
         assert not browser.find_element(By.ID, "result").is_displayed()
         other.join(30)
+
+
+def test_a_calibrated_model_shows_its_calibrated_probabilities_and_says_so(browser, lstm_predictor):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    lstm_predictor._model.temperature = 3.0  # as `allennlp sst-calibrate` would set it in the archive
+    expected = lstm_predictor.predict_json({"sentence": "A fine film ."})
+    with serving(PredictionService(lstm_predictor)) as url:
+        browser.get(url + "/")
+        assert not browser.find_element(By.ID, "calibration").is_displayed()
+        browser.find_element(By.ID, "sentence").send_keys("A fine film .")
+        browser.find_element(By.ID, "submit").click()
+        WebDriverWait(browser, 30).until(expected_conditions.visibility_of_element_located((By.ID, "result")))
+        note = browser.find_element(By.ID, "calibration")
+        assert note.is_displayed() and "Calibrated probabilities" in note.text and "temperature 3.00" in note.text
+        shown = [element.text for element in browser.find_elements(By.CSS_SELECTOR, "#bars .bar-value")]
+        assert shown == [f"{100 * expected['label_probs'][label]:.1f}%" for label in expected["labels"]]

@@ -52,6 +52,13 @@ function drawBars(output) {
     value.textContent = (100 * p).toFixed(1) + "%";
     bars.append(name, track, value);
   }
+  // An archive calibrated by `allennlp sst-calibrate` answers with its temperature.
+  const calibrated = typeof output.temperature === "number";
+  $("calibration").hidden = !calibrated;
+  $("calibration").textContent = calibrated
+    ? `Calibrated probabilities: rescaled (temperature ${output.temperature.toFixed(2)}) to match how often ` +
+      "this model was right on held-out sentences."
+    : "";
 }
 
 // The warning of an answer whose words the model mostly cannot read (`out_of_reach`).
