@@ -147,4 +147,9 @@ def test_one_seed_builds_the_same_tests(tmp_path):
     assert first["Sentiment-laden words in context"].data == second["Sentiment-laden words in context"].data
     assert first["Typos"].data == second["Typos"].data
     assert first["Protected: race"].data != other["Protected: race"].data
+    # Each group of tests is seeded on its own: other sentences (other NER and Robustness draws)
+    # leave the templated tests as they were.
+    fewer = SstSentimentSuite(data=data[:3], seed=0, num_test_cases=10).suite.tests
+    for name in ["Simple negations: negative", "Used to, but now", "Protected: race", "Intensifiers"]:
+        assert fewer[name].data == first[name].data
 
