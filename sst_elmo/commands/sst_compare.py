@@ -12,16 +12,19 @@ with a 95% paired bootstrap interval over sentences (seeds pooled, `--resamples`
 `--bootstrap-seed`); the exact McNemar p-value of each seed pair and of all pairs pooled
 (`sst_elmo.common.significance`); and, last, a verdict in plain words (`verdict`): whether B is
 better than A, worse, or not shown to differ. With `--positive-label L` it also gives each
-side's F1 of label L and the bootstrap interval of its difference.
+side's F1 of label L and the bootstrap interval of its difference. Each side's expected
+calibration error (`--calibration-bins`, default 10) comes from the probabilities of its answers
+(`calibration`); `--reliability-plot FILE` draws both sides' reliability diagrams.
 
-A side may also be a predictions file (`*.jsonl`) of a model that is not an archive, such as
-a scikit-learn baseline: one JSON object a sentence, `{"tokens": [...], "label": gold,
-"predicted": answer}`, the sentences in the order the archives' reader reads DATA
-(`write_predictions`), gzipped when it is named `*.jsonl.gz`; a directory of such files is a
-group of them. `--save-predictions DIR` writes every run's answers there as
-`DIR/a/NAME.jsonl.gz` and `DIR/b/NAME.jsonl.gz`, so that a comparison can be run again, or
-pooled with later seeds, without the archives. `--overrides` applies to every archive as it is loaded, e.g.
-`'{"validation_dataset_reader.split": "held_out"}'` to compare on held-out rows.
+A side may also be a predictions file (`*.jsonl`) of a model that is not an archive, such as a
+scikit-learn baseline: one JSON object a sentence, `{"tokens": [...], "label": gold,
+"predicted": answer}` (optionally with `"probability"`, that of the answer), the sentences in
+the order the archives' reader reads DATA (`write_predictions`), gzipped when it is named
+`*.jsonl.gz`; a directory of such files is a group of them. `--save-predictions DIR` writes
+every run's answers there as `DIR/a/NAME.jsonl.gz` and `DIR/b/NAME.jsonl.gz`, so that a
+comparison can be run again, or pooled with later seeds, without the archives. `--overrides`
+applies to every archive as it is loaded, e.g. `'{"validation_dataset_reader.split":
+"held_out"}'` to compare on held-out rows.
 """
 import argparse
 import glob
