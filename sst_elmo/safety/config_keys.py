@@ -10,9 +10,10 @@ as `from_params` would build it: each section's class (a registered name resolve
 `**kwargs`, the parameters of what they are passed to (for a classmethod constructor such as
 `from_partial_objects`, the class's `__init__`; for an `__init__`, the first `FromParams`
 base class's, as AllenNLP itself assumes). A key that none of them names is refused with one
-line naming it and the nearest valid key (`difflib`). A section whose class cannot be told
-(a dotted type, a `Union` of several classes, a custom `from_params`, `**kwargs` that reach no
-known signature) is not checked, so the check never refuses a config that AllenNLP would build.
+line naming it and the nearest valid key (`difflib`), and so is a `type` that is not a
+registered name (with the nearest one). A section whose class cannot be told (a dotted type, a
+`Union` of several classes, a custom `from_params`, `**kwargs` that reach no known signature)
+is not checked, so the check never refuses a config that AllenNLP would build.
 
 `install_config_key_check` (called when `sst_elmo` is imported) wraps the module attributes
 `allennlp.commands.train.train_model_from_file` (to know the config's file name) and
@@ -83,8 +84,10 @@ def _check_object(config: Dict[str, Any], cls: type, path: str, name: str, extra
     label, constructor, allowed = cls.__name__, None, set(extra)
     if cls in Registrable._registry:
         choice = config.get("type", cls.default_implementation)
+        if isinstance(choice, str) and "." not in choice and choice not in Registrable._registry[cls]:
+            raise InputError(unknown_type_message(path, choice, cls.__name__, Registrable._registry[cls]), name)
         if not isinstance(choice, str) or choice not in Registrable._registry[cls]:
-            return  # a dotted path or an unknown name: AllenNLP's own error, or code we cannot see
+            return  # a dotted path (code we cannot see) or no type: AllenNLP's own error
         cls, constructor_name = Registrable._registry[cls][choice]
         constructor = getattr(cls, constructor_name) if constructor_name else None
         label, allowed = f"{label} {choice!r} ({cls.__name__})", allowed | {"type"}
@@ -140,6 +143,17 @@ def unknown_key_message(path: str, key: str, label: str, valid) -> str:
     if nearest:
         return f"{where}: unknown key for {label}; did you mean {prefix}{nearest[0]}?"
     return f"{where}: unknown key for {label}; valid keys: {', '.join(sorted(valid))}"
+
+
+def unknown_type_message(path: str, choice: str, kind: str, registered) -> str:
+    """One line: the type at `path` that is not a registered `kind`, and the nearest registered name."""
+    where = f"{path}.type" if path else "type"
+    nearest = difflib.get_close_matches(choice, sorted(registered), n=1, cutoff=0.6)
+    if nearest:
+        return f"{where}: {choice!r} is not a registered {kind}; did you mean {nearest[0]!r}?"
+    if len(registered) <= 30:
+        return f"{where}: {choice!r} is not a registered {kind}; registered: {', '.join(sorted(registered))}"
+    return f"{where}: {choice!r} is not a registered {kind}, nor close to any of its {len(registered)} names"
 
 
 def install_config_key_check() -> None:

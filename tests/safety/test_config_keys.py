@@ -97,3 +97,10 @@ def test_allennlp_train_refuses_a_typo_in_one_line_before_it_starts(fixture_env,
                      "unknown key for Trainer 'gradient_descent' (GradientDescentTrainer); "
                      "did you mean trainer.num_epochs?"]
     assert not run.exists()  # refused before the serialization directory was made
+
+
+def test_a_type_that_is_not_registered_is_named_with_the_nearest_one(config):
+    config["model"]["type"] = "lstm_clasifier"
+    with pytest.raises(InputError, match=r"^my\.jsonnet: model\.type: 'lstm_clasifier' is not a registered Model; "
+                                         r"did you mean 'lstm_classifier'\?$"):
+        check_config_keys(config, "my.jsonnet")
