@@ -19,6 +19,18 @@ CLEANING_STEPS = {
 }
 
 
+# An @handle: "@" and word characters, not inside a word or an e-mail address.
+_HANDLE = re.compile(r"(?<![\w@])@\w+")
+
+
+def strip_urls_and_handles(text: str) -> str:
+    """
+    `text` without its URLs (the `strip_urls` step) and @handles, spaces squeezed; the rest as
+    it was. The predictor's `strip_urls_and_handles` option applies it to raw text.
+    """
+    return " ".join(_HANDLE.sub(" ", CLEANING_STEPS["strip_urls"](text)).split())
+
+
 def clean_tweet(text: str, **steps: bool) -> str:
     """
     One tweet cleaned with the `CLEANING_STEPS`, each on unless turned off by name

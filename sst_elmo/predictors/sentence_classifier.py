@@ -12,6 +12,7 @@ from overrides import overrides
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, row_text
+from sst_elmo.dataset_readers.tweets_csv import strip_urls_and_handles
 from sst_elmo.predictors.vocabulary_reach import OUT_OF_REACH_THRESHOLD, VocabularyReach, reader_token_indexers
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,10 @@ class SentenceClassifierPredictor(Predictor):
         Keep only the first `max_tokens` tokens of each input (`"truncated": true` in its output).
     out_of_reach_threshold : `float`, optional (default = `0.5`)
         An output whose `unknown_share` is above this is `"out_of_reach": true`, with a `warning`.
+    strip_urls_and_handles : `bool`, optional (default = `False`)
+        Remove URLs and @handles from a `sentence` before it is tokenized (`tweets_csv`'s URL
+        step, `strip_urls_and_handles`), as the tweets reader can: SST has none, so its models
+        read them as unknown words. `--predictor-args '{"strip_urls_and_handles": true}'`.
     """
 
     def __init__(
@@ -84,9 +89,11 @@ class SentenceClassifierPredictor(Predictor):
         skip_bad_lines: bool = False,
         max_tokens: Optional[int] = None,
         out_of_reach_threshold: float = OUT_OF_REACH_THRESHOLD,
+        strip_urls_and_handles: bool = False,
     ) -> None:
         super().__init__(model, dataset_reader, frozen)
         self.skip_bad_lines = skip_bad_lines
+        self.strip_urls_and_handles = strip_urls_and_handles
         self.max_tokens = max_tokens or getattr(dataset_reader, "_max_tokens", None) or DEFAULT_MAX_TOKENS
         namespace = getattr(model, "_label_namespace", "labels")
         by_index = model.vocab.get_index_to_token_vocabulary(namespace)
@@ -144,6 +151,8 @@ class SentenceClassifierPredictor(Predictor):
         self, json_dict: JsonDict, path: str, line_number: Optional[int] = None, content: Optional[str] = None
     ) -> Instance:
         text = getattr(json_dict, "checked_tokens", None) or row_text(json_dict, path, line_number, content or "")
+        if isinstance(text, str) and self.strip_urls_and_handles:
+            text = strip_urls_and_handles(text) or text  # a text of nothing else is kept as it is
         if isinstance(text, list):
             text = text[: self.max_tokens + 1]  # one more than kept, to mark the output truncated
         try:
