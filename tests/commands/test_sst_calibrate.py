@@ -87,7 +87,7 @@ def test_evaluate_reports_the_calibrated_ece(calibrated, tmp_path):
     assert metrics["loss"] == pytest.approx(report["after"]["nll"], rel=1e-4)  # the loss is the calibrated NLL
 
 
-def test_sst_predict_and_the_served_predictor_apply_the_temperature(calibrated, tmp_path):
+def test_predict_sst_predict_and_the_served_predictor_apply_the_temperature(calibrated, tmp_path):
     import argparse
 
     from sst_elmo.commands.archive_loading import load_predictor
@@ -103,6 +103,11 @@ def test_sst_predict_and_the_served_predictor_apply_the_temperature(calibrated, 
     args = argparse.Namespace(archive_file=str(out), cuda_device=-1, overrides="", weights_file=None,
                               predictor=None, predictor_args="", fast_elmo=False)
     served = load_predictor(args).predict_json({"sentence": "A fine, warm film."})  # as sst-serve loads it
+    predicted = tmp_path / "predict.jsonl"  # AllenNLP's own `predict`
+    assert run_allennlp(["predict", str(out), str(source), "--output-file", str(predicted), "--silent"]) == 0
+    for row, again in zip(rows["calibrated"], map(json.loads, predicted.read_text().splitlines())):
+        assert again["probs"] == pytest.approx(row["probs"], abs=1e-6)
+        assert again["temperature"] == row["temperature"]
     for plain, calibrated_row in zip(rows["plain"], rows["calibrated"]):
         assert "temperature" not in plain and calibrated_row["temperature"] == report["temperature"]
         assert calibrated_row["label"] == plain["label"] and calibrated_row["logits"] == plain["logits"]
