@@ -166,7 +166,7 @@ class PredictionService:
         return value
 
     def health(self) -> Dict[str, Any]:
-        """`{"status": "ok", "labels", "label_names", "max_tokens", "batching": {...}}`."""
+        """`{"status": "ok", "labels", "label_names", "max_tokens", "batching": {...}, "explanations": {...}}`."""
         batcher = self.batcher
         return {
             "status": "ok",
