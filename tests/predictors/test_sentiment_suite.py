@@ -3,6 +3,8 @@
 archive, with the labels of SST-2 and SST-5 summed into negative / neutral / positive.
 """
 import json
+import os
+import subprocess
 import sys
 
 import numpy
@@ -138,6 +140,22 @@ def test_the_suite_reads_an_sst2_archive_as_two_classes(tmp_path, fixture_env):
     assert confs[:, NEUTRAL].tolist() == [0.0, 0.0]
     assert sorted(confs[:, [NEGATIVE, POSITIVE]].ravel().tolist()) == sorted(probs.ravel().tolist())
     assert set(preds.tolist()) <= {NEGATIVE, POSITIVE}
+
+
+SAME_TESTS = """
+import json, sst_elmo
+from sst_elmo.predictors.sentiment_suite import SstSentimentSuite
+tests = SstSentimentSuite(num_test_cases=5).suite.tests
+print(json.dumps([tests[name].data for name in ["Intensifiers", "Used to, but now", "Protected: religion"]]))
+"""
+
+
+def test_one_seed_builds_the_same_tests_in_every_process():
+    # CheckList's Editor went through a template's keys in hash order (third_party/checklist/README.md).
+    runs = [subprocess.run([sys.executable, "-c", SAME_TESTS], capture_output=True, text=True, timeout=300,
+                           env={**os.environ, "PYTHONHASHSEED": seed}) for seed in ("1", "2")]
+    assert all(run.returncode == 0 for run in runs), runs[0].stderr[-2000:] + runs[1].stderr[-2000:]
+    assert runs[0].stdout.splitlines()[-1] == runs[1].stdout.splitlines()[-1]
 
 
 def test_one_seed_builds_the_same_tests(tmp_path):

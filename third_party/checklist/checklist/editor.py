@@ -605,7 +605,7 @@ class Editor(object):
         for k in kwargs:
             if re.search(r'\d+$', k):
                 raise(Exception('Error: keys cannot end in integers, we use that to index multiple copies of the same key (offending key: "%s")' % k))
-        for k in all_keys:
+        for k in sorted(all_keys):  # sst_elmo patch: sorted, not in hash order (see README.md)
             # TODO: process if ends in number
             # TODO: process if is a:key to add article
             k = re.sub(r'\..*', '', k)
