@@ -20,13 +20,16 @@ from tests.serving.conftest import serving
 # A /predict must answer within this many seconds while explanations saturate the server: 12
 # clients against a server of 4 request threads (as 96 would be against the default 32).
 # Explanations run one at a time on a copy of the model, about 0.2 s each here (2 busy cores).
-# Without the cap they take every thread and a /predict queues behind them (over 2 s); with it,
+# Without the cap they take every thread and a /predict queues behind them (1.9-3.7 s); with it,
 # a prediction shares the CPU with one explanation and took 0.004-0.06 s (2026-12-07).
 PREDICT_BOUND = 1.0
 CLIENTS = 12
 THREADS = 4
-# The saturating explanation: leave-one-out of 80 tokens (the most its budget allows).
+# The saturating explanation: leave-one-out of 80 tokens (the most its budget allows), which
+# also sleeps `MIN_SECONDS` under the explanations' lock, so that it lasts at least that long on
+# a fast machine too (without the cap a /predict then waits at least about 9 of them).
 HEAVY = {"tokens": ["a", "fine", "film", "but", "dull"] * 16, "method": "leave_one_out"}
+MIN_SECONDS = 0.15
 
 
 def test_the_gate_admits_up_to_its_limit_then_refuses_with_retry_after():
@@ -114,6 +117,14 @@ def saturate(base: str, seconds: float) -> Dict[str, List]:
 @pytest.mark.parametrize("limit", [2, 0], ids=["capped", "no cap"])
 def test_a_predict_answers_within_a_second_while_explanations_saturate_the_server(lstm_predictor, limit):
     service = PredictionService(lstm_predictor, max_batch_delay_ms=0, max_explanations_in_flight=limit)
+    interpreter = service.saliency._interpreters["leave_one_out"]
+    real = interpreter.saliency_interpret_from_json
+
+    def at_least_min_seconds(inputs):  # runs under the explanations' lock, as every interpreter does
+        time.sleep(MIN_SECONDS)
+        return real(inputs)
+
+    interpreter.saliency_interpret_from_json = at_least_min_seconds
     with serving(service, cache_size=0, threads=THREADS) as base:
         assert _post(base, "/interpret", HEAVY)[0] == 200  # warm
         result = saturate(base, seconds=3.0)
