@@ -3,13 +3,15 @@ The `word-vectors` subcommand: static word vectors trained on the text a pre-tra
 reads, in the GloVe text format that `embedding.pretrained_file` reads.
 
     $ allennlp word-vectors configs/pretrain/imdb_continue.jsonnet -o models/words-imdb \\
-        --cover configs/sst5_lstm.jsonnet --cover configs/tweets_elmo.jsonnet
+        --cover configs/sst5_lstm.jsonnet
 
 writes `models/words-imdb/vectors.txt.gz`, `card.json` and `README.md`; any config then uses
-them with `SST_ELMO_WORDS=imdb` (`configs/lib/words.libsonnet`).
+them with `SST_ELMO_WORDS=imdb` (`configs/lib/words.libsonnet`). `--recipe imdb` (or
+`tweets`) is that command for the project's named vectors (`sst_elmo.vectors.recipes`).
 """
 import argparse
 import logging
+import os
 import shlex
 import sys
 
@@ -17,6 +19,7 @@ from allennlp.commands.subcommand import Subcommand
 from overrides import overrides
 
 from sst_elmo.commands.subcommand import PluginSubcommand
+from sst_elmo.vectors.recipes import RECIPES, recipe_paths
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +42,13 @@ class WordVectors(PluginSubcommand):
 
     @overrides
     def add_arguments(self, subparser: argparse.ArgumentParser) -> None:
-        subparser.add_argument("configs", nargs="+", help="pre-training configs (text_corpus readers) to read")
-        subparser.add_argument("-o", "--output-dir", required=True, help="where to write the vectors and card")
+        subparser.add_argument("configs", nargs="*", help="pre-training configs (text_corpus readers) to read")
+        subparser.add_argument("-o", "--output-dir", help="where to write the vectors and card")
+        subparser.add_argument(
+            "--recipe", choices=sorted(RECIPES),
+            help="the configs, cover and output (SST_ELMO_MODELS/words-NAME) of the vectors that configs "
+            "choose with SST_ELMO_WORDS=NAME",
+        )
         subparser.add_argument(
             "--cover", action="append", default=[], metavar="CONFIG",
             help="a classifier config whose train, validation and test data every word of must get a "
@@ -86,6 +94,14 @@ def word_vectors_from_args(args: argparse.Namespace) -> None:
         )
     except ValueError as error:
         raise SystemExit(f"word-vectors: {error}") from None
+    if args.recipe:
+        if args.configs or args.cover:
+            raise SystemExit("word-vectors: --recipe names its own configs and --cover; give one or the other")
+        paths = recipe_paths(args.recipe)
+        args.configs, args.cover = paths["configs"], paths["cover"]
+        args.output_dir = args.output_dir or os.path.join(os.environ["SST_ELMO_MODELS"], f"words-{args.recipe}")
+    elif not args.configs or not args.output_dir:
+        raise SystemExit("word-vectors: give pre-training configs and -o OUTPUT_DIR, or --recipe NAME")
     logging.getLogger("gensim").setLevel(logging.INFO)
     card = build_word_vectors(
         args.configs, args.output_dir, settings, cover_configs=args.cover, force=args.force,

@@ -14,7 +14,7 @@ is read (`Params.from_file`, which evaluates it with `_jsonnet.evaluate_file`).
 import functools
 import json
 import os
-from typing import Any, Dict, List, Mapping
+from typing import Any, Callable, Dict, List, Mapping
 
 from sst_elmo.common.errors import InputError
 
@@ -136,8 +136,22 @@ def _holds(config: Any, value: str) -> bool:
     return config == value
 
 
+# Checks run with the external variables before each config is evaluated (registered by the
+# modules that own what they check, e.g. sst_elmo.vectors.recipes builds missing word vectors).
+_CONFIG_CHECKS: List[Callable[[Mapping[str, str]], None]] = []
+
+
+def register_config_check(check: Callable[[Mapping[str, str]], None]) -> None:
+    """Runs `check(external variables)` before every config that `Params.from_file` evaluates."""
+    if check not in _CONFIG_CHECKS:
+        _CONFIG_CHECKS.append(check)
+
+
 def install_config_variable_check() -> None:
-    """Runs `check_elmo_choice` on every config `Params.from_file` evaluates (once per process)."""
+    """
+    Runs the registered checks before, and `check_elmo_choice` after, every config
+    `Params.from_file` evaluates (installed once per process).
+    """
     from allennlp.common import params
 
     evaluate_file = params.evaluate_file
@@ -146,8 +160,10 @@ def install_config_variable_check() -> None:
 
     @functools.wraps(evaluate_file)
     def checked_evaluate_file(filename, *args, **kwargs):
-        text = evaluate_file(filename, *args, **kwargs)
         variables = kwargs.get("ext_vars") or {}
+        for check in _CONFIG_CHECKS:
+            check(variables)
+        text = evaluate_file(filename, *args, **kwargs)
         if variables.get("SST_ELMO_ELMO"):
             check_elmo_choice(json.loads(text), variables)
         return text

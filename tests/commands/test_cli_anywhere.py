@@ -94,7 +94,7 @@ def test_user_errors_are_one_line_and_debug_shows_the_traceback(model_archive, e
     args = ("predict", archive, bad, "--silent", "--output-file", elsewhere / "o.jsonl")
     result = run("allennlp", PROJECT_ROOT, *args)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert last_line(result).startswith("sst_elmo.common.errors.InputError: <predict input>:2: not valid JSON")
+    assert last_line(result).startswith(f"sst_elmo.common.errors.InputError: {bad}:2: not valid JSON")
     result = run("allennlp", PROJECT_ROOT, *args, env=dict(os.environ, SST_ELMO_DEBUG="1"))
     assert result.returncode == 1 and "Traceback" in result.stderr
 
