@@ -152,10 +152,12 @@ print(json.dumps([tests[name].data for name in ["Intensifiers", "Used to, but no
 
 def test_one_seed_builds_the_same_tests_in_every_process():
     # CheckList's Editor went through a template's keys in hash order (third_party/checklist/README.md).
-    runs = [subprocess.run([sys.executable, "-c", SAME_TESTS], capture_output=True, text=True, timeout=300,
-                           env={**os.environ, "PYTHONHASHSEED": seed}) for seed in ("1", "2")]
-    assert all(run.returncode == 0 for run in runs), runs[0].stderr[-2000:] + runs[1].stderr[-2000:]
-    assert runs[0].stdout.splitlines()[-1] == runs[1].stdout.splitlines()[-1]
+    processes = [subprocess.Popen([sys.executable, "-c", SAME_TESTS], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONHASHSEED": seed})
+                 for seed in ("1", "2")]  # both at once
+    (out1, err1), (out2, err2) = (process.communicate(timeout=300) for process in processes)
+    assert [process.returncode for process in processes] == [0, 0], err1[-2000:] + err2[-2000:]
+    assert out1.splitlines()[-1] == out2.splitlines()[-1]
 
 
 def test_one_seed_builds_the_same_tests(tmp_path):
