@@ -1,6 +1,6 @@
 import logging
 import sys
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import numpy
 from allennlp.common.util import JsonDict, lazy_groups_of
@@ -21,8 +21,28 @@ PREDICT_INPUT = "<predict input>"
 # Tokens kept per input when the reader sets no `max_tokens` (ELMo's cost grows with length).
 DEFAULT_MAX_TOKENS = 512
 TRUNCATED = "_sst_elmo_truncated"
+# A raw text is read up to `max_tokens` x this many characters (cut at a space, `cut_text`) before
+# it is tokenized, so a megabyte sentence costs no more than its first tokens: English averages
+# about 6 characters a token, so the cut leaves a real text several times the tokens the model keeps.
+CHARACTERS_PER_TOKEN = 20
 # What `load_line` returns for a skipped bad line; its output is written as nothing.
 BAD_LINE = "_sst_elmo_bad_line"
+
+
+def cut_text(text: str, limit: int) -> Tuple[str, bool]:
+    """
+    `(text, False)` if `text` has at most `limit` characters (the white space around it not
+    counted), else `(head, True)`: its first `limit` characters without the word the cut falls
+    in (up to the last white space within them, or all `limit` when there is none).
+    """
+    if len(text) <= limit or len(text.strip()) <= limit:
+        return text, False
+    text = text.strip()
+    head = text[:limit]
+    if not text[limit].isspace():
+        kept = head.rsplit(None, 1)
+        head = kept[0] if len(kept) == 2 else head
+    return head, True
 
 
 class CheckedRow(dict):
@@ -73,6 +93,8 @@ class SentenceClassifierPredictor(Predictor):
         it, instead of stopping. With `allennlp predict`: `--predictor-args '{"skip_bad_lines": true}'`.
     max_tokens : `int`, optional (default = the reader's `max_tokens`, else `DEFAULT_MAX_TOKENS`)
         Keep only the first `max_tokens` tokens of each input (`"truncated": true` in its output).
+        A `sentence` is first cut to `max_tokens` x `CHARACTERS_PER_TOKEN` (20) characters, at a
+        space (`cut_text`), so a very long one is never tokenized whole.
     out_of_reach_threshold : `float`, optional (default = `0.5`)
         An output whose `unknown_share` is above this is `"out_of_reach": true`, with a `warning`.
     strip_urls_and_handles : `bool`, optional (default = `False`)
@@ -151,6 +173,9 @@ class SentenceClassifierPredictor(Predictor):
         self, json_dict: JsonDict, path: str, line_number: Optional[int] = None, content: Optional[str] = None
     ) -> Instance:
         text = getattr(json_dict, "checked_tokens", None) or row_text(json_dict, path, line_number, content or "")
+        cut = False
+        if isinstance(text, str):  # its tokens past the limit are never read
+            text, cut = cut_text(text, self.max_tokens * CHARACTERS_PER_TOKEN)
         if isinstance(text, str) and self.strip_urls_and_handles:
             text = strip_urls_and_handles(text) or text  # a text of nothing else is kept as it is
         if isinstance(text, list):
@@ -158,7 +183,7 @@ class SentenceClassifierPredictor(Predictor):
         try:
             instance = self._dataset_reader.text_to_instance(text)
             tokens = [token.text for token in instance["tokens"]]  # type: ignore[attr-defined]
-            if len(tokens) > self.max_tokens:
+            if len(tokens) > self.max_tokens or cut:
                 instance = self._dataset_reader.text_to_instance(tokens[: self.max_tokens])
                 instance.fields[TRUNCATED] = MetadataField(True)  # taken out again before the model
             return instance

@@ -36,10 +36,12 @@ _PARAMETERS.abbrev_types = _Abbreviations(ABBREVIATIONS)
 _PUNKT = PunktSentenceTokenizer(_PARAMETERS)
 
 # URLs and e-mail addresses are kept as one token each (the Treebank rules would cut them at
-# ":", "@", "?" and "&"); a URL's trailing punctuation ("see x.com/a.") is not part of it.
+# ":", "@", "?" and "&"); a URL's trailing punctuation ("see x.com/a.") is not part of it. An
+# address begins where a run of the characters it may start with begins (the look-behind), so
+# the search reads each run once: without it, a 20,000-letter word took 6 s (quadratic).
 _URL_OR_EMAIL = re.compile(
     r"(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?'()\[\]{}]"
-    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    r"|(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
     re.IGNORECASE,
 )
 # Marks around a hidden URL's number while the Treebank rules run: private-use characters,
