@@ -61,33 +61,8 @@ class SstServe(PluginSubcommand):
         subparser.add_argument("archive_file", type=str, help="the model.tar.gz")
         subparser.add_argument("--host", default="127.0.0.1", help="address to bind (the default: loopback)")
         subparser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
-        subparser.add_argument("--threads", type=_positive, default=DEFAULT_THREADS,
-                               help="request threads: requests handled at once, so also the most that "
-                               "can share a forward pass")
-        subparser.add_argument("--max-batch-size", type=_positive, default=DEFAULT_MAX_BATCH_SIZE,
-                               help="inputs per forward pass (1 turns batching off)")
-        subparser.add_argument("--max-batch-delay-ms", type=_not_negative, default=DEFAULT_MAX_BATCH_DELAY_MS,
-                               help="how long a request waits for others to batch with")
-        subparser.add_argument("--max-body-bytes", type=_positive, default=DEFAULT_MAX_BODY,
-                               help="largest request body in bytes; a larger one gets a 413")
-        subparser.add_argument("--request-timeout", type=_positive, default=DEFAULT_CHANNEL_TIMEOUT,
-                               help="seconds a silent connection is kept, also mid-request")
-        subparser.add_argument("--header-timeout", type=_positive, default=DEFAULT_HEADER_TIMEOUT,
-                               help="seconds a connection may take to send a request's headers (from its "
-                               "opening or its last answer)")
-        subparser.add_argument("--connection-limit", type=_positive, default=DEFAULT_CONNECTION_LIMIT,
-                               help="connections open at once; more wait to be accepted")
-        subparser.add_argument("--drain-timeout", type=_not_negative, default=DEFAULT_DRAIN_TIMEOUT,
-                               help="seconds to finish the requests in flight after SIGTERM")
-        subparser.add_argument("--cache-size", type=_not_negative_int, default=DEFAULT_CACHE_SIZE,
-                               help="answers kept in the LRU answer cache (0: no cache)")
-        subparser.add_argument("--cache-bytes", type=_not_negative_int, default=DEFAULT_CACHE_BYTES,
-                               help="bytes the answer cache keeps at most, its keys and answers counted")
-        subparser.add_argument("--max-explanations-in-flight", type=_not_negative_int,
-                               default=DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT,
-                               help="/interpret and /attack requests computed at once; one more gets a 429 "
-                               "with Retry-After, so that predictions never wait long behind explanations "
-                               "(0: no limit)")
+        for option, kind, default, text in _LIMITS:
+            subparser.add_argument(option, type=kind, default=default, help=text)
         auth = subparser.add_mutually_exclusive_group()
         auth.add_argument("--auth-token", default=None,
                           help=f"a token that clients send as 'Authorization: Bearer TOKEN' (also from "
@@ -139,6 +114,31 @@ def _not_negative(text: str) -> float:
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"must not be negative, not {text}")
     return value
+
+
+# The server's limits, each an option with a number: (option, its type, its default, its help).
+_LIMITS = (
+    ("--threads", _positive, DEFAULT_THREADS,
+     "request threads: requests handled at once, so also the most that can share a forward pass"),
+    ("--max-batch-size", _positive, DEFAULT_MAX_BATCH_SIZE, "inputs per forward pass (1 turns batching off)"),
+    ("--max-batch-delay-ms", _not_negative, DEFAULT_MAX_BATCH_DELAY_MS,
+     "how long a request waits for others to batch with"),
+    ("--max-body-bytes", _positive, DEFAULT_MAX_BODY, "largest request body in bytes; a larger one gets a 413"),
+    ("--request-timeout", _positive, DEFAULT_CHANNEL_TIMEOUT,
+     "seconds a silent connection is kept, also mid-request"),
+    ("--header-timeout", _positive, DEFAULT_HEADER_TIMEOUT,
+     "seconds a connection may take to send a request's headers (from its opening or its last answer)"),
+    ("--connection-limit", _positive, DEFAULT_CONNECTION_LIMIT,
+     "connections open at once; more wait to be accepted"),
+    ("--drain-timeout", _not_negative, DEFAULT_DRAIN_TIMEOUT,
+     "seconds to finish the requests in flight after SIGTERM"),
+    ("--cache-size", _not_negative_int, DEFAULT_CACHE_SIZE, "answers kept in the LRU answer cache (0: no cache)"),
+    ("--cache-bytes", _not_negative_int, DEFAULT_CACHE_BYTES,
+     "bytes the answer cache keeps at most, its keys and answers counted"),
+    ("--max-explanations-in-flight", _not_negative_int, DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT,
+     "/interpret and /attack requests computed at once; one more gets a 429 with Retry-After, so that "
+     "predictions never wait long behind explanations (0: no limit)"),
+)
 
 
 def _serve_from_args(args: argparse.Namespace) -> None:
