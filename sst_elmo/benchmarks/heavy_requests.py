@@ -8,6 +8,11 @@ budget and the fair lock bound. No assertions: prints a JSON line per request an
 `/interpret` of `--tokens` tokens again as soon as it is answered (after a 429, when its
 `Retry-After` says) for `--seconds`, beside a `/predict` every 0.2 s, with the server's
 `--max-explanations-in-flight` as given.
+
+`--memory N` reads the server's resident memory, its private part (`RssAnon`: the heap) and its
+mapped files (`RssFile`: the activation cache among them), after each of N `/interpret` requests
+of `--tokens` tokens of sentences new to the server, then after each of N of three sentences it
+has seen (the answer cache is off, so each reaches the model).
 """
 import argparse
 import http.client
@@ -122,16 +127,38 @@ def saturate(url: str, clients: int, tokens: int, method: str, seconds: float) -
             "other_statuses": sorted({status for status in statuses} - {200, 429})}
 
 
+def memory(url: str, pid: int, requests: int, tokens: int, method: str) -> List[Dict[str, Any]]:
+    """
+    The resident memory of process `pid` (MiB) after each of `requests` explanations of new
+    sentences, then of `requests` of three seen ones: a row per phase, `anon_mib` and
+    `file_mib` (`RssAnon`, `RssFile`) after each request, and the statuses that were not 200.
+    """
+    rows = []
+    for phase in ("new sentences", "seen sentences"):
+        anon, mapped, failed = [], [], []
+        for number in range(requests):
+            first = f"new{number if phase == 'new sentences' else number % 3}"  # the first words seen first
+            status, _ = _post(url, "/interpret", {"tokens": [first] + _tokens(tokens - 1), "method": method})
+            if status != 200:
+                failed.append(status)
+            anon.append(round(resident_mib(pid, "RssAnon"), 1))
+            mapped.append(round(resident_mib(pid, "RssFile"), 1))
+        rows.append({"phase": phase, "requests": requests, "tokens": tokens, "method": method,
+                     "anon_mib": anon, "file_mib": mapped, "failed": failed})
+    return rows
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--archive", default="sst2", help="an archive, or a shipped classifier's name")
     parser.add_argument("--threads", type=int, default=1, help="torch threads of the server")
     parser.add_argument("--log", default="/tmp/bench_heavy_server.log")
     parser.add_argument("--saturate", type=int, metavar="CLIENTS", help="measure CLIENTS explanations at once")
-    parser.add_argument("--tokens", type=int, default=400, help="tokens of each explanation (--saturate)")
-    parser.add_argument("--method", default="simple_gradient", help="their method (--saturate)")
+    parser.add_argument("--tokens", type=int, default=400, help="tokens of an explanation (--saturate, --memory)")
+    parser.add_argument("--method", default="simple_gradient", help="their method (--saturate, --memory)")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long (--saturate)")
     parser.add_argument("--max-explanations-in-flight", type=int, help="the server's (its default if not given)")
+    parser.add_argument("--memory", type=int, metavar="N", help="read the server's memory over N explanations")
     args = parser.parse_args(argv)
     extra = ["--cache-size", "0"]
     if args.max_explanations_in_flight is not None:
@@ -140,6 +167,14 @@ def main(argv: Optional[List[str]] = None) -> None:
     rows = []
     try:
         url = server.url.rstrip("/")
+        if args.memory:
+            _post(url, "/predict", {"sentence": "A fine film."})
+            pid = server.process.pid
+            print(json.dumps({"phase": "started", "anon_mib": round(resident_mib(pid, "RssAnon"), 1),
+                              "file_mib": round(resident_mib(pid, "RssFile"), 1)}), flush=True)
+            for row in memory(url, pid, args.memory, args.tokens, args.method):
+                print(json.dumps(row), flush=True)
+            return
         if args.saturate:
             _post(url, "/interpret", {"tokens": _tokens(args.tokens), "method": args.method})  # warm
             row = saturate(url, args.saturate, args.tokens, args.method, args.seconds)

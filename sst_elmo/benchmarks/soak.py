@@ -18,13 +18,16 @@ from sst_elmo.common.cpu import machine_description
 from sst_elmo.common.file_utils import atomic_write
 
 
-def resident_mib(pid: int) -> float:
-    """The resident memory (VmRSS) of process `pid`, in MiB."""
+def resident_mib(pid: int, field: str = "VmRSS") -> float:
+    """
+    The resident memory of process `pid`, in MiB: all of it (`VmRSS`), or one part, such as
+    `RssAnon` (its heap and other private memory) or `RssFile` (the files it maps).
+    """
     with open(f"/proc/{pid}/status", encoding="ascii") as handle:
         for line in handle:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    raise RuntimeError(f"no {field} for process {pid}")
 
 
 def soak(archive: str, sentences: List[str], minutes: float, clients: int, window: float, out_dir: str,
