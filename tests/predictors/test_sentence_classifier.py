@@ -111,9 +111,8 @@ def test_allennlp_predict_skips_bad_lines(archive_path, tmp_path, monkeypatch, c
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [row["tokens"] for row in rows] == [["A", "fine", "film", "."], ["Dull", "."], ["cafe"], ["The", "end"]]
     reports = [line for line in capsys.readouterr().err.splitlines() if line.startswith("skipped")]
-    # allennlp predict drops blank lines before the predictor: it counts non-blank lines.
-    assert [report.split(": ")[0] for report in reports] == [
-        "skipped <predict input>:2", "skipped <predict input>:3"]
+    # With the plugin, allennlp predict names the input file and its real line numbers (blank lines counted).
+    assert [report.split(": ")[0] for report in reports] == [f"skipped {source}:3", f"skipped {source}:4"]
     assert "not valid JSON" in reports[0] and "the text has no tokens" in reports[1]
 
 
