@@ -16,6 +16,8 @@ def tiny_recipe(monkeypatch, tmp_path):
     models = tmp_path / "models"
     monkeypatch.setenv("SST_ELMO_MODELS", str(models))
     monkeypatch.setenv("SST_ELMO_WORDS", "imdb")
+    monkeypatch.setenv("SST_ELMO_GLOVE", "")  # whatever another test of this process left set
+    monkeypatch.setenv("SST_ELMO_WORDS_DIM", "")
     return models
 
 
