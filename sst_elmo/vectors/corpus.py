@@ -37,17 +37,9 @@ class CorpusStats:
     sources: List[Dict[str, object]] = field(default_factory=list)
 
 
-def config_params(config_file: str, overrides: str = "") -> Params:
-    """A config's parameters, read as `allennlp train` reads them (environment as external variables)."""
-    try:
-        return Params.from_file(config_file, overrides)
-    except RuntimeError as error:  # Jsonnet errors: the first line names the place
-        raise InputError(f"cannot read the config: {str(error).strip().splitlines()[0]}", config_file) from None
-
-
 def corpus_reader(config_file: str, overrides: str = "") -> Tuple[TextCorpusReader, Any]:
     """The `text_corpus` reader of a pre-training config and its `train_data_path`."""
-    params = config_params(config_file, overrides)
+    params = Params.from_file(config_file, overrides)
     reader_params = params.pop("dataset_reader", None)
     if reader_params is None or reader_params.get("type") != "text_corpus":
         raise InputError("not a pre-training config: its dataset_reader is not a text_corpus reader", config_file)
@@ -117,7 +109,7 @@ def task_words(config_files: Sequence[str], lowercase: bool = True, overrides: s
     """
     counts: Counter = Counter()
     for config_file in config_files:
-        params = config_params(config_file, overrides)
+        params = Params.from_file(config_file, overrides)
         reader_params = params.pop("dataset_reader")
         validation_params = params.pop("validation_dataset_reader", None) or reader_params.duplicate()
         reader = DatasetReader.from_params(reader_params.duplicate())
