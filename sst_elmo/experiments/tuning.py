@@ -8,7 +8,10 @@ A study lives in a database (`--storage`; default an SQLite file `OUT/study.db`)
 (`--study-name`; default the config's file name). The command counts the study's finished
 trials (complete or pruned) and runs `allennlp tune` for only the rest of the budget, so
 running it again continues a study that was stopped, and a finished study starts nothing.
-Trials that a killed process left "running" are not counted: new trials take their place.
+Trials that a killed process left "running" go on from their last epoch's checkpoint (AllenNLP's
+`--recover`, with the trial's own suggestions and pruner) before any new trial starts; one with no
+checkpoint yet is marked failed, and a new trial takes its place. Not with `--shared`, where a
+running trial may be another worker's: there, such trials are not counted, and new ones replace them.
 With `--shared` (the same command on several machines, one `--storage` database), a worker
 runs one trial per `allennlp tune` and counts the finished trials again before each, so the
 study stops within (workers - 1) trials of its budget: the trials already running when it is
@@ -102,9 +105,85 @@ def summary(storage: str, study_name: str, metric: str) -> Dict[str, Any]:
     }
 
 
+def study_pruner(optuna_params: Optional[str]) -> Any:
+    """The pruner that `allennlp tune` builds from its `--optuna-param-path` file (None without one)."""
+    import optuna
+
+    if not optuna_params or not os.path.isfile(optuna_params):
+        return None
+    with open(optuna_params) as handle:
+        pruner = json.load(handle).get("pruner")
+    if pruner is None:
+        return None
+    return getattr(optuna.pruners, pruner["type"])(**pruner.get("attributes", {}))
+
+
+def has_checkpoint(serialization_dir: str) -> bool:
+    """Whether an AllenNLP run in `serialization_dir` saved a training state to `--recover` from."""
+    if not os.path.isdir(serialization_dir):
+        return False
+    return any(name.startswith("training_state_") for name in os.listdir(serialization_dir))
+
+
+def resume_trial(args: argparse.Namespace, storage: str, study_name: str, number: int) -> str:
+    """
+    Finishes trial `number`, which a killed `allennlp tune` left running, from its last checkpoint:
+    `allennlp train --recover` in `OUT/trials/trial_N` with the trial's own suggestions, reporting to
+    the study's pruner as `allennlp tune` does. Returns the state it ends in.
+    """
+    import optuna
+    from allennlp.commands.train import train_model
+    from allennlp.common import Params
+    from optuna.integration import AllenNLPExecutor
+    from optuna.trial import TrialState
+
+    study = optuna.load_study(study_name=study_name, storage=storage, pruner=study_pruner(args.optuna_params))
+    trial = study.get_trials(deepcopy=False)[number]
+    serialization_dir = os.path.join(args.out, "trials", f"trial_{number}")
+    executor = AllenNLPExecutor(optuna.Trial(study, trial._trial_id), args.config, serialization_dir, metrics=args.metric)
+    saved_environment = dict(os.environ)
+    try:
+        executor._set_environment_variables()  # what the configs' pruning callback reads
+        train_model(Params(executor._build_params()), serialization_dir, recover=True)
+        with open(os.path.join(serialization_dir, "metrics.json")) as handle:
+            value = json.load(handle)[args.metric]
+        study.tell(number, value)
+        return TrialState.COMPLETE.name
+    except optuna.TrialPruned:
+        study.tell(number, state=TrialState.PRUNED)
+        return TrialState.PRUNED.name
+    except Exception:
+        study.tell(number, state=TrialState.FAIL)
+        raise
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_environment)
+
+
+def resume_interrupted(args: argparse.Namespace, storage: str, study_name: str) -> None:
+    """Finishes the trials left running by a killed process (the caller is the study's only worker)."""
+    import optuna
+    from optuna.trial import TrialState
+
+    for trial in study_trials(storage, study_name):
+        if trial.state != TrialState.RUNNING:
+            continue
+        serialization_dir = os.path.join(args.out, "trials", f"trial_{trial.number}")
+        if not has_checkpoint(serialization_dir):
+            print(f"trial {trial.number} was stopped before its first checkpoint: marked failed", file=sys.stderr)
+            optuna.load_study(study_name=study_name, storage=storage).tell(trial.number, state=TrialState.FAIL)
+            continue
+        print(f"trial {trial.number} was stopped: resuming it from its checkpoint in {serialization_dir}",
+              file=sys.stderr)
+        state = resume_trial(args, storage, study_name, trial.number)
+        print(f"trial {trial.number}: {state.lower()}", file=sys.stderr)
+
+
 def run_to_budget(args: argparse.Namespace, storage: str, study_name: str) -> int:
     """Runs `allennlp tune` until the study has `args.trials` finished trials; its exit status."""
     log = os.path.join(args.out, "tune.log")
+    if not args.shared:
+        resume_interrupted(args, storage, study_name)
     while True:
         done = finished_trials(storage, study_name)
         remaining = args.trials - done

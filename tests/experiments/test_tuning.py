@@ -88,3 +88,55 @@ def test_shared_workers_stop_within_one_trial_of_the_budget(tmp_path, space, fix
     states = [trial.state.name for trial in study_trials(storage, "shared")]
     assert states.count("COMPLETE") in (3, 4) and len(states) in (3, 4)  # 2 workers: at most 1 over
     assert all("3 of 3 trials finished" in output or "4 of 3" in output for output in outputs)
+
+
+@pytest.mark.slow
+def test_a_trial_killed_mid_run_goes_on_from_its_checkpoint(tmp_path, fixture_env):
+    """kill -9 the study in the middle of a trial: the next run finishes that trial (--recover), no new one."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import PROJECT_ROOT
+
+    space = tmp_path / "long.json"  # many epochs and no early stop, so the kill lands mid-trial
+    space.write_text(json.dumps([
+        {"type": "float", "attributes": {"name": "SST_ELMO_HP_LR", "low": 0.001, "high": 0.01, "log": True}},
+        {"type": "int", "attributes": {"name": "SST_ELMO_HP_NUM_EPOCHS", "low": 60, "high": 60}},
+        {"type": "int", "attributes": {"name": "SST_ELMO_HP_PATIENCE", "low": 100, "high": 100}},
+    ]))
+    out = tmp_path / "killed"
+    command = [sys.executable, str(PROJECT_ROOT / "scripts" / "tune.py"), CONFIG, str(space), "--trials", "1",
+               "--out", str(out)]
+    worker = subprocess.Popen(command, cwd=str(PROJECT_ROOT), env=dict(os.environ), start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    trial_dir = out / "trials" / "trial_0"
+    deadline = time.monotonic() + 300
+    while not list(trial_dir.glob("training_state_e3*")) and time.monotonic() < deadline:
+        assert worker.poll() is None, "the study ended before it could be killed"
+        time.sleep(0.05)
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
+    assert not (trial_dir / "metrics.json").exists()
+    (trial,) = study_trials(default_storage(str(out)), "sst5_lstm")
+    assert trial.state.name == "RUNNING" and 3 <= len(trial.intermediate_values) < 60
+    first_epoch = (trial_dir / "metrics_epoch_0.json").stat().st_mtime_ns
+
+    assert main([CONFIG, str(space), "--trials", "1", "--out", str(out)]) == 0
+    (trial,) = study_trials(default_storage(str(out)), "sst5_lstm")  # the same trial, finished
+    metrics = json.loads((trial_dir / "metrics.json").read_text())
+    assert trial.state.name == "COMPLETE" and trial.value == metrics["best_validation_accuracy"]
+    assert metrics["epoch"] == 59 and len(trial.intermediate_values) == 60
+    assert (trial_dir / "metrics_epoch_0.json").stat().st_mtime_ns == first_epoch  # not trained again
+
+
+def test_a_trial_stopped_before_its_first_checkpoint_is_marked_failed_and_replaced(tmp_path, space, fixture_env):
+    out = tmp_path / "early"
+    storage = default_storage(str(out))
+    out.mkdir()
+    study = optuna.create_study(study_name="sst5_lstm", storage=storage, direction="maximize")
+    study.ask()  # a trial that a killed process left running, with no checkpoint
+    assert main([CONFIG, space, "--trials", "1", "--out", str(out)]) == 0
+    assert [t.state.name for t in study_trials(storage, "sst5_lstm")] == ["FAIL", "COMPLETE"]
