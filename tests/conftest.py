@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
+from sst_elmo.testing.elmo import write_random_elmo
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"

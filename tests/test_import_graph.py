@@ -4,16 +4,19 @@ The package's layers import downward only, and no module imports itself round a 
 Every `import` of an `sst_elmo` module is read from the source (function-level imports
 included, since they form circles all the same). The layers, lowest first:
 
-    common, version < safety < data < dataset_readers < elmo, elmo_files < caching
-    < embedding, vectors < modules, metrics < models < predictors < training < serving < commands
+    common, version < safety < data < dataset_readers
+    < the ELMo room `elmo`, one layer a sub-room: elmo.files < elmo.runtime < elmo.cache, elmo.embedding
+    < vectors < modules, metrics < models < predictors < training < serving < commands
     < sst_elmo (the package, which registers all of these)
-    < experiments, pipelines, benchmarks, cli (the console scripts)
+    < testing (fixtures for tests) < experiments, pipelines, benchmarks, cli (the console scripts)
 
 A module may import its own layer and the layers below it, never one above; no room holds
-more than a fifth of the package's lines; a subcommand imports no other subcommand, only the
-helpers they share (`commands.subcommand`, `commands.archive_loading`). The rooms of the
-top layer (experiments, pipelines, benchmarks) do not import one another: what they share
-sits below them (launching `allennlp` is `sst_elmo.common.launch`).
+more than a fifth of the package's lines (each sub-room of `elmo` is a room); a subcommand
+imports no other subcommand, only the helpers they share (`commands.subcommand`,
+`commands.archive_loading`). The rooms of the top layer (experiments, pipelines, benchmarks)
+do not import one another: what they share sits below them (launching `allennlp` is
+`sst_elmo.common.launch`). No module of the product imports the test fixtures of
+`sst_elmo.testing`; only the tests and those rooms do.
 """
 import ast
 from pathlib import Path
@@ -27,9 +30,10 @@ LAYERS = [
     {"safety"},
     {"data"},
     {"dataset_readers"},
-    {"elmo", "elmo_files"},
-    {"caching"},
-    {"embedding", "vectors"},
+    {"elmo", "elmo.files"},  # the ELMo room: its package, then one layer a sub-room
+    {"elmo.runtime"},
+    {"elmo.cache", "elmo.embedding"},
+    {"vectors"},
     {"modules", "metrics"},
     {"models"},
     {"predictors"},
@@ -37,10 +41,15 @@ LAYERS = [
     {"serving"},
     {"commands"},
     {""},  # sst_elmo/__init__.py
+    {"testing"},
     {"experiments", "pipelines", "benchmarks", "cli"},
 ]
 # The top layer's rooms, each on its own.
 ROOMS = {"experiments", "pipelines", "benchmarks"}
+# Rooms whose sub-packages are rooms (and layers) of their own: `sst_elmo.elmo.files.checks` is in `elmo.files`.
+SUBDIVIDED = {"elmo"}
+# The test fixtures, which no module of the product imports (only they themselves and the ROOMS).
+TESTING = "testing"
 
 
 def module_name(path: Path) -> str:
@@ -68,8 +77,13 @@ def import_graph(package: Path = PACKAGE) -> Dict[str, Set[str]]:
 
 
 def top_package(module: str) -> str:
-    """`sst_elmo.elmo_files.export` -> `elmo`; the package itself -> `""`."""
+    """
+    `sst_elmo.models.elmo_bilm` -> `models`; in a SUBDIVIDED room, `sst_elmo.elmo.files.export` ->
+    `elmo.files` (and `sst_elmo.elmo` -> `elmo`); the package itself -> `""`.
+    """
     parts = module.split(".")
+    if len(parts) > 2 and parts[1] in SUBDIVIDED:
+        return ".".join(parts[1:3])
     return parts[1] if len(parts) > 1 else ""
 
 
@@ -86,6 +100,12 @@ def imports_between_rooms(graph: Dict[str, Set[str]]) -> List[str]:
     return sorted(f"{source} -> {target}" for source, targets in graph.items() for target in targets
                   if {top_package(source), top_package(target)} <= ROOMS
                   and top_package(source) != top_package(target))
+
+
+def imports_of_testing(graph: Dict[str, Set[str]]) -> List[str]:
+    """Imports of `sst_elmo.testing` from the product (any module outside it and the ROOMS)."""
+    return sorted(f"{source} -> {target}" for source, targets in graph.items() for target in targets
+                  if top_package(target) == TESTING and top_package(source) not in ROOMS | {TESTING})
 
 
 def circles(graph: Dict[str, Set[str]]) -> List[List[str]]:
@@ -124,6 +144,10 @@ def test_no_room_of_the_top_layer_imports_another():
     assert imports_between_rooms(import_graph()) == []
 
 
+def test_the_product_imports_no_test_fixture():
+    assert imports_of_testing(import_graph()) == []
+
+
 # The modules of `commands` that the subcommands share; a subcommand imports no other subcommand.
 COMMAND_HELPERS = {"sst_elmo.commands.subcommand", "sst_elmo.commands.archive_loading"}
 
@@ -153,6 +177,13 @@ def test_the_checks_find_what_they_look_for(tmp_path):
     assert circles(graph) == [["sst_elmo.common.a", "sst_elmo.models.b", "sst_elmo.common.a"]]
     rooms = {"sst_elmo.benchmarks.a": {"sst_elmo.pipelines.b", "sst_elmo.benchmarks.c", "sst_elmo.common.d"}}
     assert imports_between_rooms(rooms) == ["sst_elmo.benchmarks.a -> sst_elmo.pipelines.b"]
+    fixtures = {"sst_elmo.models.a": {"sst_elmo.testing.elmo"}, "sst_elmo.benchmarks.b": {"sst_elmo.testing.elmo"},
+                "sst_elmo.testing.elmo": {"sst_elmo.elmo.files.hdf5_layout"}}
+    assert imports_of_testing(fixtures) == ["sst_elmo.models.a -> sst_elmo.testing.elmo"]
+    # Within the ELMo room each sub-room is a layer: files may not import the runtime.
+    elmo = {"sst_elmo.elmo.files.a": {"sst_elmo.elmo.runtime.b"},
+            "sst_elmo.elmo.runtime.b": {"sst_elmo.elmo.files.c"}}
+    assert upward_imports(elmo) == ["sst_elmo.elmo.files.a -> sst_elmo.elmo.runtime.b"]
 
 
 def test_importing_every_module_leaves_out_plotting():

@@ -200,7 +200,7 @@ def test_directory_archive_resource_attacks(model_archive, isolated, monkeypatch
 
 
 def write_weights(path, options, change=None):
-    from sst_elmo.elmo_files.hdf5_layout import layout_shapes
+    from sst_elmo.elmo.files.hdf5_layout import layout_shapes
 
     with h5py.File(path, "w") as handle:
         for key, shape in layout_shapes(options).items():
@@ -212,7 +212,7 @@ def write_weights(path, options, change=None):
 
 
 def options_with(change):
-    from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS
+    from sst_elmo.testing.elmo import TINY_OPTIONS
 
     options = json.loads(json.dumps(TINY_OPTIONS))
     change(options)
@@ -249,7 +249,7 @@ OPTIONS_CASES = {
 
 @pytest.mark.parametrize("case", list(OPTIONS_CASES))
 def test_absurd_elmo_options(tmp_path, monkeypatch, tiny_elmo, case):
-    from sst_elmo.elmo_files.checks import check_elmo_files
+    from sst_elmo.elmo.files.checks import check_elmo_files
 
     change, allocation, message = OPTIONS_CASES[case]
     options_file = tmp_path / "options.json"
@@ -259,7 +259,7 @@ def test_absurd_elmo_options(tmp_path, monkeypatch, tiny_elmo, case):
 
 
 def test_big_or_deep_options_files(tmp_path, monkeypatch, tiny_elmo):
-    from sst_elmo.elmo_files.checks import check_elmo_files
+    from sst_elmo.elmo.files.checks import check_elmo_files
 
     big, deep = tmp_path / "big.json", tmp_path / "deep.json"
     big.touch()
@@ -321,8 +321,8 @@ WEIGHT_CASES = {
 
 @pytest.mark.parametrize("case", list(WEIGHT_CASES))
 def test_crafted_weight_files(tmp_path, monkeypatch, case):
-    from sst_elmo.elmo_files.checks import check_elmo_files
-    from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS
+    from sst_elmo.elmo.files.checks import check_elmo_files
+    from sst_elmo.testing.elmo import TINY_OPTIONS
 
     change, message = WEIGHT_CASES[case]
     options_file = tmp_path / "options.json"
@@ -335,8 +335,8 @@ def test_crafted_weight_files(tmp_path, monkeypatch, case):
 
 def test_the_finite_check_reads_in_blocks(tmp_path, monkeypatch):
     """A weight file is scanned in blocks of FINITE_CHECK_BLOCK values, so memory does not grow with it."""
-    from sst_elmo.elmo_files import checks
-    from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS
+    from sst_elmo.elmo.files import checks
+    from sst_elmo.testing.elmo import TINY_OPTIONS
 
     options = options_with(set_key("lstm", "dim", 4096))  # W_0: (16, 16384), 262,144 values
     monkeypatch.setattr(checks, "FINITE_CHECK_BLOCK", 1024)

@@ -35,7 +35,7 @@ local shipped(name) = {
 
 // SST_ELMO_CACHE=1 (or true, yes, on) turns on the activation cache (cached_elmo) for every frozen
 // ELMo; 0, false, no, off or empty leave it off, and any other value stops with the valid ones.
-// Where the cache lives is decided where it runs, not here (sst_elmo.caching.activation_cache:
+// Where the cache lives is decided where it runs, not here (sst_elmo.elmo.cache.activation_cache:
 // SST_ELMO_CACHE_DIR, default ~/.cache/sst_elmo/elmo), so an archive is not tied to one machine's path.
 local cache_setting = std.asciiLower(std.stripChars(std.extVar('SST_ELMO_CACHE'), ' '));
 local cache_default =

@@ -1,4 +1,4 @@
-// A tiny biLM (sst_elmo.elmo_files.hdf5_layout.TINY_OPTIONS) on the test fixture corpus: trains in
+// A tiny biLM (sst_elmo.testing.elmo.TINY_OPTIONS) on the test fixture corpus: trains in
 // seconds, for tests and smoke runs (paths are relative to the project root).
 local pretrain = import 'pretrain.libsonnet';
 

@@ -21,8 +21,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy
 
-from sst_elmo.caching.activation_cache import ElmoActivationCache
-from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
+from sst_elmo.elmo.cache.activation_cache import ElmoActivationCache
+from sst_elmo.testing.elmo import write_random_elmo
 
 BATCH = 64
 

@@ -24,8 +24,8 @@ from allennlp.modules.elmo import Elmo, batch_to_ids
 
 from sst_elmo.common.config_env import SHARED
 from sst_elmo.common.cpu import matmul_gflops
-from sst_elmo.elmo.fast_bilm import FastElmoBiLm
-from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
+from sst_elmo.elmo.runtime.fast_bilm import FastElmoBiLm
+from sst_elmo.testing.elmo import write_random_elmo
 
 # The sides compared, in order: (name, FastElmoBiLm or AllenNLP's biLM, bf16, length-sorted batches).
 SIDES = [

@@ -126,7 +126,7 @@ def train_small_models(
     the shipped `models/elmo-imdb`), or random weights of the published small shape
     (`shared/elmo/small/options.json`). Existing archives are kept.
     """
-    from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
+    from sst_elmo.testing.elmo import write_random_elmo
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = thread_env(threads)

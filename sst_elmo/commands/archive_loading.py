@@ -39,7 +39,7 @@ def resolve_archive(name_or_path: str) -> str:
     """
     if os.path.exists(name_or_path) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name_or_path):
         return name_or_path
-    from sst_elmo.elmo_files.shipped import models_directory
+    from sst_elmo.elmo.files.shipped import models_directory
 
     shipped = os.path.join(models_directory(), name_or_path, "model.tar.gz")
     if os.path.isfile(shipped):
@@ -60,7 +60,7 @@ def load_predictor(args: argparse.Namespace):
     """
     from allennlp.predictors import Predictor
 
-    from sst_elmo.modules.fast_elmo import use_fast_bilm
+    from sst_elmo.elmo.runtime.fast_elmo import use_fast_bilm
     from sst_elmo.safety.archive_safety import safe_load_archive
 
     args.archive_file = resolve_archive(args.archive_file)

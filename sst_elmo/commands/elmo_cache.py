@@ -17,9 +17,10 @@ from allennlp.data import DatasetReader, Vocabulary
 from allennlp.data.fields import TextField
 from overrides import overrides
 
-from sst_elmo.caching.activation_cache import STORAGE_DTYPES, ElmoActivationCache
-from sst_elmo.caching.cache_fill import DEFAULT_FILL_BATCH_SIZE, BiLmRunner, fill_cache
 from sst_elmo.commands.subcommand import PluginSubcommand
+from sst_elmo.elmo.cache.activation_cache import STORAGE_DTYPES, ElmoActivationCache
+from sst_elmo.elmo.cache.cache_fill import DEFAULT_FILL_BATCH_SIZE, fill_cache
+from sst_elmo.elmo.runtime.bilm_runner import BiLmRunner
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,7 @@ from allennlp.common.checks import ConfigurationError
 from overrides import overrides
 
 from sst_elmo.commands.subcommand import PluginSubcommand
-from sst_elmo.dataset_readers.sentence_input import DEFAULT_COLUMN, FORMATS
-from sst_elmo.embedding.embedding_writer import (
+from sst_elmo.elmo.embedding.embedding_writer import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_CHUNK_SIZE,
     LAYER_COMBINATIONS,
@@ -27,6 +26,7 @@ from sst_elmo.embedding.embedding_writer import (
     SentenceFeatures,
     embed_file,
 )
+from sst_elmo.elmo.embedding.sentence_input import DEFAULT_COLUMN, FORMATS
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class ElmoEmbed(PluginSubcommand):
     The biLM's state is reset for every batch, so a sentence's vectors depend on the sentence
     alone. The output appears only when complete (work goes to `OUTPUT.partial`, flushed
     after every batch); rerunning an interrupted command finishes the `.partial`.
-    See `sst_elmo.embedding.embedding_writer.embed_file`.
+    See `sst_elmo.elmo.embedding.embedding_writer.embed_file`.
 
     Registered as a `Subcommand` with name "elmo-embed".
     """

@@ -59,7 +59,7 @@ class ElmoExport(PluginSubcommand):
 
 def elmo_export_from_args(args: argparse.Namespace) -> None:
     from sst_elmo.common.errors import InputError
-    from sst_elmo.elmo_files.export import export_elmo
+    from sst_elmo.elmo.files.export import export_elmo
     from sst_elmo.models.elmo_bilm import ElmoBiLm
     from sst_elmo.safety.archive_safety import safe_load_archive
 

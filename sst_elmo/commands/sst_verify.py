@@ -70,7 +70,7 @@ def _verify_from_args(args: argparse.Namespace) -> None:
 
 def verify_elmo(options_file: str, weight_file: str) -> List[str]:
     """Checks an ELMo pair with `check_elmo_files`; returns the report lines."""
-    from sst_elmo.elmo_files.checks import check_elmo_files
+    from sst_elmo.elmo.files.checks import check_elmo_files
 
     options = check_elmo_files(options_file, weight_file)
     lstm = options["lstm"]
@@ -167,7 +167,7 @@ def _check_weights(archive_file: str, directory: str, config: dict) -> Tuple[int
     from allennlp.models import Model
     from allennlp.models.model import remove_weights_related_keys_from_params
 
-    from sst_elmo.elmo_files.checks import check_elmo_files
+    from sst_elmo.elmo.files.checks import check_elmo_files
     from sst_elmo.safety.safe_unpickle import load_state_dict_safely
 
     weights = load_state_dict_safely(os.path.join(directory, "weights.th"), f"{archive_file}:weights.th")

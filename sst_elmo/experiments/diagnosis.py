@@ -18,7 +18,7 @@ import json
 import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from sst_elmo.elmo_files.hdf5_layout import write_options, write_weights
+from sst_elmo.elmo.files.hdf5_layout import write_options, write_weights
 
 # Fixed scalar-mix weights (pre-softmax) that select one layer of a 2-layer biLM.
 ONLY_TOP = [-9e10, -9e10, 1.0]
@@ -29,7 +29,7 @@ NO_SUBTREES = {"dataset_reader.use_subtrees": False}
 
 def write_untrained_elmo(options_file: str, out_dir: str, seed: int = 0) -> Tuple[str, str]:
     """An ELMo with `options_file`'s shape and the random weights pre-training starts from."""
-    from sst_elmo.models.elmo_bilm import initial_weights
+    from sst_elmo.elmo.files.build import initial_weights
 
     with open(options_file, encoding="utf-8") as handle:
         options = json.load(handle)

@@ -27,7 +27,7 @@ from allennlp.data import DatasetReader
 from sst_elmo.common.file_utils import METRICS_NAME, atomic_write, csv_with_header, file_sha256, final_metrics
 from sst_elmo.common.launch import run_logged, train_command
 from sst_elmo.dataset_readers.tweets_csv import CLEANING_STEPS, TweetsCsvReader, clean_tweet
-from sst_elmo.embedding.embedding_writer import embed_file
+from sst_elmo.elmo.embedding.embedding_writer import embed_file
 from sst_elmo.experiments.grid import evaluate_config
 from sst_elmo.experiments.statistics import mean_sd
 

@@ -37,7 +37,7 @@ def mean_pooled_layers(options_file: str, weight_file: str, sentences: Sequence[
     from allennlp.modules.elmo import _ElmoBiLm, batch_to_ids
     from allennlp.nn.util import remove_sentence_boundaries
 
-    from sst_elmo.elmo.fast_bilm import FastElmoBiLm
+    from sst_elmo.elmo.runtime.fast_bilm import FastElmoBiLm
 
     bilm = FastElmoBiLm(_ElmoBiLm(options_file, weight_file)).eval()
     order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
@@ -86,7 +86,7 @@ def export_checkpoint(run_dir: str, weights: str, out_dir: str) -> str:
     """Archives `run_dir/weights` (a checkpoint of a running pre-training) and exports its ELMo."""
     from allennlp.models.archival import archive_model
 
-    from sst_elmo.elmo_files.export import export_elmo
+    from sst_elmo.elmo.files.export import export_elmo
     from sst_elmo.safety.archive_safety import safe_load_archive
 
     archive = os.path.join(out_dir, f"{os.path.splitext(weights)[0]}.tar.gz")

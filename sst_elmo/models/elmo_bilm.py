@@ -1,8 +1,6 @@
 import json
 import logging
 import math
-import os
-import tempfile
 from typing import Any, Dict, List, Optional, Union
 
 import numpy
@@ -18,9 +16,10 @@ from overrides import overrides
 
 from sst_elmo.common.cpu import native_bf16
 from sst_elmo.common.errors import InputError
-from sst_elmo.elmo.fast_bilm import FastElmoBiLm
-from sst_elmo.elmo_files.checks import check_options, check_weights
-from sst_elmo.elmo_files.hdf5_layout import random_weights, write_options, write_weights
+from sst_elmo.elmo.files.build import build_bilm
+from sst_elmo.elmo.files.checks import check_options
+from sst_elmo.elmo.files.export import read_vocab, read_weights
+from sst_elmo.elmo.runtime.fast_bilm import FastElmoBiLm
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class ElmoBiLm(Model):
     """
     Pre-trains (or continues pre-training) an ELMo bidirectional language model built from
     AllenNLP's own ELMo blocks, so that what it learns can be written in the bilm-tf weight
-    layout (`sst_elmo.elmo_files.export`) and read back by `allennlp.modules.elmo.Elmo`.
+    layout (`sst_elmo.elmo.files.export`) and read back by `allennlp.modules.elmo.Elmo`.
 
     The network is an `_ElmoBiLm`, exactly what `Elmo` runs: the character CNN + highway +
     projection (`_ElmoCharacterEncoder`, which adds `<S>` and `</S>` around each sentence)
@@ -115,7 +114,7 @@ class ElmoBiLm(Model):
     output_activations : `bool`, optional (default = `False`)
         Also return the biLM layer activations (for use as an embedder).
     fast_forward : `bool`, optional (default = `True`)
-        Run the biLM's weights with `sst_elmo.elmo.fast_bilm.FastElmoBiLm`, in training too
+        Run the biLM's weights with `sst_elmo.elmo.runtime.fast_bilm.FastElmoBiLm`, in training too
         (the character CNN once per distinct word of a batch, each layer's input projections
         as one product, both directions in one scripted loop); the same loss and gradients as
         AllenNLP's modules within 1e-5 in float32, about twice as fast. `False` runs
@@ -369,43 +368,6 @@ class ElmoBiLm(Model):
         }
 
 
-def initial_weights(options: Dict[str, Any], seed: int) -> Dict[str, numpy.ndarray]:
-    """
-    Random bilm-tf weights for a biLM to pre-train: `random_weights`' standard-normal draws,
-    scaled per dataset (see `ElmoBiLm`).
-    """
-    arrays = random_weights(options, seed=seed, scale=1.0)
-    for key, value in arrays.items():
-        name = key.rsplit("/", 1)[-1]
-        if name == "char_embed":
-            value *= 0.5
-        elif name.startswith("b_") or name == "B":
-            value[...] = -2.0 if name == "b_carry" else 0.0
-        elif name.startswith("W_cnn_"):
-            _, width, char_dim, num = value.shape
-            value *= math.sqrt(2.0 / (width * char_dim + width * num))
-        else:  # a (fan_in, fan_out) matrix: W_transform, W_carry, W_proj, W_0, W_P_0
-            value *= math.sqrt(2.0 / sum(value.shape))
-    return arrays
-
-
-def build_bilm(options: Dict[str, Any], weight_file: Optional[str] = None) -> _ElmoBiLm:
-    """
-    An `_ElmoBiLm` for `options`, loaded by AllenNLP from `weight_file`, or from random
-    `initial_weights` written to a temporary file.
-    """
-    with tempfile.TemporaryDirectory(prefix="elmo_bilm_") as directory:
-        options_path = os.path.join(directory, "options.json")
-        write_options(options, options_path)
-        if weight_file is not None:
-            check_weights(options, weight_file, options_name="the model's options")
-        else:
-            seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
-            weight_file = os.path.join(directory, "weights.hdf5")
-            write_weights(initial_weights(options, seed), weight_file)
-        return _ElmoBiLm(options_path, weight_file, requires_grad=True)
-
-
 def load_elmo_bilm(
     options_file: str,
     weight_file: str,
@@ -424,8 +386,6 @@ def load_elmo_bilm(
     softmax is the exported one, so the model computes exactly the exported biLM's language
     model. Without them the softmax starts at random over `vocab` (empty by default).
     """
-    from sst_elmo.elmo_files.export import read_vocab, read_weights
-
     if vocab_file is not None:
         tokens = read_vocab(vocab_file)
         if tuple(tokens[: len(BILM_TF_SPECIAL_TOKENS)]) != BILM_TF_SPECIAL_TOKENS:

@@ -116,7 +116,7 @@ def ship_elmo(
     `notes`: markdown for the card's "Notes" section (e.g. changes made to the run's config).
     `base_words`: for a run that continued another biLM, the words that biLM had seen.
     """
-    from sst_elmo.elmo_files.export import export_elmo
+    from sst_elmo.elmo.files.export import export_elmo
     from sst_elmo.safety.archive_safety import safe_load_archive
 
     target = os.path.join(models_dir, f"elmo-{name}")

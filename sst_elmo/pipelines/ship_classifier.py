@@ -33,7 +33,7 @@ from sst_elmo.common.config_env import SHIPPED_MODELS
 from sst_elmo.common.cpu import machine_description
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import atomic_write, file_sha256
-from sst_elmo.elmo_files.shipped import SCHEME, shipped_reference
+from sst_elmo.elmo.files.shipped import SCHEME, shipped_reference
 from sst_elmo.pipelines.calibrate_classifier import calibrate_classifier, calibration_section
 
 ARCHIVE_NAME = "model.tar.gz"

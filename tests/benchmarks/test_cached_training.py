@@ -17,8 +17,8 @@ def test_cached_training_table(tmp_path, capsys):
 
 
 def test_random_elmo_in_the_shape_of_an_options_file(tmp_path, capsys):
-    from sst_elmo.elmo_files.checks import check_elmo_files
-    from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS
+    from sst_elmo.elmo.files.checks import check_elmo_files
+    from sst_elmo.testing.elmo import TINY_OPTIONS
 
     source = tmp_path / "options.json"
     source.write_text(json.dumps(TINY_OPTIONS))

@@ -3,7 +3,7 @@ import json
 
 from sst_elmo.benchmarks import elmo_forward
 from sst_elmo.benchmarks.elmo_forward import main, operation_table, operation_timings
-from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS
+from sst_elmo.testing.elmo import TINY_OPTIONS
 from tests.conftest import FIXTURES
 
 

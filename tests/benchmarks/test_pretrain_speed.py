@@ -1,5 +1,5 @@
 from sst_elmo.benchmarks.pretrain_speed import compare, corpus_batches, count_words
-from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS
+from sst_elmo.testing.elmo import TINY_OPTIONS
 from tests.conftest import FIXTURES
 
 

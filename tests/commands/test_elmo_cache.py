@@ -119,9 +119,9 @@ def test_every_phrase_is_cached_and_a_killed_fill_resumes(fixture_env, tmp_path)
     from allennlp.common import Params
     from allennlp.data import DatasetReader
 
-    from sst_elmo.caching.activation_cache import ElmoActivationCache, sequence_key
-    from sst_elmo.caching.cache_fill import BiLmRunner
     from sst_elmo.commands.elmo_cache import _character_ids
+    from sst_elmo.elmo.cache.activation_cache import ElmoActivationCache, sequence_key
+    from sst_elmo.elmo.runtime.bilm_runner import BiLmRunner
 
     trees = tmp_path / "trees.txt"
     _phrase_tree_file(trees, 1500)

@@ -16,9 +16,9 @@ from allennlp.modules.elmo import _ElmoBiLm, batch_to_ids
 from allennlp.nn.util import remove_sentence_boundaries
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.dataset_readers.sentence_input import infer_format
-from sst_elmo.embedding import embedding_writer
-from sst_elmo.embedding.embedding_writer import ElmoLayerEmbedder, SentenceFeatures, embed_file
+from sst_elmo.elmo.embedding import embedding_writer
+from sst_elmo.elmo.embedding.embedding_writer import ElmoLayerEmbedder, SentenceFeatures, embed_file
+from sst_elmo.elmo.embedding.sentence_input import infer_format
 from tests.conftest import PROJECT_ROOT
 
 DIM = 16  # 2 * projection_dim of the tiny biLM
@@ -229,7 +229,7 @@ def test_a_killed_run_is_finished_by_a_rerun(tmp_path, tiny_elmo, spy):
     child = textwrap.dedent(
         f"""
         import os, signal
-        from sst_elmo.embedding import embedding_writer
+        from sst_elmo.elmo.embedding import embedding_writer
         original, written = embedding_writer._write_batch, []
         def write_batch(*args):
             original(*args)

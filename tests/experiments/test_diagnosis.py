@@ -5,9 +5,10 @@ import pytest
 import torch
 from allennlp.modules.elmo import Elmo, batch_to_ids
 
-from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS, write_options
+from sst_elmo.elmo.files.hdf5_layout import write_options
 from sst_elmo.experiments.diagnosis import ONLY_CHARACTERS, ONLY_TOP, diagnosis_grid, write_untrained_elmo
 from sst_elmo.experiments.grid import Grid
+from sst_elmo.testing.elmo import TINY_OPTIONS
 
 
 def test_untrained_control_has_the_shape_and_loads_in_allennlp(tmp_path):

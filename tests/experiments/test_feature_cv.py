@@ -6,7 +6,7 @@ import numpy
 import pytest
 from allennlp.common.checks import ConfigurationError
 
-from sst_elmo.embedding.embedding_writer import SentenceFeatures, embed_file
+from sst_elmo.elmo.embedding.embedding_writer import SentenceFeatures, embed_file
 from sst_elmo.experiments import feature_cv
 from sst_elmo.experiments.feature_cv import (
     InnerCVLogisticRegression,

@@ -1,7 +1,7 @@
 import numpy
 
-from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
 from sst_elmo.experiments.probe import main, mean_pooled_layers, probe, sst2_rows
+from sst_elmo.testing.elmo import write_random_elmo
 from tests.conftest import FIXTURES
 
 SST = FIXTURES / "data" / "sst"

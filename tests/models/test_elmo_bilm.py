@@ -11,8 +11,8 @@ from allennlp.data import Batch, DatasetReader, Vocabulary
 from allennlp.models import Model
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS
 from sst_elmo.models.elmo_bilm import ElmoBiLm
+from sst_elmo.testing.elmo import TINY_OPTIONS
 from tests.conftest import CONFIGS, FIXTURES
 
 TINY_CONFIG = CONFIGS / "pretrain" / "tiny.jsonnet"

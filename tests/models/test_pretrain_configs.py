@@ -8,7 +8,7 @@ from allennlp.commands.train import TrainModel
 from allennlp.common import Params
 from allennlp.common.util import prepare_environment
 
-from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
+from sst_elmo.testing.elmo import write_random_elmo
 from tests.conftest import CONFIGS, FIXTURES
 
 

@@ -60,7 +60,7 @@ def test_scalar_mix_gets_gradients_and_the_bilm_is_not_a_parameter(tiny_elmo, tm
 
 
 def test_a_changed_weight_file_never_reads_a_stale_entry(tmp_path):
-    from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
+    from sst_elmo.testing.elmo import write_random_elmo
 
     (tmp_path / "a").mkdir()
     first = write_random_elmo(str(tmp_path / "a"), seed=1)
@@ -81,7 +81,7 @@ def test_hit_rate_is_logged_when_switching_between_training_and_evaluation(tiny_
     cached.train()
     cached(ids)
     cached(ids)
-    with caplog.at_level(logging.INFO, logger="sst_elmo.caching.activation_cache"):
+    with caplog.at_level(logging.INFO, logger="sst_elmo.elmo.cache.activation_cache"):
         cached.eval()
         cached(ids)
     message = " ".join(record.getMessage() for record in caplog.records)
@@ -143,8 +143,8 @@ class TestCachedElmoClassifier(ModelTestCase):
 
 @pytest.mark.parametrize("n_layers", [1, 3])
 def test_top_layer_only_follows_the_depth_of_the_bilm(tmp_path, n_layers):
-    from sst_elmo.caching.cache_fill import BiLmRunner
-    from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS, write_random_elmo
+    from sst_elmo.elmo.runtime.bilm_runner import BiLmRunner
+    from sst_elmo.testing.elmo import TINY_OPTIONS, write_random_elmo
 
     options = dict(TINY_OPTIONS, lstm=dict(TINY_OPTIONS["lstm"], n_layers=n_layers))
     elmo = write_random_elmo(str(tmp_path), options=options)

@@ -69,7 +69,7 @@ def test_an_elmo_that_is_not_shipped_is_refused(run, tmp_path, monkeypatch):
 
 
 def test_a_shipped_reference_cannot_leave_the_models_directory():
-    from sst_elmo.elmo_files.shipped import resolve_elmo_file
+    from sst_elmo.elmo.files.shipped import resolve_elmo_file
 
     for bad in ("shipped://../etc/passwd", "shipped://a/../../b", "shipped://only"):
         with pytest.raises(InputError, match="shipped://MODEL/FILE"):

@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from sst_elmo.modules.fast_elmo import use_fast_bilm
+from sst_elmo.elmo.runtime.fast_elmo import use_fast_bilm
 from sst_elmo.serving.service import PredictionService
 
 SENTENCES = [

@@ -5,7 +5,7 @@ import pytest
 import torch
 from allennlp.modules.token_embedders import Embedding
 
-from sst_elmo.modules.fast_elmo import use_fast_bilm
+from sst_elmo.elmo.runtime.fast_elmo import use_fast_bilm
 from sst_elmo.serving.saliency import METHODS, SIGNED, Saliency, work
 from tests.conftest import make_predictor
 

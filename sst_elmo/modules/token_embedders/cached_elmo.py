@@ -9,11 +9,11 @@ from allennlp.modules.token_embedders import TokenEmbedder
 from allennlp.nn.util import remove_sentence_boundaries
 from overrides import overrides
 
-from sst_elmo.caching.activation_cache import STORAGE_DTYPES, ElmoActivationCache, sequence_key
-from sst_elmo.caching.cache_fill import BiLmRunner
-from sst_elmo.elmo_files.checks import check_elmo_files
-from sst_elmo.elmo_files.hdf5_layout import top_layer_mix
-from sst_elmo.elmo_files.shipped import resolve_elmo_file
+from sst_elmo.elmo.cache.activation_cache import STORAGE_DTYPES, ElmoActivationCache, sequence_key
+from sst_elmo.elmo.files.checks import check_elmo_files
+from sst_elmo.elmo.files.shipped import resolve_elmo_file
+from sst_elmo.elmo.runtime.bilm_runner import BiLmRunner
+from sst_elmo.elmo.runtime.layer_mix import top_layer_mix
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
     Sentences missing from the cache are computed on the fly (with zero initial LSTM state)
     and stored, so a cold cache works; `allennlp elmo-cache CONFIG` warms it beforehand. The
     cache is keyed by each sentence's character ids and the checksums of the options and weight
-    files (see `sst_elmo.caching.activation_cache`). Hits and misses are logged at INFO level
+    files (see `sst_elmo.elmo.cache.activation_cache`). Hits and misses are logged at INFO level
     whenever the module switches between training and evaluation (once per epoch and
     validation), with the cache's size.
 
@@ -44,7 +44,7 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
 
     options_file : `str`
         ELMo JSON options file, or `shipped://elmo-NAME/options.json` (a shipped ELMo, found
-        where the model is loaded: see `sst_elmo.elmo_files.shipped`).
+        where the model is loaded: see `sst_elmo.elmo.files.shipped`).
     weight_file : `str`
         ELMo HDF5 weight file.
     do_layer_norm : `bool`, optional (default = `False`)

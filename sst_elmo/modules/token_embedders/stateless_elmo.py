@@ -5,9 +5,9 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.modules.token_embedders import ElmoTokenEmbedder, TokenEmbedder
 from overrides import overrides
 
-from sst_elmo.elmo_files.checks import check_elmo_files
-from sst_elmo.elmo_files.hdf5_layout import top_layer_mix
-from sst_elmo.elmo_files.shipped import resolve_elmo_file
+from sst_elmo.elmo.files.checks import check_elmo_files
+from sst_elmo.elmo.files.shipped import resolve_elmo_file
+from sst_elmo.elmo.runtime.layer_mix import top_layer_mix
 
 
 @TokenEmbedder.register("stateless_elmo")
@@ -24,7 +24,7 @@ class StatelessElmoTokenEmbedder(ElmoTokenEmbedder):
 
     Registered as a `TokenEmbedder` with name "stateless_elmo". Takes the parameters of
     `ElmoTokenEmbedder` and `top_layer_only`; the options and weight files are checked first
-    (`sst_elmo.elmo_files.checks.check_elmo_files`), so a mismatched pair gives one clear error.
+    (`sst_elmo.elmo.files.checks.check_elmo_files`), so a mismatched pair gives one clear error.
 
     # Parameters
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 from allennlp.modules.elmo import Elmo, _ElmoBiLm, batch_to_ids
 
-from sst_elmo.elmo.fast_bilm import FastElmoBiLm
+from sst_elmo.elmo.runtime.fast_bilm import FastElmoBiLm
 
 SENTENCES = [
     ["A", "fine", "film", "."],
@@ -134,7 +134,7 @@ def _max_difference(expected, actual):
 
 def test_what_it_keeps_follows_the_weights(tiny_elmo, tmp_path):
     """The word memo and the prepared LSTM weights are dropped when the weights change."""
-    from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
+    from sst_elmo.testing.elmo import write_random_elmo
 
     bilm = _ElmoBiLm(*tiny_elmo).eval()
     fast = FastElmoBiLm(bilm).eval()

@@ -11,15 +11,16 @@ from allennlp.models.archival import load_archive
 from allennlp.modules.elmo import Elmo, batch_to_ids
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.elmo_files import export as export_module
-from sst_elmo.elmo_files.export import (
+from sst_elmo.elmo.files import export as export_module
+from sst_elmo.elmo.files.export import (
     bilm_weights,
     export_elmo,
     read_vocab,
     read_weights,
 )
-from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS, layout_shapes, write_random_elmo
+from sst_elmo.elmo.files.hdf5_layout import layout_shapes
 from sst_elmo.models.elmo_bilm import load_elmo_bilm
+from sst_elmo.testing.elmo import TINY_OPTIONS, write_random_elmo
 from tests.models.test_elmo_bilm import FIXTURE_PATHS, TINY_CONFIG, tiny_setup, train_steps
 
 SENTENCES = [

@@ -5,11 +5,12 @@ import h5py
 import pytest
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.elmo_files.checks import ElmoFileError, check_elmo_files
-from sst_elmo.elmo_files.hdf5_layout import TINY_OPTIONS, layout_shapes
-from sst_elmo.embedding.embedding_writer import ElmoLayerEmbedder
-from sst_elmo.models.elmo_bilm import build_bilm
+from sst_elmo.elmo.embedding.embedding_writer import ElmoLayerEmbedder
+from sst_elmo.elmo.files.build import build_bilm
+from sst_elmo.elmo.files.checks import ElmoFileError, check_elmo_files
+from sst_elmo.elmo.files.hdf5_layout import layout_shapes
 from sst_elmo.modules.token_embedders.stateless_elmo import StatelessElmoTokenEmbedder
+from sst_elmo.testing.elmo import TINY_OPTIONS
 
 
 def test_a_matching_pair_passes(tiny_elmo):

@@ -35,7 +35,7 @@ import torch
 from allennlp.modules.elmo import Elmo, _ElmoBiLm
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.elmo_files.hdf5_layout import layout_shapes, lstm_cell_key, write_weights
+from sst_elmo.elmo.files.hdf5_layout import layout_shapes, lstm_cell_key, write_weights
 
 OPTIONS_NAME = "options.json"
 WEIGHTS_NAME = "weights.hdf5"
@@ -71,7 +71,7 @@ def _contiguous(array: numpy.ndarray) -> numpy.ndarray:
 
 def bilm_weights(bilm: Union[ExportableBiLm, Elmo, _ElmoBiLm]) -> Dict[str, numpy.ndarray]:
     """
-    The bilm-tf datasets (see `sst_elmo.elmo_files.hdf5_layout`) of a biLM: an `elmo_bilm` model
+    The bilm-tf datasets (see `sst_elmo.elmo.files.hdf5_layout`) of a biLM: an `elmo_bilm` model
     (an `ExportableBiLm`), an `Elmo` or its `_ElmoBiLm`. Checked against the layout of its options.
     """
     if isinstance(bilm, Elmo):

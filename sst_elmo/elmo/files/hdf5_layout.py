@@ -1,5 +1,7 @@
 """
-The bilm-tf weight-file layout that AllenNLP's `Elmo` reads, and writing files in it.
+The bilm-tf weight-file layout that AllenNLP's `Elmo` reads, and writing files in it
+(`sst_elmo.elmo.files.build` writes new random weights in it; `sst_elmo.testing.elmo` small
+ones for tests).
 
 Every ELMo `weights.hdf5` holds, for an `options.json` with `char_cnn` and `lstm` sections:
 
@@ -11,33 +13,12 @@ Every ELMo `weights.hdf5` holds, for an `options.json` with `char_cnn` and `lstm
   `W_P_0`: `(dim, projection_dim)`, for direction d (0 forward, 1 backward) and layer N.
 """
 import json
-import os
-from typing import Dict, List, Tuple
+from typing import Dict, Tuple
 
 import h5py
 import numpy
 
 from sst_elmo.common.file_utils import atomic_file, atomic_write
-
-# A biLM small enough for unit tests: 3 filters, 1 highway layer, LSTM 16 -> 8, 2 layers.
-TINY_OPTIONS = {
-    "lstm": {
-        "cell_clip": 3,
-        "use_skip_connections": True,
-        "n_layers": 2,
-        "proj_clip": 3,
-        "projection_dim": 8,
-        "dim": 16,
-    },
-    "char_cnn": {
-        "embedding": {"dim": 4},
-        "filters": [[1, 4], [2, 8], [3, 16]],
-        "n_highway": 1,
-        "n_characters": 262,
-        "max_characters_per_token": 50,
-        "activation": "relu",
-    },
-}
 
 
 def lstm_cell_key(direction: int, layer: int) -> str:
@@ -69,24 +50,6 @@ def layout_shapes(options: dict) -> Dict[str, Tuple[int, ...]]:
     return shapes
 
 
-def top_layer_mix(options: dict) -> List[float]:
-    """
-    Fixed scalar-mix parameters that select the top layer of a biLM with these options: one
-    weight for the character layer and each of the `lstm.n_layers` LSTM layers, all but the
-    last so negative that their softmax weight is 0.
-    """
-    return [-9e10] * int(options["lstm"]["n_layers"]) + [1.0]
-
-
-def random_weights(options: dict, seed: int = 0, scale: float = 0.3) -> Dict[str, numpy.ndarray]:
-    """Random float32 weights in the layout of `options` (for tests and benchmarks)."""
-    rng = numpy.random.RandomState(seed)
-    return {
-        key: (rng.standard_normal(shape) * scale).astype(numpy.float32)
-        for key, shape in layout_shapes(options).items()
-    }
-
-
 def write_weights(arrays: Dict[str, numpy.ndarray], path: str) -> None:
     """Writes the datasets to `path` atomically: a killed run leaves no half-written file."""
     with atomic_file(path, "w+b", sync=True) as handle, h5py.File(handle, "w") as out:
@@ -98,13 +61,3 @@ def write_options(options: dict, path: str) -> None:
     """Writes an ELMo `options.json` atomically."""
     atomic_write(path, json.dumps(options, indent=2))
 
-
-def write_random_elmo(
-    directory: str, options: dict = TINY_OPTIONS, seed: int = 0, scale: float = 0.3
-) -> Tuple[str, str]:
-    """Writes `options.json` and a random `weights.hdf5` (`random_weights`) to `directory`; returns their paths."""
-    options_path = os.path.join(directory, "options.json")
-    weights_path = os.path.join(directory, "weights.hdf5")
-    write_options(options, options_path)
-    write_weights(random_weights(options, seed, scale), weights_path)
-    return options_path, weights_path

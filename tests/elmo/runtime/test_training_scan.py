@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from sst_elmo.elmo import training_scan
-from sst_elmo.elmo.training_scan import lstm_scan
+from sst_elmo.elmo.runtime import training_scan
+from sst_elmo.elmo.runtime.training_scan import lstm_scan
 
 
 def _reference(inputs, input_weight, bias, state_weight, projection_weight, cell_clip, proj_clip):

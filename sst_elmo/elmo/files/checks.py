@@ -4,7 +4,7 @@ Checking an ELMo options/weights pair before AllenNLP loads it.
 AllenNLP's `Elmo` reads `options.json` and the bilm-tf `weights.hdf5` deep inside its
 modules; a wrong dimension, a missing dataset or a truncated file surfaces there as a long
 h5py or torch traceback. `check_elmo_files` checks the pair against the layout of
-`sst_elmo.elmo_files.hdf5_layout.layout_shapes` first and raises one `ElmoFileError` naming the
+`sst_elmo.elmo.files.hdf5_layout.layout_shapes` first and raises one `ElmoFileError` naming the
 file and the key.
 
 A pair from a stranger is also bounded (`sst_elmo.safety.limits`): `options.json` is read
@@ -147,7 +147,7 @@ def check_weights(options: Dict[str, Any], weight_file: str, options_name: str =
     """
     import h5py
 
-    from sst_elmo.elmo_files.hdf5_layout import layout_shapes
+    from sst_elmo.elmo.files.hdf5_layout import layout_shapes
 
     expected = layout_shapes(options)
     local = _local(weight_file)

@@ -28,10 +28,10 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.common.tqdm import Tqdm
 from allennlp.modules.elmo import batch_to_ids
 
-from sst_elmo.caching.cache_fill import BiLmRunner
 from sst_elmo.common.file_utils import atomic_file, file_sha256, publish
-from sst_elmo.dataset_readers.sentence_input import DEFAULT_COLUMN, FORMATS, Sentence, infer_format, read_sentences
-from sst_elmo.elmo_files.checks import check_elmo_files
+from sst_elmo.elmo.embedding.sentence_input import DEFAULT_COLUMN, FORMATS, Sentence, infer_format, read_sentences
+from sst_elmo.elmo.files.checks import check_elmo_files
+from sst_elmo.elmo.runtime.bilm_runner import BiLmRunner
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 import pytest
 from allennlp.modules.elmo import Elmo, _ElmoBiLm
 
-from sst_elmo.elmo.fast_bilm import FastElmoBiLm
-from sst_elmo.modules.fast_elmo import use_fast_bilm
+from sst_elmo.elmo.runtime.fast_bilm import FastElmoBiLm
+from sst_elmo.elmo.runtime.fast_elmo import use_fast_bilm
 
 SENTENCES = [{"sentence": "A gorgeous , witty , seductive movie ."}, {"sentence": "Dull ."},
              {"sentence": "The plot is thin and the acting is worse ."}]

@@ -38,7 +38,7 @@ from allennlp.modules.elmo import _ElmoBiLm
 from allennlp.nn.util import add_sentence_boundary_token_ids
 from overrides import overrides
 
-from sst_elmo.elmo.training_scan import lstm_scan
+from sst_elmo.elmo.runtime.training_scan import lstm_scan
 
 # Words per matrix product of the character CNN (sorted by length, so a chunk's words have
 # about as many windows each).

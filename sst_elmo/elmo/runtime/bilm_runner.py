@@ -1,22 +1,15 @@
 """
-Computing stateless biLM activations for the ELMo activation cache: a lazily loaded biLM
-(`BiLmRunner`) and `fill_cache`, which computes and stores the missing entries of many token
-sequences in length-sorted batches. Used by the `cached_elmo` embedder for its misses and by
-`allennlp elmo-cache` to warm a cache.
+Stateless activations of a biLM's layers for batches of character-id sequences
+(`BiLmRunner`): what the ELMo activation cache stores (`sst_elmo.elmo.cache`), what the
+`cached_elmo` embedder computes for its misses and what `elmo-embed` writes.
 """
-import logging
-from typing import Iterable, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import numpy
 import torch
-from allennlp.common.tqdm import Tqdm
 from allennlp.modules.elmo import _ElmoBiLm
 
-from sst_elmo.caching.activation_cache import ElmoActivationCache, sequence_key
-
-logger = logging.getLogger(__name__)
-
-DEFAULT_FILL_BATCH_SIZE = 64
+from sst_elmo.elmo.runtime.fast_bilm import FastElmoBiLm
 
 
 class BiLmRunner:
@@ -30,7 +23,7 @@ class BiLmRunner:
     options_file : `str`
     weight_file : `str`
     fast_forward : `bool`, optional (default = `True`)
-        Run the biLM with `sst_elmo.elmo.fast_bilm.FastElmoBiLm` (same numbers as AllenNLP's
+        Run the biLM with `sst_elmo.elmo.runtime.fast_bilm.FastElmoBiLm` (same numbers as AllenNLP's
         `_ElmoBiLm` within 1e-4, faster); `False` runs `_ElmoBiLm` itself.
     """
 
@@ -45,8 +38,6 @@ class BiLmRunner:
         if self._bilm is None:
             bilm = _ElmoBiLm(self.options_file, self.weight_file, requires_grad=False)
             if self.fast_forward:
-                from sst_elmo.elmo.fast_bilm import FastElmoBiLm
-
                 bilm = FastElmoBiLm(bilm)
             self._bilm = bilm.eval()
         return self._bilm
@@ -81,35 +72,3 @@ class BiLmRunner:
             # Shape: (batch_size, num_layers, longest + 2, dim)
             activations = torch.stack(output["activations"], dim=1).float().cpu().numpy()
         return [activations[i, :, : len(sequence) + 2] for i, sequence in enumerate(sequences)]
-
-
-def fill_cache(
-    cache: ElmoActivationCache,
-    runner: BiLmRunner,
-    sequences: Iterable[numpy.ndarray],
-    batch_size: int = DEFAULT_FILL_BATCH_SIZE,
-    device: Optional[torch.device] = None,
-    progress: bool = True,
-) -> int:
-    """
-    Computes and stores the entries that `cache` lacks for `sequences` (each `(num_tokens, 50)`
-    character ids; empty ones are skipped), sorted by length so that batches carry little
-    padding. Returns the number of entries written.
-    """
-    todo = {}
-    for sequence in sequences:
-        if len(sequence):
-            # uint16 holds every ELMo character id (< 262): a quarter of int64's memory.
-            todo.setdefault(sequence_key(sequence), numpy.asarray(sequence, dtype=numpy.uint16))
-    missing = [(key, todo[key]) for key in cache.missing(list(todo))]
-    missing.sort(key=lambda item: len(item[1]), reverse=True)
-    logger.info(f"ELMo cache: {len(todo)} distinct sequences, {len(missing)} to compute.")
-    written = 0
-    with Tqdm.tqdm(total=len(missing), desc="elmo-cache", unit="sequences", disable=not progress) as bar:
-        for start in range(0, len(missing), batch_size):
-            chunk = missing[start : start + batch_size]
-            computed = runner.compute([s for _, s in chunk], device)
-            cache.put_many([(key, activations) for (key, _), activations in zip(chunk, computed)])
-            written += len(chunk)
-            bar.update(len(chunk))
-    return written

@@ -5,7 +5,7 @@ biLM: same numbers as AllenNLP's `_ElmoBiLm` (about 1e-7 apart), several times f
 import torch
 from allennlp.modules.elmo import Elmo, _ElmoBiLm
 
-from sst_elmo.elmo.fast_bilm import FastElmoBiLm
+from sst_elmo.elmo.runtime.fast_bilm import FastElmoBiLm
 
 
 class _ServedBiLm(FastElmoBiLm):

@@ -6,15 +6,16 @@ import shutil
 import numpy
 import pytest
 
-from sst_elmo.caching.activation_cache import (
+from sst_elmo.common.errors import InputError
+from sst_elmo.elmo.cache.activation_cache import (
     STORE_NAME,
     ElmoActivationCache,
     decode_activations,
     encode_activations,
     sequence_key,
 )
-from sst_elmo.caching.cache_fill import BiLmRunner, fill_cache
-from sst_elmo.common.errors import InputError
+from sst_elmo.elmo.cache.cache_fill import fill_cache
+from sst_elmo.elmo.runtime.bilm_runner import BiLmRunner
 
 ROWS = [numpy.full((n, 50), n + 1, dtype=numpy.int64) for n in (1, 2, 3)]
 
@@ -94,7 +95,7 @@ def test_a_store_that_cannot_be_opened_is_set_aside_not_deleted(tiny_elmo, tmp_p
 
 def test_a_store_copied_under_another_biLM_is_refused(tiny_elmo, tmp_path):
     """Entries of one biLM are never served for another, even when its directory is copied over."""
-    from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
+    from sst_elmo.testing.elmo import write_random_elmo
 
     (tmp_path / "other").mkdir()
     other_elmo = write_random_elmo(str(tmp_path / "other"), seed=5)
@@ -111,7 +112,7 @@ def test_a_store_copied_under_another_biLM_is_refused(tiny_elmo, tmp_path):
 
 
 def test_cache_directories_differ_by_weights_and_dtype(tiny_elmo, tmp_path):
-    from sst_elmo.elmo_files.hdf5_layout import write_random_elmo
+    from sst_elmo.testing.elmo import write_random_elmo
 
     (tmp_path / "other").mkdir()
     other = write_random_elmo(str(tmp_path / "other"), seed=5)
