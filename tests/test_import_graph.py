@@ -7,21 +7,25 @@ included, since they form circles all the same). The layers, lowest first:
     common, version < safety < data < dataset_readers < elmo, elmo_files < caching
     < embedding, vectors < modules, metrics < models < predictors < training < serving < commands
     < sst_elmo (the package, which registers all of these)
-    < experiments, pipelines, benchmarks, cli (the console scripts)
+    < experiments, cli (the console scripts), demo (`make demo`)
 
 A module may import its own layer and the layers below it, never one above; no room holds
 more than a fifth of the package's lines; a subcommand imports no other subcommand, only the
-helpers they share (`commands.subcommand`, `commands.archive_loading`). The rooms of the
-top layer (experiments, pipelines, benchmarks) do not import one another: what they share
-sits below them (launching `allennlp` is `sst_elmo.common.launch`).
+helpers they share (`commands.subcommand`, `commands.archive_loading`).
+
+The lab, `sst_elmo_lab` in scripts/, sits above the whole package: `sst_elmo` never imports
+it. Its rooms have layers of their own (`grids` < `experiments`, `benchmarks`, `shipping`),
+and the rooms of its top layer do not import one another: what they share sits below them
+(launching `allennlp` is `sst_elmo.common.launch`).
 """
 import ast
 from pathlib import Path
 from typing import Dict, List, Set
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, SCRIPTS
 
 PACKAGE = PROJECT_ROOT / "sst_elmo"
+LAB = SCRIPTS / "sst_elmo_lab"
 LAYERS = [
     {"common", "version"},
     {"safety"},
@@ -37,22 +41,26 @@ LAYERS = [
     {"serving"},
     {"commands"},
     {""},  # sst_elmo/__init__.py
-    {"experiments", "pipelines", "benchmarks", "cli"},
+    {"experiments", "cli", "demo"},
 ]
-# The top layer's rooms, each on its own.
-ROOMS = {"experiments", "pipelines", "benchmarks"}
+# The lab's layers (`sst_elmo_lab` itself: its paths, lowest), and its top layer's rooms,
+# each on its own.
+LAB_LAYERS = [{""}, {"grids"}, {"experiments", "benchmarks", "shipping"}]
+ROOMS = {"experiments", "benchmarks", "shipping"}
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+def module_name(path: Path, root: Path = PROJECT_ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def import_graph(package: Path = PACKAGE) -> Dict[str, Set[str]]:
-    """`{module: the sst_elmo modules it imports}`; `from a import b` names `a.b` when that is a module."""
-    modules = {module_name(path): path for path in package.rglob("*.py")}
+def import_graph(*packages: Path) -> Dict[str, Set[str]]:
+    """`{module: the modules of `packages` (default: sst_elmo) it imports}`; `from a import b`
+    names `a.b` when that is a module."""
+    modules = {module_name(path, package.parent): path for package in packages or (PACKAGE,)
+               for path in package.rglob("*.py")}
     graph: Dict[str, Set[str]] = {}
     for name, path in modules.items():
         imported: Set[str] = set()
@@ -82,10 +90,26 @@ def upward_imports(graph: Dict[str, Set[str]]) -> List[str]:
                   if layer(target) > layer(source))
 
 
+def lab_layer(module: str) -> int:
+    return next(rank for rank, names in enumerate(LAB_LAYERS) if top_package(module) in names)
+
+
+def upward_lab_imports(graph: Dict[str, Set[str]]) -> List[str]:
+    return sorted(f"{source} -> {target}" for source, targets in graph.items() for target in targets
+                  if source.startswith("sst_elmo_lab") and target.startswith("sst_elmo_lab")
+                  and lab_layer(target) > lab_layer(source))
+
+
 def imports_between_rooms(graph: Dict[str, Set[str]]) -> List[str]:
     return sorted(f"{source} -> {target}" for source, targets in graph.items() for target in targets
                   if {top_package(source), top_package(target)} <= ROOMS
                   and top_package(source) != top_package(target))
+
+
+def lab_imports(graph: Dict[str, Set[str]]) -> List[str]:
+    """Imports of the lab by the product."""
+    return sorted(f"{source} -> {target}" for source, targets in graph.items() for target in targets
+                  if not source.startswith("sst_elmo_lab") and target.startswith("sst_elmo_lab"))
 
 
 def circles(graph: Dict[str, Set[str]]) -> List[List[str]]:
@@ -120,8 +144,30 @@ def test_no_import_circle():
     assert circles(import_graph()) == []
 
 
-def test_no_room_of_the_top_layer_imports_another():
-    assert imports_between_rooms(import_graph()) == []
+def test_the_product_never_imports_the_lab():
+    graph = import_graph(PACKAGE, LAB)
+    assert any(target.startswith("sst_elmo.") for targets in graph.values() for target in targets)
+    assert any(source.startswith("sst_elmo_lab.") for source in graph)
+    assert lab_imports(graph) == []
+
+
+def test_the_lab_imports_downward_and_its_rooms_not_one_another():
+    graph = import_graph(PACKAGE, LAB)
+    lab = {source: {target for target in targets if target.startswith("sst_elmo_lab")}
+           for source, targets in graph.items() if source.startswith("sst_elmo_lab")}
+    for module in lab:
+        lab_layer(module)  # raises StopIteration for a room without a layer
+    assert upward_lab_imports(lab) == []
+    assert imports_between_rooms(lab) == []
+    assert circles(lab) == []
+
+
+def test_the_lab_is_not_installed_with_the_package():
+    import tomli
+
+    find = tomli.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert find["packages"]["find"]["include"] == ["sst_elmo", "sst_elmo.*"]
+    assert not (PACKAGE / "benchmarks").exists() and not (PACKAGE / "pipelines").exists()
 
 
 # The modules of `commands` that the subcommands share; a subcommand imports no other subcommand.
@@ -151,8 +197,12 @@ def test_the_checks_find_what_they_look_for(tmp_path):
     graph = {"sst_elmo.common.a": {"sst_elmo.models.b"}, "sst_elmo.models.b": {"sst_elmo.common.a"}}
     assert upward_imports(graph) == ["sst_elmo.common.a -> sst_elmo.models.b"]
     assert circles(graph) == [["sst_elmo.common.a", "sst_elmo.models.b", "sst_elmo.common.a"]]
-    rooms = {"sst_elmo.benchmarks.a": {"sst_elmo.pipelines.b", "sst_elmo.benchmarks.c", "sst_elmo.common.d"}}
-    assert imports_between_rooms(rooms) == ["sst_elmo.benchmarks.a -> sst_elmo.pipelines.b"]
+    rooms = {"sst_elmo_lab.benchmarks.a": {"sst_elmo_lab.shipping.b", "sst_elmo_lab.benchmarks.c",
+                                           "sst_elmo.common.d"},
+             "sst_elmo_lab.grids.e": {"sst_elmo_lab.experiments.f"}, "sst_elmo.models.g": {"sst_elmo_lab.grids.e"}}
+    assert imports_between_rooms(rooms) == ["sst_elmo_lab.benchmarks.a -> sst_elmo_lab.shipping.b"]
+    assert upward_lab_imports(rooms) == ["sst_elmo_lab.grids.e -> sst_elmo_lab.experiments.f"]
+    assert lab_imports(rooms) == ["sst_elmo.models.g -> sst_elmo_lab.grids.e"]
 
 
 def test_importing_every_module_leaves_out_plotting():

@@ -14,7 +14,7 @@ import tomli
 from tests.conftest import PROJECT_ROOT
 
 SETUP = PROJECT_ROOT / "scripts" / "setup.sh"
-PYPROJECTS = [PROJECT_ROOT / "pyproject.toml", *sorted(PROJECT_ROOT.glob("third_party/*/pyproject.toml"))]
+PYPROJECTS = [PROJECT_ROOT / "pyproject.toml", *sorted(PROJECT_ROOT.glob("scripts/vendor/*/pyproject.toml"))]
 
 
 def setup(venv: Path, *arguments: str):
