@@ -1,11 +1,11 @@
 #!/usr/bin/env python
 """
 Which attribution of `/interpret` agrees best with deleting the word:
-`sst_elmo.benchmarks.attribution_agreement` (see --help). No assertions.
+`sst_elmo_lab.benchmarks.attribution_agreement` (see --help). No assertions.
 
     .venv/bin/python scripts/bench_attribution.py --archive sst2 --sentences 200
 """
-from sst_elmo.benchmarks.attribution_agreement import main
+from sst_elmo_lab.benchmarks.attribution_agreement import main
 
 if __name__ == "__main__":
     main()

@@ -19,6 +19,8 @@
 # ELMo's shape), written to OUT/elmo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The lab (scripts/sst_elmo_lab) runs from the checkout: its modules run with python -m.
+export PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}"
 
 epochs="${1:-10}"
 out="${2:-runs/bench_cached_training}"
@@ -31,7 +33,7 @@ fi
 if [ -n "${BENCH_RANDOM_ELMO:-}" ]; then
     mkdir -p "$out"
     # Random weights in the shape of that options.json (speed only; the accuracies mean nothing).
-    .venv/bin/python -m sst_elmo.benchmarks.cached_training random-elmo "$BENCH_RANDOM_ELMO" "$out/elmo"
+    .venv/bin/python -m sst_elmo_lab.benchmarks.cached_training random-elmo "$BENCH_RANDOM_ELMO" "$out/elmo"
     export SST_ELMO_OPTIONS="$out/elmo/options.json" SST_ELMO_WEIGHTS="$out/elmo/weights.hdf5"
 elif [ -z "${SST_ELMO_OPTIONS:-}" ] || [ -z "${SST_ELMO_WEIGHTS:-}" ]; then
     echo "set SST_ELMO_OPTIONS and SST_ELMO_WEIGHTS to the ELMo files to use, or BENCH_RANDOM_ELMO" >&2
@@ -59,4 +61,4 @@ start=$(now)
 SST_ELMO_CACHE=1 "$allennlp" train "$config" -s "$out/cached" -o "$overrides" >"$out/cached.log" 2>&1
 cached=$(echo "$(now) - $start" | bc)
 
-.venv/bin/python -m sst_elmo.benchmarks.cached_training cached-training "$out" "$epochs" "$uncached" "$fill" "$cached"
+.venv/bin/python -m sst_elmo_lab.benchmarks.cached_training cached-training "$out" "$epochs" "$uncached" "$fill" "$cached"

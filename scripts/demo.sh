@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job end to end: train a classifier from a config, evaluate it on the test set,
 # and predict the sentiment of a few sentences, all through the `allennlp` CLI
-# (sst_elmo/pipelines/demo.py). Prints progress, the metrics and where the outputs are; the
+# (sst_elmo/demo.py). Prints progress, the metrics and where the outputs are; the
 # full output of every command goes to DEMO_OUT/demo.log.
 #
 #   DEMO_CONFIG   the config to train (default: configs/sst5_elmo.jsonnet)
@@ -53,4 +53,4 @@ fi
 if [ -z "${SST_ELMO_GLOVE_FILE:-}" ] && [ -f "$shared/data/glove/glove.6B.50d.top2445.txt" ]; then
     export SST_ELMO_GLOVE=6B.50d SST_ELMO_GLOVE_FILE="$shared/data/glove/glove.6B.50d.top2445.txt"
 fi
-exec .venv/bin/python -m sst_elmo.pipelines.demo --config "$config" --out "$out" --epochs "${DEMO_EPOCHS:-3}"
+exec .venv/bin/python -m sst_elmo.demo --config "$config" --out "$out" --epochs "${DEMO_EPOCHS:-3}"

@@ -13,7 +13,7 @@ Writes OUT/feature_baseline.json and OUT/feature_baseline.md. The vectors are ca
 """
 import sys
 
-from sst_elmo.experiments.feature_baseline import main
+from sst_elmo_lab.experiments.feature_baseline import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,7 +9,7 @@ Writes OUT/feature_baseline_cv.json and .md after every row. Every layer's vecto
 """
 import sys
 
-from sst_elmo.experiments.feature_cv import main
+from sst_elmo_lab.experiments.feature_cv import main
 
 if __name__ == "__main__":
     sys.exit(main())

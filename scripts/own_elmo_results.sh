@@ -4,7 +4,7 @@
 # `allennlp train` via scripts/run_grid.py, 3 seeds each, frozen ELMo read from the cache:
 #   1. SST-5 whole sentences: sst5_lstm (GloVe) / sst5_elmo / sst5_elmo_glove, paired plot
 #      sst5_lstm vs sst5_elmo_glove (configs/grids/own_elmo_sst5.json);
-#   2. SST-2 whole sentences: the diagnosis grid (scripts/elmo_diagnosis.py): GloVe, ELMo
+#   2. SST-2 whole sentences: the diagnosis grid (sst_elmo_lab.experiments.diagnosis): GloVe, ELMo
 #      all / top / layer 0, the untrained control, ELMo + GloVe;
 #   3. tweets: tweets_elmo (configs/grids/own_elmo_tweets.json), then the feature baseline
 #      (mean-pooled ELMo + logistic regression, TF-IDF + logistic regression) on the same split,
@@ -19,6 +19,8 @@
 # picks the stages, e.g. STAGES=tweets for an ELMo adapted to the tweets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The lab (scripts/sst_elmo_lab) runs from the checkout: its modules run with python -m.
+export PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}"
 elmo="${1:-models/elmo-imdb}"
 out="${2:-runs/own_elmo}"
 shared="${SST_ELMO_SHARED:-$(cd .. && pwd)/shared}"
@@ -42,16 +44,16 @@ if [[ "$stages" == *" sst5 "* || "$stages" == *" sst2 "* ]]; then
     .venv/bin/allennlp elmo-cache configs/sst5_elmo.jsonnet
 fi
 if [[ "$stages" == *" sst5 "* ]]; then
-    .venv/bin/python scripts/run_grid.py --grid configs/grids/own_elmo_sst5.json --out "$out/sst5" \
+    .venv/bin/python -m sst_elmo_lab.grids.run_grid --grid configs/grids/own_elmo_sst5.json --out "$out/sst5" \
         --jobs "$jobs" --threads "$threads" || status=1
 fi
 if [[ "$stages" == *" sst2 "* ]]; then
-    .venv/bin/python scripts/elmo_diagnosis.py --elmo "$elmo" --out "$out/sst2_diagnosis" \
+    .venv/bin/python -m sst_elmo_lab.experiments.diagnosis --elmo "$elmo" --out "$out/sst2_diagnosis" \
         --shared "$shared" --cache-dir "$SST_ELMO_CACHE_DIR" --jobs "$jobs" --threads "$threads" || status=1
 fi
 if [[ "$stages" == *" tweets "* ]]; then
     .venv/bin/allennlp elmo-cache configs/tweets_elmo.jsonnet
-    .venv/bin/python scripts/run_grid.py --grid configs/grids/own_elmo_tweets.json --out "$out/tweets" \
+    .venv/bin/python -m sst_elmo_lab.grids.run_grid --grid configs/grids/own_elmo_tweets.json --out "$out/tweets" \
         --jobs "$jobs" --threads "$threads" || status=1
     # The finished seeds of the grid (a failed one is reported by the grid, not averaged).
     lstm_dirs=()

@@ -1,11 +1,11 @@
 """Prints a markdown table of dev and test accuracy from `allennlp train` output directories
-(`sst_elmo.experiments.results.runs_table`).
+(`sst_elmo_lab.grids.results.runs_table`).
 
     python scripts/results_table.py runs/first_results/*/
 """
 import argparse
 
-from sst_elmo.experiments.results import runs_table
+from sst_elmo_lab.grids.results import runs_table
 
 
 def main() -> None:

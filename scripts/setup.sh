@@ -11,7 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
-EXTRAS=${EXTRAS:-dev}
+# What to install besides the package (pyproject.toml's extras, comma-separated): by default
+# everything `make test` needs; `EXTRAS=` installs the package alone (what `make demo` needs).
+# `checklist` is CheckList from scripts/vendor/checklist, for `allennlp checklist`.
+EXTRAS=${EXTRAS-dev,serve,lab,checklist}
 
 supported() {  # prints the interpreter's version when it runs and is 3.8-3.10
     "$1" -c 'import sys; v = sys.version_info[:2]; assert (3, 8) <= v <= (3, 10); print("%d.%d" % v)' 2>/dev/null
@@ -46,9 +49,19 @@ MSG
 }
 
 stamp="$VENV/.sst_elmo-setup"
-want="$(cat pyproject.toml constraints.txt scripts/setup.sh third_party/checklist/pyproject.toml | sha256sum | cut -d' ' -f1) $EXTRAS"
+checksum="$(cat pyproject.toml constraints.txt scripts/setup.sh scripts/vendor/checklist/pyproject.toml | sha256sum | cut -d' ' -f1)"
+want="$checksum $EXTRAS"
 if [ "${1:-}" = "--stamp" ]; then echo "$want"; exit 0; fi
-if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+up_to_date() {  # the stamp has this checksum and at least the extras asked for
+    [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] || return 1
+    local stamped_checksum stamped extra
+    read -r stamped_checksum stamped < "$stamp" || true
+    [ "$stamped_checksum" = "$checksum" ] || return 1
+    for extra in ${EXTRAS//,/ }; do
+        [[ ",$stamped," == *",$extra,"* ]] || return 1
+    done
+}
+if up_to_date; then
     echo "setup: $VENV is up to date ($("$VENV/bin/python" --version))"
     exit 0
 fi
@@ -78,9 +91,14 @@ if [ -n "$python" ]; then
     step "creating $VENV with $python ($(supported "$python"))" "$python" -m venv "$VENV"
 fi
 step "updating pip, wheel and setuptools" "$VENV/bin/python" -m pip install --upgrade "pip<27" wheel "setuptools<81"
-# ./third_party/checklist: CheckList for `allennlp checklist` (third_party/checklist/README.md).
-step "installing sst_elmo[$EXTRAS] with the pins in constraints.txt (first run: a few minutes)" \
-    "$VENV/bin/python" -m pip install --constraint constraints.txt --editable ".[$EXTRAS]" ./third_party/checklist
+# The package with pyproject.toml's extras named in EXTRAS; `checklist` is not one of them but
+# ./scripts/vendor/checklist, CheckList for `allennlp checklist` (its README.md says why).
+extras="" vendored=()
+for extra in ${EXTRAS//,/ }; do
+    if [ "$extra" = checklist ]; then vendored+=(./scripts/vendor/checklist); else extras+="${extras:+,}$extra"; fi
+done
+step "installing sst_elmo${EXTRAS:+[$EXTRAS]} with the pins in constraints.txt (first run: a few minutes)" \
+    "$VENV/bin/python" -m pip install --constraint constraints.txt --editable ".${extras:+[$extras]}" ${vendored[@]+"${vendored[@]}"}
 step "checking the installed versions (pip check)" "$VENV/bin/python" -m pip check
 # Every `allennlp` command imports allennlp-models, whose NarrativeQA tool calls
 # nltk.download("punkt") and ("wordnet") at import time when `tokenizers/punkt` is missing:

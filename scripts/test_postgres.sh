@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL on loopback for the tests (tests/experiments/test_grid_study.py):
+# A throwaway PostgreSQL on loopback for the tests (tests/lab/grids/test_grid_study.py):
 #   scripts/test_postgres.sh start DIR   initdb in DIR, start it on a free port of 127.0.0.1,
 #                                        print its URL (postgresql://postgres@127.0.0.1:PORT/postgres)
 #   scripts/test_postgres.sh stop DIR    stop it (fast shutdown); DIR is then safe to delete

@@ -1,6 +1,7 @@
 import io
 import json
 import os
+import sys
 import tarfile
 from pathlib import Path
 
@@ -13,6 +14,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 CONFIGS = PROJECT_ROOT / "configs"
 SHARED = Path(os.environ.get("SST_ELMO_SHARED", PROJECT_ROOT.parent / "shared"))
+# The lab, `sst_elmo_lab`, runs from the checkout's scripts/ and is not installed with the
+# package: its tests (tests/lab) import it from there. A child process that imports it gets
+# `lab_env()`'s PYTHONPATH.
+SCRIPTS = PROJECT_ROOT / "scripts"
+if str(SCRIPTS) not in sys.path:
+    sys.path.append(str(SCRIPTS))
 
 
 @pytest.fixture(scope="session")

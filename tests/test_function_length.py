@@ -1,5 +1,5 @@
 """
-No function in the package is longer than about 80 lines.
+No function in the package or the lab (scripts/sst_elmo_lab) is longer than about 80 lines.
 
 A function's length runs from its first decorator to its last line, docstring and nested
 functions included (a nested function also counts on its own). `ALLOWED` names the few
@@ -10,9 +10,10 @@ import ast
 from pathlib import Path
 from typing import Dict
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, SCRIPTS
 
 PACKAGE = PROJECT_ROOT / "sst_elmo"
+LAB = SCRIPTS / "sst_elmo_lab"
 MAX_LINES = 80
 # "path:qualified name": the most lines it may have (each entry with the reason it needs them).
 ALLOWED: Dict[str, int] = {}
@@ -39,12 +40,14 @@ def function_lengths(package: Path = PACKAGE, root: Path = PROJECT_ROOT) -> Dict
 
 
 def test_no_function_is_longer_than_80_lines():
-    too_long = {name: lines for name, lines in function_lengths().items() if lines > ALLOWED.get(name, MAX_LINES)}
+    lengths = {**function_lengths(), **function_lengths(LAB)}
+    assert any(name.startswith("scripts/sst_elmo_lab/") for name in lengths)
+    too_long = {name: lines for name, lines in lengths.items() if lines > ALLOWED.get(name, MAX_LINES)}
     assert too_long == {}, f"cut these below {MAX_LINES} lines: {too_long}"
 
 
 def test_every_allowed_function_still_needs_it():
-    lengths = function_lengths()
+    lengths = {**function_lengths(), **function_lengths(LAB)}
     stale = [name for name in ALLOWED if lengths.get(name, 0) <= MAX_LINES]
     assert stale == [], f"remove from ALLOWED (gone, or {MAX_LINES} lines or fewer now): {stale}"
 

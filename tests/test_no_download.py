@@ -25,5 +25,5 @@ def test_starting_allennlp_with_the_plugin_downloads_nothing():
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no download" in result.stdout
-    # third_party/checklist is installed and imports without a download: not the dummy command
+    # scripts/vendor/checklist is installed and imports without a download: not the dummy command
     assert "allennlp.commands._checklist_internal" in result.stdout.splitlines()

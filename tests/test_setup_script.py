@@ -14,7 +14,7 @@ import tomli
 from tests.conftest import PROJECT_ROOT
 
 SETUP = PROJECT_ROOT / "scripts" / "setup.sh"
-PYPROJECTS = [PROJECT_ROOT / "pyproject.toml", *sorted(PROJECT_ROOT.glob("third_party/*/pyproject.toml"))]
+PYPROJECTS = [PROJECT_ROOT / "pyproject.toml", *sorted(PROJECT_ROOT.glob("scripts/vendor/*/pyproject.toml"))]
 
 
 def setup(venv: Path, *arguments: str):
@@ -61,3 +61,32 @@ def test_a_failing_step_shows_the_end_of_its_log(tmp_path):
     assert "    ERROR: No matching distribution found for pip<27" in errors
     assert errors[-1] == f"setup: the whole output is in {log}"
     assert "ERROR: No matching distribution found" in log.read_text()
+
+
+def test_a_venv_with_every_extra_is_up_to_date_for_fewer(tmp_path):
+    """`make test` installs every extra, `make demo` none (EXTRAS=): the one after the other
+    installs nothing; the other way round installs the extras the tests need."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    python = venv / "bin" / "python"
+    # A python that passes the version check and fails everything else (no install can start).
+    python.write_text('#!/bin/sh\ncase "$*" in *version_info*) echo 3.10; exit 0;; --version) echo Python 3.10.0;'
+                      ' exit 0;; esac\nexit 1\n')
+    python.chmod(0o755)
+
+    def run(*arguments, extras=None):
+        env = {key: value for key, value in os.environ.items() if key != "EXTRAS"}
+        env.update(VENV=str(venv), **({} if extras is None else {"EXTRAS": extras}))
+        return subprocess.run(["bash", str(SETUP), *arguments], env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    everything = run("--stamp").stdout
+    assert everything.split()[1].split(",") == ["dev", "serve", "lab", "checklist"]
+    (venv / ".sst_elmo-setup").write_text(everything)
+    for extras in ("", "serve", "lab,dev"):
+        result = run(extras=extras)
+        assert (result.returncode, result.stdout) == (0, f"setup: {venv} is up to date (Python 3.10.0)\n")
+    (venv / ".sst_elmo-setup").write_text(run("--stamp", extras="").stdout)
+    assert run(extras="").returncode == 0
+    result = run()
+    assert result.returncode == 1 and result.stdout.startswith(f"setup: setting up {venv}")

@@ -1,7 +1,7 @@
 // A small biLM for about an hour on 2 CPU cores, on IMDB's unlabelled reviews
 // (SST_ELMO_DATA/imdb/unsup.txt.gz): LSTM 512 -> 128, 2 layers, a narrow character CNN
 // (256 filters, 1 highway layer), sampled softmax over a 20k-word vocabulary. Chosen by
-// measurement (scripts/pretrain_shapes.py, 2-core CPU, batches of 32 x 24 tokens): this shape
+// measurement (docs/own-elmo.md, history: 2-core CPU, batches of 32 x 24 tokens): this shape
 // trains at ~1,400 words/s (0.55 s a batch); LSTM 1024 -> 128 at ~660 and 512 -> 256 with a
 // 512-filter CNN at ~630, both too slow for an hour. An "epoch" is 500 batches (the corpus has
 // ~11.7M words, far more than an hour's worth); validation reads 2,000 sentences of a held-out

@@ -2,7 +2,7 @@
 Serving a model archive over HTTP (`allennlp sst-serve`; see docs/serving.md): the Flask
 app (`app`), dynamic batching (`batcher`), saliency from AllenNLP Interpret (`saliency`),
 the request checks (`service`), waitress with a clean SIGTERM stop (`server`), the page
-(`static/`). The load test behind `scripts/bench_serve.py` is `sst_elmo.benchmarks.load_test`.
+(`static/`). The load test behind `scripts/bench_serve.py` is `sst_elmo_lab.benchmarks.http_load`.
 
 The serving defaults live here, once; the modules and `sst-serve` read them.
 

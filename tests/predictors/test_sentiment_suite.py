@@ -151,7 +151,7 @@ print(json.dumps([tests[name].data for name in ["Intensifiers", "Used to, but no
 
 
 def test_one_seed_builds_the_same_tests_in_every_process():
-    # CheckList's Editor went through a template's keys in hash order (third_party/checklist/README.md).
+    # CheckList's Editor went through a template's keys in hash order (scripts/vendor/checklist/README.md).
     processes = [subprocess.Popen([sys.executable, "-c", SAME_TESTS], stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONHASHSEED": seed})
                  for seed in ("1", "2")]  # both at once

@@ -8,8 +8,8 @@ import torch
 from allennlp.models.archival import load_archive
 
 from sst_elmo.common.launch import train_command
-from sst_elmo.pipelines import pretrain
 from sst_elmo.training.quick_recover_trainer import TOTAL_BATCHES_KEY
+from sst_elmo_lab.shipping import pretrain
 from tests.conftest import CONFIGS, PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

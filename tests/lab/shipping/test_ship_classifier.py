@@ -1,0 +1,142 @@
+"""Shipping a classifier: portable ELMo paths, label names, the card, lookup by name."""
+import json
+import os
+import shutil
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from sst_elmo.common.errors import InputError
+from sst_elmo_lab.shipping.ship_classifier import ship_classifier
+from tests.conftest import build_archive
+
+
+@pytest.fixture
+def run(tmp_path, fixture_env, monkeypatch):
+    # The tiny ELMo as a shipped one: SST_ELMO_MODELS/<its directory>/options.json.
+    monkeypatch.setenv("SST_ELMO_MODELS", os.path.dirname(os.path.dirname(fixture_env["options"])))
+    run = build_archive(tmp_path / "run")
+    (run / "metrics.json").write_text(json.dumps({"best_epoch": 0, "best_validation_accuracy": 0.5,
+                                                  "training_duration": "0:00:01"}))
+    return run
+
+
+def ship(run, models, **kwargs):
+    kwargs.setdefault("calibrate", False)  # calibrating: its own test below
+    return ship_classifier(str(run), "tiny", "a tiny test model", "allennlp train ...", str(models), **kwargs)
+
+
+def test_a_shipped_classifier_loads_where_its_elmo_is_shipped_not_where_it_was_trained(
+        run, tmp_path, fixture_env, monkeypatch):
+    from sst_elmo.commands.archive_loading import resolve_archive
+    from sst_elmo.safety.archive_safety import safe_load_archive
+
+    names = {str(label): f"name {label}" for label in range(5)}
+    target = ship(run, tmp_path / "models", label_names=names)
+    with tarfile.open(os.path.join(target, "model.tar.gz")) as archive:
+        config = json.load(archive.extractfile("config.json"))
+    elmo = config["model"]["text_field_embedder"]["token_embedders"]["elmo"]
+    elmo_dir = os.path.basename(os.path.dirname(fixture_env["options"]))
+    assert elmo["options_file"] == f"shipped://{elmo_dir}/options.json"
+    assert config["validation_dataset_reader"]["label_names"] == names
+    card = open(os.path.join(target, "README.md"), encoding="utf-8").read()
+    assert "| test (" in card and "sha256" in card and "name 0" in card
+
+    # Another machine: the ELMo elsewhere, the archive found by name under SST_ELMO_MODELS.
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(os.path.dirname(fixture_env["options"]), moved / elmo_dir)
+    shutil.copytree(target, moved / "tiny")
+    monkeypatch.setenv("SST_ELMO_MODELS", str(moved))
+    assert resolve_archive("tiny") == str(moved / "tiny" / "model.tar.gz")
+    archive = safe_load_archive(resolve_archive("tiny"))
+    assert archive.model is not None
+    with pytest.raises(InputError, match="shipped: tiny"):
+        resolve_archive("nosuch")
+
+
+def test_an_existing_classifier_is_replaced_only_when_asked(run, tmp_path):
+    ship(run, tmp_path / "models")
+    with pytest.raises(InputError, match="--replace"):
+        ship(run, tmp_path / "models")
+    ship(run, tmp_path / "models", replace=True)
+
+
+def test_an_elmo_that_is_not_shipped_is_refused(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("SST_ELMO_MODELS", str(tmp_path / "empty"))
+    with pytest.raises(InputError, match="not shipped"):
+        ship(run, tmp_path / "models")
+
+
+def test_a_shipped_reference_cannot_leave_the_models_directory():
+    from sst_elmo.elmo.files.shipped import resolve_elmo_file
+
+    for bad in ("shipped://../etc/passwd", "shipped://a/../../b", "shipped://only"):
+        with pytest.raises(InputError, match="shipped://MODEL/FILE"):
+            resolve_elmo_file(bad)
+
+
+def test_float16_halves_the_weights_and_predicts_as_float32(run, tmp_path):
+    import torch
+
+    from sst_elmo.safety.archive_hooks import read_state_dict_safely
+    from sst_elmo.safety.archive_safety import safe_load_archive
+
+    halves = ship(run, tmp_path / "half")
+    full = ship(run, tmp_path / "full", float16=False)
+
+    def weights(target):
+        with tarfile.open(os.path.join(target, "model.tar.gz")) as archive:
+            member = archive.extractfile("weights.th")
+            path = tmp_path / f"{os.path.basename(os.path.dirname(target))}.th"
+            path.write_bytes(member.read())
+        return read_state_dict_safely(str(path)), path.stat().st_size
+
+    (half_state, half_size), (full_state, full_size) = weights(halves), weights(full)
+    assert {tensor.dtype for tensor in half_state.values()} == {torch.float16}
+    assert torch.float32 in {tensor.dtype for tensor in full_state.values()}
+    assert half_size < 0.6 * full_size
+    assert "float16" in open(os.path.join(halves, "README.md"), encoding="utf-8").read()
+
+    # Loaded, the parameters are float32 again and the scores move by about float16's precision.
+    models = [safe_load_archive(os.path.join(target, "model.tar.gz")).model for target in (halves, full)]
+    assert {parameter.dtype for parameter in models[0].parameters()} == {torch.float32}
+    for name, parameter in models[0].state_dict().items():
+        assert torch.allclose(parameter, models[1].state_dict()[name], rtol=1e-3, atol=1e-3), name
+
+
+def test_shipping_calibrates_and_a_shipped_classifier_is_calibrated_in_place(tmp_path, fixture_env):
+    import hashlib
+
+    from sst_elmo.commands.sst_compare import predict_correctness
+    from sst_elmo_lab.shipping.ship_classifier import calibrate_shipped, card_with_calibration
+
+    def temperature(target):
+        with tarfile.open(os.path.join(target, "model.tar.gz")) as archive:
+            return json.load(archive.extractfile("config.json"))["model"].get("temperature")
+
+    def card(target):
+        return open(os.path.join(target, "README.md"), encoding="utf-8").read()
+
+    run = build_archive(tmp_path / "lstm", config="sst5_lstm.jsonnet")  # no ELMo: quicker to calibrate
+    (run / "metrics.json").write_text(json.dumps({"best_epoch": 0, "best_validation_accuracy": 0.5}))
+    shipped = ship(run, tmp_path / "calibrated", calibrate=True)
+    assert temperature(shipped) > 0 and "## Calibration" in card(shipped) and "ECE before" in card(shipped)
+
+    plain = ship(run, tmp_path / "models")  # shipped before calibration: no temperature, no section
+    archive = os.path.join(plain, "model.tar.gz")
+    assert temperature(plain) is None and "## Calibration" not in card(plain)
+    test_file = json.loads((run / "config.json").read_text())["test_data_path"]
+    before = predict_correctness(archive, test_file)
+    calibration = calibrate_shipped("tiny", str(tmp_path / "models"), machine="a test machine", date="2026-12-07")
+    after = predict_correctness(archive, test_file)
+    assert after.predicted == before.predicted  # no answer changed
+    assert temperature(plain) == calibration["temperature"]
+    text = card(plain)
+    assert hashlib.sha256(Path(archive).read_bytes()).hexdigest() in text  # the files table names the new file
+    assert f"| {os.path.getsize(archive):,} |" in text
+    assert f"{calibration['test']['after']['ece_10']:.4f}" in text and "Date: 2026-12-07" in text
+    assert text.index("## Metrics") < text.index("## Calibration") < text.index("## How it was made")
+    again = card_with_calibration(text, "## Calibration\n\nnew\n", "0" * 64, 7)  # calibrated again
+    assert again.count("## Calibration") == 1 and "\nnew\n\n## How it was made" in again
+    assert f"| `model.tar.gz` | 7 | `{'0' * 64}` |" in again
