@@ -4,7 +4,7 @@ The package's layers import downward only, and no module imports itself round a 
 Every `import` of an `sst_elmo` module is read from the source (function-level imports
 included, since they form circles all the same). The layers, lowest first:
 
-    common, version < safety < data < dataset_readers < elmo, elmo_files < caching
+    common, version < safety < evaluation < data < dataset_readers < elmo, elmo_files < caching
     < embedding, vectors < modules, metrics < models < predictors < training < serving < commands
     < sst_elmo (the package, which registers all of these)
     < experiments, pipelines, benchmarks, cli (the console scripts)
@@ -25,6 +25,7 @@ PACKAGE = PROJECT_ROOT / "sst_elmo"
 LAYERS = [
     {"common", "version"},
     {"safety"},
+    {"evaluation"},
     {"data"},
     {"dataset_readers"},
     {"elmo", "elmo_files"},
