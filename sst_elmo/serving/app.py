@@ -145,7 +145,7 @@ def make_app(service: PredictionService, max_body: int = DEFAULT_MAX_BODY, cache
     app.json.sort_keys = False
     cache = AnswerCache(cache_size, cache_bytes)
     metrics = ServerMetrics()
-    service.batcher.on_batch = metrics.batch_rows.observe
+    service.observe_batches(metrics.batch_rows.observe)
 
     @app.before_request
     def check_token() -> Optional[Tuple[Response, int]]:

@@ -19,7 +19,7 @@ import signal
 import socket
 import threading
 import time
-from typing import Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from overrides import overrides
 from waitress import create_server
@@ -125,8 +125,11 @@ class DrainingServer:
         # One address (a name such as "localhost" may resolve to several: waitress would then
         # listen on each, through a different server class).
         host = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0]
+        # The server's socket map (its listening socket, its trigger and every connection): ours,
+        # given to `create_server`, so that the drain can go through the connections.
+        self._channels: Dict[int, Any] = {}
         self._server: BaseWSGIServer = create_server(
-            app, host=host, port=port, threads=threads, channel_timeout=channel_timeout,
+            app, map=self._channels, host=host, port=port, threads=threads, channel_timeout=channel_timeout,
             connection_limit=connection_limit, ident="sst-serve",
             cleanup_interval=max(1, int(min(channel_timeout, header_timeout) // 2)), **extra,
         )
@@ -163,13 +166,13 @@ class DrainingServer:
                 self._server.pull_trigger()
 
     def _busy(self) -> List[HTTPChannel]:
-        channels = [channel for channel in list(self._server._map.values()) if isinstance(channel, HTTPChannel)]
+        channels = [channel for channel in list(self._channels.values()) if isinstance(channel, HTTPChannel)]
         # A request counts from its first byte (`channel.request`: one being received).
         return [channel for channel in channels
                 if channel.request is not None or channel.requests or channel.total_outbufs_len]
 
     def _loop_once(self, timeout: float) -> None:
-        self._server.asyncore.loop(timeout=timeout, map=self._server._map, use_poll=True, count=1)
+        self._server.asyncore.loop(timeout=timeout, map=self._channels, use_poll=True, count=1)
 
     def run(self, drain_timeout: float = DEFAULT_DRAIN_TIMEOUT,
             on_signal: Optional[Callable[[int], None]] = None) -> int:
@@ -210,6 +213,6 @@ class DrainingServer:
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
         with self._wake_lock:
             self._trigger_closed = True
-            for channel in list(server._map.values()):  # the trigger among them
+            for channel in list(self._channels.values()):  # the trigger among them
                 channel.close()
         return len(busy)
