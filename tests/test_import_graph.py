@@ -4,11 +4,11 @@ The package's layers import downward only, and no module imports itself round a 
 Every `import` of an `sst_elmo` module is read from the source (function-level imports
 included, since they form circles all the same). The layers, lowest first:
 
-    common, version < safety < data < dataset_readers
+    common, version < safety < evaluation < data < dataset_readers
     < the ELMo room `elmo`, one layer a sub-room: elmo.files < elmo.runtime < elmo.cache, elmo.embedding
     < vectors < modules, metrics < models < predictors < training < serving < commands
     < sst_elmo (the package, which registers all of these)
-    < testing (fixtures for tests) < experiments, cli (the console scripts), demo (`make demo`)
+    < testing (fixtures for tests) < cli (the console scripts), demo (`make demo`)
 
 A module may import its own layer and the layers below it, never one above; no room holds
 more than a fifth of the package's lines (each sub-room of `elmo` is a room); a subcommand
@@ -32,6 +32,7 @@ LAB = SCRIPTS / "sst_elmo_lab"
 LAYERS = [
     {"common", "version"},
     {"safety"},
+    {"evaluation"},
     {"data"},
     {"dataset_readers"},
     {"elmo", "elmo.files"},  # the ELMo room: its package, then one layer a sub-room
@@ -46,7 +47,7 @@ LAYERS = [
     {"commands"},
     {""},  # sst_elmo/__init__.py
     {"testing"},
-    {"experiments", "cli", "demo"},
+    {"cli", "demo"},
 ]
 # The lab's layers (`sst_elmo_lab` itself: its paths, lowest), and its top layer's rooms,
 # each on its own.

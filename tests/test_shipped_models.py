@@ -57,7 +57,8 @@ def test_shipped_classifier_verifies_and_matches_its_card(model):
 @pytest.mark.shared
 @pytest.mark.parametrize("model", CLASSIFIERS, ids=[path.name for path in CLASSIFIERS])
 def test_shipped_classifier_scores_a_slice_of_its_test_set(model, shared_dir, tmp_path, monkeypatch):
-    from sst_elmo.commands.sst_compare import predict_correctness, read_predictions
+    from sst_elmo.commands.archive_loading import resolve_archive
+    from sst_elmo.evaluation.predictions import predict_correctness, read_predictions
 
     card = (model / "README.md").read_text(encoding="utf-8")
     expected = float(re.search(r"\| test \([\d,]+ sentences\) \| \*\*([\d.]+)\*\*", card).group(1))
@@ -66,7 +67,7 @@ def test_shipped_classifier_scores_a_slice_of_its_test_set(model, shared_dir, tm
     (tmp_path / "slice.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)  # no ../shared here: the archive must not need the GloVe file
     monkeypatch.setenv("SST_ELMO_CACHE_DIR", str(tmp_path / "cache"))
-    predicted = predict_correctness(f"{model.name}", str(tmp_path / "slice.txt"))
+    predicted = predict_correctness(resolve_archive(model.name), str(tmp_path / "slice.txt"))
     accuracy = sum(predicted.correct) / len(predicted.correct)
     assert len(predicted.correct) >= SLICE // 2  # SST-2 drops the neutral sentences
     assert accuracy >= expected - MARGIN, f"{accuracy:.4f} on {SLICE} test sentences; the card says {expected}"

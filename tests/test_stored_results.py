@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sst_elmo.commands.sst_compare import archive_group, compare_archives
+from sst_elmo.evaluation.comparison import compare_archives
+from sst_elmo.evaluation.predictions import archive_group
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 STORED = sorted(path.parent for path in (DOCS / "predictions").glob("*/comparison.json"))

@@ -30,6 +30,7 @@ from sst_elmo.serving import (
     DEFAULT_MAX_BODY,
     DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT,
     DEFAULT_THREADS,
+    require_serve_extra,
 )
 
 # The environment variable that may hold the token (a command line shows in `ps`).
@@ -142,6 +143,7 @@ _LIMITS = (
 
 
 def _serve_from_args(args: argparse.Namespace) -> None:
+    require_serve_extra()  # before the model loads: Flask, waitress and prometheus_client are an extra
     from sst_elmo.serving.app import make_app
     from sst_elmo.serving.server import DrainingServer
     from sst_elmo.serving.service import PredictionService

@@ -6,7 +6,7 @@ from allennlp.nn.util import dist_reduce_sum
 from allennlp.training.metrics.metric import Metric
 from overrides import overrides
 
-from sst_elmo.common.calibration import DEFAULT_BINS, ece_from_bin_sums
+from sst_elmo.evaluation.calibration import DEFAULT_BINS, ece_from_bin_sums
 
 
 @Metric.register("expected_calibration_error")
@@ -16,7 +16,7 @@ class ExpectedCalibrationError(Metric):
     (the probability of the predicted label) go into `bins` equal-width bins over [0, 1]
     (`floor(confidence * bins)`, a confidence of 1.0 in the last bin), and the ECE is the mean
     over answers of `|accuracy - mean confidence|` of their bin. Empty bins count nothing;
-    with no answers it is 0.0. The formula and binning are `sst_elmo.common.calibration`'s,
+    with no answers it is 0.0. The formula and binning are `sst_elmo.evaluation.calibration`'s,
     which `allennlp sst-compare` and `allennlp sst-calibrate` use too.
 
     Registered as a `Metric` with name "expected_calibration_error".

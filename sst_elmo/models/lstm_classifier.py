@@ -12,7 +12,7 @@ from allennlp.nn import InitializerApplicator, util
 from allennlp.training.metrics import CategoricalAccuracy, FBetaMeasure
 from overrides import overrides
 
-from sst_elmo.common.calibration import DEFAULT_BINS
+from sst_elmo.evaluation.calibration import DEFAULT_BINS
 from sst_elmo.metrics.expected_calibration_error import ExpectedCalibrationError
 
 

@@ -1,3 +1,4 @@
+import copy
 import logging
 import sys
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
@@ -84,6 +85,11 @@ class SentenceClassifierPredictor(Predictor):
     order). `allennlp predict` runs one sentence at a time unless given `--batch-size`;
     `allennlp sst-predict` batches and sorts by default (see docs/speed.md).
 
+    What `allennlp sst-serve` uses besides AllenNLP's `Predictor` API: `check_line` (a bad
+    input is always its request's error, whatever `skip_bad_lines` says), `row_length` (the
+    tokens the model reads for a checked input, which the limits on explanations count),
+    `model` and `with_model_copy` (the model that explanations run on).
+
     Registered as a `Predictor` with name "sentence_classifier_predictor".
 
     # Parameters
@@ -133,24 +139,59 @@ class SentenceClassifierPredictor(Predictor):
 
     def load_numbered_line(self, line: str, path: str, line_number: int) -> JsonDict:
         """
-        Parses and checks one input line (as far as building its `Instance`). A bad line raises
-        an `InputError` at `path:line_number`, or with `skip_bad_lines` is reported and returned
-        as a marker whose prediction is written as nothing.
+        Parses and checks one input line (as far as building its `Instance`): `check_line`, but
+        with `skip_bad_lines` a bad line is reported and returned as a marker whose prediction
+        is written as nothing, instead of raising its `InputError`.
         """
         try:
-            row = parse_json_line(line, path, line_number)
-            row_text(row, path, line_number, line)
-            instance = self._instance_at(row, path, line_number, line)
+            return self.check_line(line, path, line_number)
         except InputError as error:
             if not self.skip_bad_lines:
                 raise
             self.bad_lines.append(str(error))
             print(f"skipped {error}", file=sys.stderr)
             return {BAD_LINE: str(error)}
+
+    def check_line(self, line: str, path: str, line_number: int) -> JsonDict:
+        """
+        Parses and checks one input line (as far as building its `Instance`) and returns it as a
+        `CheckedRow` (for `predict_batch_json`, `predict_rows` and `row_length`). A bad line
+        always raises an `InputError` at `path:line_number`, whatever `skip_bad_lines` says: the
+        check of a server, where a bad input is its request's error and never a skipped line.
+        """
+        row = parse_json_line(line, path, line_number)
+        row_text(row, path, line_number, line)
+        instance = self._instance_at(row, path, line_number, line)
         row = CheckedRow(row)
         if TRUNCATED not in instance.fields:  # a truncated row is tokenized again, to mark it
             row.checked_tokens = [token.text for token in instance["tokens"]]  # type: ignore[attr-defined]
         return row
+
+    def row_length(self, row: JsonDict) -> int:
+        """
+        The number of tokens the model reads for `row` (from `check_line` or
+        `load_numbered_line`): its checked tokens; `max_tokens` for a row whose tokens are not
+        known (truncated, a skipped bad line, or not checked). What the server's limits on the
+        work of an explanation count.
+        """
+        tokens = getattr(row, "checked_tokens", None)
+        return len(tokens) if tokens is not None else self.max_tokens
+
+    @property
+    def model(self) -> Model:
+        """The model this predictor runs."""
+        return self._model
+
+    def with_model_copy(self) -> "SentenceClassifierPredictor":
+        """
+        This predictor over a copy of its model (`copy.deepcopy`), its settings (`max_tokens`,
+        labels, label names, reader) as they are: for work that must neither wait for nor change
+        the model that predicts, such as the server's explanations (AllenNLP's interpreters hook
+        the embedder and switch `requires_grad` on while they run).
+        """
+        copied = copy.copy(self)
+        copied._model = copy.deepcopy(self._model)
+        return copied
 
     def predict(self, sentence: str) -> JsonDict:
         return self.predict_json({"sentence": sentence})
@@ -232,18 +273,13 @@ class SentenceClassifierPredictor(Predictor):
         batches is sorted by length first, so a batch pads little. Memory holds one window.
         """
         for window in lazy_groups_of(iter(rows), batch_size * window_batches):
-            order = sorted(range(len(window)), key=lambda i: self._length(window[i]))
+            order = sorted(range(len(window)), key=lambda i: self.row_length(window[i]))
             outputs: List[JsonDict] = [{}] * len(window)
             for begin in range(0, len(order), batch_size):
                 batch = order[begin : begin + batch_size]
                 for i, output in zip(batch, self.predict_batch_json([window[i] for i in batch])):
                     outputs[i] = output
             yield from outputs
-
-    def _length(self, row: JsonDict) -> int:
-        """A row's number of tokens where known (bad and truncated rows: the most)."""
-        tokens = getattr(row, "checked_tokens", None)
-        return len(tokens) if tokens is not None else self.max_tokens
 
     @overrides
     def dump_line(self, outputs: JsonDict) -> str:

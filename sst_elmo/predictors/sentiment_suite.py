@@ -9,13 +9,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, TextIO, Tuple, Unio
 
 import numpy
 from allennlp.common.checks import ConfigurationError
-from allennlp.confidence_checks.task_checklists.sentiment_analysis_suite import SentimentAnalysisSuite
-from allennlp.confidence_checks.task_checklists.task_suite import TaskSuite
 from allennlp.data.instance import Instance
 from allennlp.predictors import Predictor
-from checklist.perturb import Perturb
-from checklist.test_suite import TestSuite
-from checklist.test_types import INV
 from nltk.tokenize.treebank import TreebankWordDetokenizer
 from overrides import overrides
 
@@ -23,6 +18,19 @@ from sst_elmo.common.file_utils import atomic_write, numbered_lines
 from sst_elmo.dataset_readers.sst_trees import GRANULARITIES, parse_tree
 
 logger = logging.getLogger(__name__)
+
+try:  # CheckList is optional (scripts/setup.sh installs it); AllenNLP's suites need it too
+    from allennlp.confidence_checks.task_checklists.sentiment_analysis_suite import SentimentAnalysisSuite
+    from allennlp.confidence_checks.task_checklists.task_suite import TaskSuite
+    from checklist.perturb import Perturb
+    from checklist.test_suite import TestSuite
+    from checklist.test_types import INV
+except ModuleNotFoundError as error:  # without it, `--include-package sst_elmo` still imports this module
+    if error.name != "checklist":
+        raise
+    HAVE_CHECKLIST = False
+else:
+    HAVE_CHECKLIST = True
 
 # The suite's columns: a model's label probabilities are summed into these groups.
 GROUPS = ("negative", "neutral", "positive")
@@ -126,158 +134,159 @@ def name_and_place_ruler(data: Iterable[str]):
     return nlp
 
 
-@TaskSuite.register("sst-sentiment")
-class SstSentimentSuite(SentimentAnalysisSuite):
-    """
-    AllenNLP's `sentiment-analysis` suite (the same tests, built the same way) for a classifier
-    of any label set: each prediction's `probs` are summed into negative, neutral and positive
-    (`label_groups_of`), so SST-5's five labels count as three and SST-2's two as two (its
-    neutral column is 0). Everything it needs ships with CheckList: the perturbation tests read
-    sentences from `data_file`, and the NER tests find names and places with
-    `name_and_place_ruler` unless `spacy_model` names an installed spaCy model. It also adds
-    "Add random urls and handles", a Robustness test that AllenNLP's suite defines but never adds.
+if HAVE_CHECKLIST:  # registers `allennlp checklist ARCHIVE sst-sentiment`
 
-    `allennlp checklist models/sst2/model.tar.gz sst-sentiment --task-suite-args
-    '{"data_file": "../shared/data/sst/dev.txt"}'`
+    @TaskSuite.register("sst-sentiment")
+    class SstSentimentSuite(SentimentAnalysisSuite):
+        """
+        AllenNLP's `sentiment-analysis` suite (the same tests, built the same way) for a classifier
+        of any label set: each prediction's `probs` are summed into negative, neutral and positive
+        (`label_groups_of`), so SST-5's five labels count as three and SST-2's two as two (its
+        neutral column is 0). Everything it needs ships with CheckList: the perturbation tests read
+        sentences from `data_file`, and the NER tests find names and places with
+        `name_and_place_ruler` unless `spacy_model` names an installed spaCy model. It also adds
+        "Add random urls and handles", a Robustness test that AllenNLP's suite defines but never adds.
 
-    Registered as a `TaskSuite` with name "sst-sentiment".
+        `allennlp checklist models/sst2/model.tar.gz sst-sentiment --task-suite-args
+        '{"data_file": "../shared/data/sst/dev.txt"}'`
 
-    # Parameters
+        Registered as a `TaskSuite` with name "sst-sentiment".
 
-    suite : `checklist.test_suite.TestSuite`, optional
-        A saved suite to run instead of building one (`--checklist-suite`).
-    data_file : `str`, optional
-        Sentences for the Robustness, NER and "Add ... phrases" tests: SST trees (detokenized)
-        or one sentence per line (`suite_sentences`). Without it (or `data`) those tests are left out.
-    label_groups : `Dict[str, List[str]]`, optional
-        `{"negative": [labels], "neutral": [labels], "positive": [labels]}`, for label sets
-        whose names do not say it (e.g. the tweets' "not negative").
-    seed : `int`, optional (default = `0`)
-        Seeds NumPy before the tests are built and before they run, so two models meet the
-        same test cases (and the same `--max-examples` sample).
-    spacy_model : `str`, optional
-        A spaCy model for the NER tests (AllenNLP's way, which downloads a missing model).
-    batch_size : `int`, optional (default = `64`)
-        Sentences per call of the predictor.
-    results_file : `str`, optional
-        Also write each test's capability, test cases and failure rate there (JSON).
-    **kwargs
-        Passed to AllenNLP's suite (`data`, `num_test_cases`, `add_default_tests`).
-    """
+        # Parameters
 
-    def __init__(
-        self,
-        suite: Optional[TestSuite] = None,
-        data_file: Optional[str] = None,
-        label_groups: Optional[Dict[str, List[str]]] = None,
-        seed: int = 0,
-        spacy_model: Optional[str] = None,
-        batch_size: int = 64,
-        results_file: Optional[str] = None,
-        **kwargs,
-    ) -> None:
-        self._label_groups = label_groups
-        self._seed = seed
-        self._spacy_model = spacy_model
-        self._batch_size = batch_size
-        self._results_file = results_file
-        if data_file is not None and kwargs.get("data") is None:
-            kwargs["data"] = suite_sentences(data_file)
-        numpy.random.seed(seed)
-        super().__init__(suite, positive=POSITIVE, negative=NEGATIVE, **kwargs)
+        suite : `checklist.test_suite.TestSuite`, optional
+            A saved suite to run instead of building one (`--checklist-suite`).
+        data_file : `str`, optional
+            Sentences for the Robustness, NER and "Add ... phrases" tests: SST trees (detokenized)
+            or one sentence per line (`suite_sentences`). Without it (or `data`) those tests are left out.
+        label_groups : `Dict[str, List[str]]`, optional
+            `{"negative": [labels], "neutral": [labels], "positive": [labels]}`, for label sets
+            whose names do not say it (e.g. the tweets' "not negative").
+        seed : `int`, optional (default = `0`)
+            Seeds NumPy before the tests are built and before they run, so two models meet the
+            same test cases (and the same `--max-examples` sample).
+        spacy_model : `str`, optional
+            A spaCy model for the NER tests (AllenNLP's way, which downloads a missing model).
+        batch_size : `int`, optional (default = `64`)
+            Sentences per call of the predictor.
+        results_file : `str`, optional
+            Also write each test's capability, test cases and failure rate there (JSON).
+        **kwargs
+            Passed to AllenNLP's suite (`data`, `num_test_cases`, `add_default_tests`).
+        """
 
-    @overrides
-    def _default_tests(self, data: Optional[Iterable[str]], num_test_cases: int = 100):
-        # AllenNLP's groups of tests, in its order, NumPy seeded before each: a group's cases
-        # do not depend on how many random numbers the groups before it drew.
-        self._setup_editor()
-        groups = [super(SentimentAnalysisSuite, self)._default_tests, self._default_vocabulary_tests,
-                  self._default_ner_tests, self._default_temporal_tests, self._default_fairness_tests,
-                  self._default_negation_tests]
-        if data:  # defined by AllenNLP's suite, which never adds it
-            groups.append(self._default_robustness_tests)
-        for group in groups:
+        def __init__(
+            self,
+            suite: Optional[TestSuite] = None,
+            data_file: Optional[str] = None,
+            label_groups: Optional[Dict[str, List[str]]] = None,
+            seed: int = 0,
+            spacy_model: Optional[str] = None,
+            batch_size: int = 64,
+            results_file: Optional[str] = None,
+            **kwargs,
+        ) -> None:
+            self._label_groups = label_groups
+            self._seed = seed
+            self._spacy_model = spacy_model
+            self._batch_size = batch_size
+            self._results_file = results_file
+            if data_file is not None and kwargs.get("data") is None:
+                kwargs["data"] = suite_sentences(data_file)
+            numpy.random.seed(seed)
+            super().__init__(suite, positive=POSITIVE, negative=NEGATIVE, **kwargs)
+
+        @overrides
+        def _default_tests(self, data: Optional[Iterable[str]], num_test_cases: int = 100):
+            # AllenNLP's groups of tests, in its order, NumPy seeded before each: a group's cases
+            # do not depend on how many random numbers the groups before it drew.
+            self._setup_editor()
+            groups = [super(SentimentAnalysisSuite, self)._default_tests, self._default_vocabulary_tests,
+                      self._default_ner_tests, self._default_temporal_tests, self._default_fairness_tests,
+                      self._default_negation_tests]
+            if data:  # defined by AllenNLP's suite, which never adds it
+                groups.append(self._default_robustness_tests)
+            for group in groups:
+                numpy.random.seed(self._seed)
+                group(data, num_test_cases)
+
+        @overrides
+        def _prediction_and_confidence_scores(self, predictor: Predictor):
+            vocabulary = predictor._model.vocab.get_index_to_token_vocabulary("labels")
+            labels = getattr(predictor, "labels", None) or [label for _, label in sorted(vocabulary.items())]
+            groups = label_groups_of(labels, getattr(predictor, "label_names", None), self._label_groups)
+            logger.info("label groups: %s", groups)
+            matrix = group_matrix(labels, groups)
+
+            def preds_and_confs_fn(data):
+                probs = []
+                for start in range(0, len(data), self._batch_size):
+                    batch = data[start : start + self._batch_size]
+                    if isinstance(batch[0], Instance):
+                        outputs = predictor.predict_batch_instance(batch)
+                    else:
+                        outputs = predictor.predict_batch_json([{"sentence": sentence} for sentence in batch])
+                    probs.extend(output["probs"] for output in outputs)
+                # Shape: (len(data), 3)
+                confs = numpy.asarray(probs, dtype=float) @ matrix
+                return confs.argmax(axis=1), confs
+
+            return preds_and_confs_fn
+
+        @overrides
+        def _format_failing_examples(self, inputs: Tuple, pred: int, conf: Union[numpy.array, numpy.ndarray],
+                                     label: Optional[int] = None, *args, **kwargs):
+            text = str(inputs)
+            if label is not None:
+                text += f" (Original: {GROUPS[label].capitalize()})"
+            return text + f"\nPrediction: {GROUPS[pred].capitalize()} (Confidence: {conf[pred]:.1f})"
+
+        @overrides
+        def _default_ner_tests(self, data: Optional[Iterable[str]], num_test_cases: int = 100):
+            if self._spacy_model is not None:
+                return super()._default_ner_tests(data, num_test_cases)
+            if not data:
+                return
+            data = list(data)
+            docs = list(name_and_place_ruler(data).pipe(data))
+            for perturb, name, description in [
+                (Perturb.change_names, "Change names", "Replace names with other common names"),
+                (Perturb.change_location, "Change locations",
+                 "Replace city or country names with other cities or countries"),
+                (Perturb.change_number, "Change numbers",
+                 "Replace integers with random integers within a 20% radius of the original"),
+            ]:
+                template = Perturb.perturb(docs, perturb, nsamples=num_test_cases)
+                self.add_test(INV(template.data, name=name, capability="NER", description=description))
+
+        @overrides
+        def run(self, predictor: Predictor, capabilities: Optional[List[str]] = None,
+                max_examples: Optional[int] = None):
             numpy.random.seed(self._seed)
-            group(data, num_test_cases)
+            super().run(predictor, capabilities, max_examples)
 
-    @overrides
-    def _prediction_and_confidence_scores(self, predictor: Predictor):
-        labels = getattr(predictor, "labels", None) or [
-            label for _, label in sorted(predictor._model.vocab.get_index_to_token_vocabulary("labels").items())
-        ]
-        groups = label_groups_of(labels, getattr(predictor, "label_names", None), self._label_groups)
-        logger.info("label groups: %s", groups)
-        matrix = group_matrix(labels, groups)
+        @overrides
+        def summary(self, capabilities: Optional[List[str]] = None, file: TextIO = sys.stdout, **kwargs):
+            numpy.random.seed(self._seed)  # the failing examples shown are drawn at random
+            super().summary(capabilities, file, **kwargs)
+            if self._results_file is not None:
+                atomic_write(self._results_file, json.dumps(self.results(capabilities), indent=2) + "\n")
 
-        def preds_and_confs_fn(data):
-            probs = []
-            for start in range(0, len(data), self._batch_size):
-                batch = data[start : start + self._batch_size]
-                if isinstance(batch[0], Instance):
-                    outputs = predictor.predict_batch_instance(batch)
-                else:
-                    outputs = predictor.predict_batch_json([{"sentence": sentence} for sentence in batch])
-                probs.extend(output["probs"] for output in outputs)
-            # Shape: (len(data), 3)
-            confs = numpy.asarray(probs, dtype=float) @ matrix
-            return confs.argmax(axis=1), confs
-
-        return preds_and_confs_fn
-
-    @overrides
-    def _format_failing_examples(self, inputs: Tuple, pred: int, conf: Union[numpy.array, numpy.ndarray],
-                                 label: Optional[int] = None, *args, **kwargs):
-        text = str(inputs)
-        if label is not None:
-            text += f" (Original: {GROUPS[label].capitalize()})"
-        return text + f"\nPrediction: {GROUPS[pred].capitalize()} (Confidence: {conf[pred]:.1f})"
-
-    @overrides
-    def _default_ner_tests(self, data: Optional[Iterable[str]], num_test_cases: int = 100):
-        if self._spacy_model is not None:
-            return super()._default_ner_tests(data, num_test_cases)
-        if not data:
-            return
-        data = list(data)
-        docs = list(name_and_place_ruler(data).pipe(data))
-        for perturb, name, description in [
-            (Perturb.change_names, "Change names", "Replace names with other common names"),
-            (Perturb.change_location, "Change locations",
-             "Replace city or country names with other cities or countries"),
-            (Perturb.change_number, "Change numbers",
-             "Replace integers with random integers within a 20% radius of the original"),
-        ]:
-            template = Perturb.perturb(docs, perturb, nsamples=num_test_cases)
-            self.add_test(INV(template.data, name=name, capability="NER", description=description))
-
-    @overrides
-    def run(self, predictor: Predictor, capabilities: Optional[List[str]] = None,
-            max_examples: Optional[int] = None):
-        numpy.random.seed(self._seed)
-        super().run(predictor, capabilities, max_examples)
-
-    @overrides
-    def summary(self, capabilities: Optional[List[str]] = None, file: TextIO = sys.stdout, **kwargs):
-        numpy.random.seed(self._seed)  # the failing examples shown are drawn at random
-        super().summary(capabilities, file, **kwargs)
-        if self._results_file is not None:
-            atomic_write(self._results_file, json.dumps(self.results(capabilities), indent=2) + "\n")
-
-    def results(self, capabilities: Optional[List[str]] = None) -> Dict[str, Dict]:
-        """
-        `{test name: {"capability", "test_cases", "test_cases_run", "failures", "failure_rate"}}`
-        of the tests run (`failure_rate` from 0 to 1).
-        """
-        results = {}
-        for name, test in self.suite.tests.items():
-            if (capabilities and test.capability not in capabilities) or test.results is None:
-                continue
-            stats = test.get_stats()
-            results[name] = {
-                "capability": test.capability,
-                "test_cases": stats.testcases,
-                "test_cases_run": stats.get("testcases_run", stats.testcases),
-                "failures": stats.get("fails"),
-                "failure_rate": None if stats.get("fail_rate") is None else stats.fail_rate / 100,
-            }
-        return results
+        def results(self, capabilities: Optional[List[str]] = None) -> Dict[str, Dict]:
+            """
+            `{test name: {"capability", "test_cases", "test_cases_run", "failures", "failure_rate"}}`
+            of the tests run (`failure_rate` from 0 to 1).
+            """
+            results = {}
+            for name, test in self.suite.tests.items():
+                if (capabilities and test.capability not in capabilities) or test.results is None:
+                    continue
+                stats = test.get_stats()
+                results[name] = {
+                    "capability": test.capability,
+                    "test_cases": stats.testcases,
+                    "test_cases_run": stats.get("testcases_run", stats.testcases),
+                    "failures": stats.get("fails"),
+                    "failure_rate": None if stats.get("fail_rate") is None else stats.fail_rate / 100,
+                }
+            return results

@@ -6,9 +6,36 @@ the request checks (`service`), waitress with a clean SIGTERM stop (`server`), t
 
 The serving defaults live here, once; the modules and `sst-serve` read them.
 
-Importing this package imports neither Flask nor waitress (every `allennlp` command
-registers `sst-serve`); the modules do.
+Flask, waitress and prometheus_client are the `serve` extra (`pip install 'sst_elmo[serve]'`):
+no module here imports them before a server is made, so `import sst_elmo` and
+`--include-package sst_elmo` (which imports every module) work without them, and
+`allennlp sst-serve` without them stops at once with one line naming the extra
+(`require_serve_extra`).
 """
+from typing import Tuple
+
+# The packages of the `serve` extra, as imported, and how to install them.
+SERVE_PACKAGES: Tuple[str, ...] = ("flask", "waitress", "prometheus_client")
+SERVE_EXTRA = "pip install 'sst_elmo[serve]'"
+
+
+def require_serve_extra() -> None:
+    """An `InputError` (one line, naming `SERVE_EXTRA`) unless every package of `SERVE_PACKAGES` imports."""
+    import importlib
+
+    missing = []
+    for name in SERVE_PACKAGES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:
+            missing.append(name)
+    if missing:
+        from sst_elmo.common.errors import InputError
+
+        raise InputError(f"serving needs the serve extra ({', '.join(missing)} missing): {SERVE_EXTRA}",
+                         "sst-serve")
+
+
 # Inputs predicted together at most, and how long (ms) a request waits for others to batch with.
 DEFAULT_MAX_BATCH_SIZE = 32
 DEFAULT_MAX_BATCH_DELAY_MS = 5.0

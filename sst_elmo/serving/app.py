@@ -15,31 +15,42 @@ its type). With an `auth_token`, every endpoint but the page and `/health` needs
 `Authorization: Bearer TOKEN` (else 401). The answers come from an LRU cache when a request
 with the same fields came before (`X-Cache-Hit: 1`). Explanations past the limit in flight get
 a 429 with `Retry-After`.
+
+Flask (the `serve` extra, with werkzeug) is imported by `make_app`, not with the module:
+`--include-package sst_elmo` imports every module, and needs no extra.
 """
 import hmac
 import json
 import logging
 import os
 import time
-from typing import Any, Callable, Optional, Tuple
-
-from flask import Flask, Response, abort, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.safety.limits import json_depth
-from sst_elmo.serving import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_SIZE, DEFAULT_MAX_BODY, DEFAULT_MAX_JSON_DEPTH
+from sst_elmo.serving import (
+    DEFAULT_CACHE_BYTES,
+    DEFAULT_CACHE_SIZE,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_JSON_DEPTH,
+    require_serve_extra,
+)
 from sst_elmo.serving.answer_cache import AnswerCache
-from sst_elmo.serving.metrics import CONTENT_TYPE, ServerMetrics
+from sst_elmo.serving.metrics import ServerMetrics
 from sst_elmo.serving.request_checks import RequestError, cache_key, checked_body, error_body, parse_json
 from sst_elmo.serving.service import PredictionService
+
+if TYPE_CHECKING:
+    from flask import Flask, Response
 
 logger = logging.getLogger(__name__)
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 
 
-def _error(status: int, message: str, code: str) -> Tuple[Response, int]:
+def _error(status: int, message: str, code: str) -> Tuple["Response", int]:
+    from flask import jsonify
+
     text = " ".join(str(message).split())  # one line
     return jsonify(error=text[:1000], code=code), status
 
@@ -50,6 +61,8 @@ def _json_body() -> Any:
     nests deeper than `DEFAULT_MAX_JSON_DEPTH`: counted before parsing, so a body of 100,000
     `[` is a 400, never a `RecursionError`). Numbers are read as floats (`parse_json`).
     """
+    from flask import abort, request
+
     if not request.is_json:
         abort(415, "expected a JSON body (Content-Type: application/json)")
     data = request.get_data(cache=False)
@@ -74,16 +87,20 @@ OPEN_ENDPOINTS = frozenset({"page", "static", "health"})
 
 def _authorized(token: str) -> bool:
     """Whether the request carries `Authorization: Bearer <token>` (compared in constant time)."""
+    from flask import request
+
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def _cached_answer(endpoint: str, compute: Callable[[Any], Any], cache: AnswerCache,
-                   metrics: ServerMetrics) -> Response:
+                   metrics: ServerMetrics) -> "Response":
     """
     The JSON answer of `compute(body)` for the checked body, from `cache` when a body with the
     same fields came before (the key: `cache_key`, from the checked fields alone).
     """
+    from flask import Response
+
     body = checked_body(_json_body(), endpoint)
     key = cache_key(endpoint, body)
     answer = cache.get(key) if cache.size else None
@@ -100,8 +117,10 @@ def _cached_answer(endpoint: str, compute: Callable[[Any], Any], cache: AnswerCa
     return response
 
 
-def _add_error_handlers(app: Flask, max_body: int) -> None:
+def _add_error_handlers(app: "Flask", max_body: int) -> None:
     """Every error as one-line JSON with a `code` (`RequestError`s with their details)."""
+    from flask import jsonify, request
+    from werkzeug.exceptions import HTTPException
 
     @app.errorhandler(RequestError)
     def refused(error: RequestError):
@@ -134,18 +153,21 @@ def _add_error_handlers(app: Flask, max_body: int) -> None:
 
 
 def make_app(service: PredictionService, max_body: int = DEFAULT_MAX_BODY, cache_size: int = DEFAULT_CACHE_SIZE,
-             auth_token: Optional[str] = None, cache_bytes: int = DEFAULT_CACHE_BYTES) -> Flask:
+             auth_token: Optional[str] = None, cache_bytes: int = DEFAULT_CACHE_BYTES) -> "Flask":
     """
     The Flask app serving `service`: bodies over `max_body` bytes get a 413; up to `cache_size`
     answers and `cache_bytes` bytes are cached (`0`: none); with `auth_token`, requests need it
     as a bearer token.
     """
+    require_serve_extra()
+    from flask import Flask, Response, g, jsonify, request
+
     app = Flask(__name__, static_folder=STATIC, static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = max_body
     app.json.sort_keys = False
     cache = AnswerCache(cache_size, cache_bytes)
     metrics = ServerMetrics()
-    service.batcher.on_batch = metrics.batch_rows.observe
+    service.observe_batches(metrics.batch_rows.observe)
 
     @app.before_request
     def check_token() -> Optional[Tuple[Response, int]]:
@@ -176,7 +198,7 @@ def make_app(service: PredictionService, max_body: int = DEFAULT_MAX_BODY, cache
 
     @app.get("/metrics")
     def prometheus() -> Response:
-        return Response(metrics.exposition(), content_type=CONTENT_TYPE)
+        return Response(metrics.exposition(), content_type=metrics.content_type)
 
     @app.post("/predict")
     def predict() -> Response:

@@ -3,7 +3,6 @@ Adversarial attacks for `POST /attack`, from AllenNLP Interpret as the AllenNLP 
 input reduction (remove words while the label stays: which words the model needs) and HotFlip
 (swap words for others from the vocabulary until the label flips).
 """
-import copy
 import threading
 import warnings
 from typing import Any, Dict, List, Optional
@@ -26,16 +25,6 @@ def attack_work(num_tokens: int) -> int:
     return num_tokens * num_tokens
 
 
-def model_copy(predictor: Predictor) -> Predictor:
-    """
-    `predictor` over a copy of its model (`copy.deepcopy`), with its settings (`max_tokens`,
-    label names, reader) as they are.
-    """
-    copied = copy.copy(predictor)
-    copied._model = copy.deepcopy(predictor._model)
-    return copied
-
-
 class Attacks:
     """
     Input reduction and HotFlip on a copy of `predictor`'s model, under a lock of their own:
@@ -46,7 +35,7 @@ class Attacks:
     # Parameters
 
     predictor : `Predictor`
-        A `sentence_classifier_predictor`; its model is copied (`model_copy`) unless `copy_model`
+        A `sentence_classifier_predictor`; its model is copied (`with_model_copy`) unless `copy_model`
         is false (the server gives its own copy, which saliency shares).
     lock : a lock, optional (default = a new `threading.Lock`)
         Held while an attack runs.
@@ -54,7 +43,7 @@ class Attacks:
     """
 
     def __init__(self, predictor: Predictor, lock: Optional[Any] = None, copy_model: bool = True) -> None:
-        self._predictor = model_copy(predictor) if copy_model else predictor
+        self._predictor = predictor.with_model_copy() if copy_model else predictor
         self._lock = lock or threading.Lock()
         self._attackers: Dict[str, Attacker] = {}
 
@@ -62,7 +51,7 @@ class Attacks:
         if method not in self._attackers:
             if method == "hotflip":
                 attacker = Hotflip(self._predictor, vocab_namespace="tokens", max_tokens=HOTFLIP_VOCABULARY)
-                if self._predictor._model.vocab.get_vocab_size("tokens") <= 2:
+                if self._predictor.model.vocab.get_vocab_size("tokens") <= 2:
                     raise InputError("hotflip needs a model with word vectors (a 'tokens' vocabulary)", "request")
                 attacker.initialize()
             else:

@@ -1,9 +1,9 @@
 """
 `ServerMetrics`: what `GET /metrics` shows, in the Prometheus text format, from
 `prometheus_client` (one registry per server, so that several servers in a process, as in the
-tests, keep their own counts).
+tests, keep their own counts). prometheus_client (the `serve` extra) is imported when a
+`ServerMetrics` is made, not with the module.
 """
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 # Seconds: from a fast cached answer to a long /interpret.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -26,6 +26,10 @@ class ServerMetrics:
     """
 
     def __init__(self) -> None:
+        from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+
+        # The content type of `exposition`.
+        self.content_type = CONTENT_TYPE_LATEST
         self.registry = CollectorRegistry()
         self.requests = Counter("sst_serve_requests", "Requests answered, by endpoint and status",
                                 ["endpoint", "status"], registry=self.registry)
@@ -49,8 +53,7 @@ class ServerMetrics:
         (self.cache_hits if hit else self.cache_misses).labels(endpoint).inc()
 
     def exposition(self) -> bytes:
-        """The metrics in the Prometheus text format (its content type: `CONTENT_TYPE`)."""
+        """The metrics in the Prometheus text format (its content type: `content_type`)."""
+        from prometheus_client import generate_latest
+
         return generate_latest(self.registry)
-
-
-CONTENT_TYPE = CONTENT_TYPE_LATEST

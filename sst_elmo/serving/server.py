@@ -13,19 +13,16 @@ connection that has not sent a request's headers `header_timeout` seconds after 
 after its last answer) is closed, and up to `connection_limit` connections are open at once, so
 that clients which send half a request and wait cannot keep others out.
 """
+import functools
 import json
 import logging
 import signal
 import socket
 import threading
 import time
-from typing import Callable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from overrides import overrides
-from waitress import create_server
-from waitress.channel import HTTPChannel
-from waitress.server import BaseWSGIServer
-from waitress.task import ErrorTask
 
 from sst_elmo.serving import (
     DEFAULT_BODY_READ_BOUND,
@@ -34,57 +31,77 @@ from sst_elmo.serving import (
     DEFAULT_DRAIN_TIMEOUT,
     DEFAULT_HEADER_TIMEOUT,
     DEFAULT_THREADS,
+    require_serve_extra,
 )
+
+if TYPE_CHECKING:
+    from waitress.server import BaseWSGIServer
 
 logger = logging.getLogger(__name__)
 
 
-class _JsonErrorTask(ErrorTask):
-    """waitress's own error responses (a malformed request, a body over the limit) as the app's: one-line JSON."""
+@functools.lru_cache(maxsize=None)
+def channel_class() -> type:
+    """
+    waitress's channel, remembering since when it has waited for a request's headers, and
+    answering waitress's own errors as JSON: made on the first call (waitress is the `serve`
+    extra, imported by a server, not with the module).
+    """
+    # Module globals, where `@overrides` looks the base classes up.
+    global ErrorTask, HTTPChannel
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
 
-    @overrides
-    def execute(self) -> None:
-        error = self.request.error
-        if error.code == 413:
-            limit = getattr(self.channel.server, "max_body", self.channel.adj.max_request_body_size)
-            message, code = f"the request body is over the limit of {limit} bytes", "too_large"
-        else:
-            message, code = " ".join(f"{error.reason}: {error.body}".split()), "bad_request"
-        body = json.dumps({"error": message, "code": code}).encode("utf-8")
-        self.status = f"{error.code} {error.reason}"
-        self.response_headers.append(("Content-Type", "application/json"))
-        self.set_close_on_finish()
-        self.content_length = len(body)
-        self.write(body)
+    class _JsonErrorTask(ErrorTask):
+        """
+        waitress's own error responses (a malformed request, a body over the limit) as the
+        app's: one-line JSON.
+        """
+
+        @overrides
+        def execute(self) -> None:
+            error = self.request.error
+            if error.code == 413:
+                limit = getattr(self.channel.server, "max_body", self.channel.adj.max_request_body_size)
+                message, code = f"the request body is over the limit of {limit} bytes", "too_large"
+            else:
+                message, code = " ".join(f"{error.reason}: {error.body}".split()), "bad_request"
+            body = json.dumps({"error": message, "code": code}).encode("utf-8")
+            self.status = f"{error.code} {error.reason}"
+            self.response_headers.append(("Content-Type", "application/json"))
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class _Channel(HTTPChannel):
+        """waitress's channel, remembering since when it has waited for a request's headers."""
+
+        error_task_class = _JsonErrorTask
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.waiting_since = time.monotonic()
+
+        @overrides
+        def service(self) -> None:
+            try:
+                super().service()
+            finally:
+                self.waiting_since = time.monotonic()  # the answers are written: the next request's turn
+
+        def headers_overdue(self, cutoff: float) -> bool:
+            """No request is being answered, and the next one's headers are not in since `cutoff`."""
+            receiving = self.request is not None and self.request.headers_finished
+            return not (self.requests or self.total_outbufs_len or receiving) and self.waiting_since < cutoff
+
+    return _Channel
 
 
-class _Channel(HTTPChannel):
-    """waitress's channel, remembering since when it has waited for a request's headers."""
-
-    error_task_class = _JsonErrorTask
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.waiting_since = time.monotonic()
-
-    @overrides
-    def service(self) -> None:
-        try:
-            super().service()
-        finally:
-            self.waiting_since = time.monotonic()  # the answers are written: the next request's turn
-
-    def headers_overdue(self, cutoff: float) -> bool:
-        """No request is being answered, and the next one's headers are not in since `cutoff`."""
-        receiving = self.request is not None and self.request.headers_finished
-        return not (self.requests or self.total_outbufs_len or receiving) and self.waiting_since < cutoff
-
-
-def _close_overdue_channels(server: BaseWSGIServer, header_timeout: float) -> None:
+def _close_overdue_channels(server: "BaseWSGIServer", header_timeout: float) -> None:
     """Marks for closing each channel of `server` that is overdue with its headers."""
     cutoff = time.monotonic() - header_timeout
     for channel in list(server.active_channels.values()):
-        if isinstance(channel, _Channel) and channel.headers_overdue(cutoff):
+        if isinstance(channel, channel_class()) and channel.headers_overdue(cutoff):
             channel.will_close = True
 
 
@@ -121,16 +138,22 @@ class DrainingServer:
                  channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT, max_body: Optional[int] = None,
                  body_read_bound: int = DEFAULT_BODY_READ_BOUND, connection_limit: int = DEFAULT_CONNECTION_LIMIT,
                  header_timeout: float = DEFAULT_HEADER_TIMEOUT) -> None:
+        require_serve_extra()
+        from waitress import create_server
+
         extra = {} if max_body is None else {"max_request_body_size": max(max_body, body_read_bound)}
         # One address (a name such as "localhost" may resolve to several: waitress would then
         # listen on each, through a different server class).
         host = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0]
+        # The server's socket map (its listening socket, its trigger and every connection): ours,
+        # given to `create_server`, so that the drain can go through the connections.
+        self._channels: Dict[int, Any] = {}
         self._server: BaseWSGIServer = create_server(
-            app, host=host, port=port, threads=threads, channel_timeout=channel_timeout,
+            app, map=self._channels, host=host, port=port, threads=threads, channel_timeout=channel_timeout,
             connection_limit=connection_limit, ident="sst-serve",
             cleanup_interval=max(1, int(min(channel_timeout, header_timeout) // 2)), **extra,
         )
-        self._server.channel_class = _Channel
+        self._server.channel_class = channel_class()
         self._server.max_body = max_body
         maintenance = self._server.maintenance
 
@@ -162,14 +185,16 @@ class DrainingServer:
             if not self._trigger_closed:  # else the loop has seen the event and drained already
                 self._server.pull_trigger()
 
-    def _busy(self) -> List[HTTPChannel]:
-        channels = [channel for channel in list(self._server._map.values()) if isinstance(channel, HTTPChannel)]
+    def _busy(self) -> List[Any]:
+        from waitress.channel import HTTPChannel
+
+        channels = [channel for channel in list(self._channels.values()) if isinstance(channel, HTTPChannel)]
         # A request counts from its first byte (`channel.request`: one being received).
         return [channel for channel in channels
                 if channel.request is not None or channel.requests or channel.total_outbufs_len]
 
     def _loop_once(self, timeout: float) -> None:
-        self._server.asyncore.loop(timeout=timeout, map=self._server._map, use_poll=True, count=1)
+        self._server.asyncore.loop(timeout=timeout, map=self._channels, use_poll=True, count=1)
 
     def run(self, drain_timeout: float = DEFAULT_DRAIN_TIMEOUT,
             on_signal: Optional[Callable[[int], None]] = None) -> int:
@@ -210,6 +235,6 @@ class DrainingServer:
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
         with self._wake_lock:
             self._trigger_closed = True
-            for channel in list(server._map.values()):  # the trigger among them
+            for channel in list(self._channels.values()):  # the trigger among them
                 channel.close()
         return len(busy)

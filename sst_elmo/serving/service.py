@@ -3,7 +3,7 @@
 through the `Batcher`, add saliency.
 """
 import json
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from allennlp.common.util import JsonDict
 from allennlp.predictors import Predictor
@@ -14,7 +14,7 @@ from sst_elmo.serving import (
     DEFAULT_MAX_BATCH_SIZE,
     DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT,
 )
-from sst_elmo.serving.attack import MAX_ATTACK_WORK, Attacks, attack_work, checked_method, model_copy
+from sst_elmo.serving.attack import MAX_ATTACK_WORK, Attacks, attack_work, checked_method
 from sst_elmo.serving.batcher import Batcher, FairLock
 from sst_elmo.serving.explanation_gate import ExplanationGate
 from sst_elmo.serving.request_checks import REQUEST, RequestError
@@ -28,6 +28,9 @@ MAX_INTERPRET_INPUTS = 16
 # 512 tokens with simple_gradient, 64 with integrated_gradient, 80 with leave_one_out. One input
 # holds the model for up to about 0.75 s on a 2-core CPU with the shipped sst2 (docs/serving.md).
 MAX_INTERPRET_WORK = 640
+# What the service calls on its predictor besides AllenNLP's `Predictor` API (a
+# `SentenceClassifierPredictor` has them all).
+SERVED_PREDICTOR_API = ("check_line", "row_length", "with_model_copy")
 # Seconds a request waits for its prediction before giving up with a 503.
 PREDICT_TIMEOUT = 60.0
 # How the explanation methods are named in messages for people (as the page names them).
@@ -63,7 +66,10 @@ class PredictionService:
     # Parameters
 
     predictor : `Predictor`
-        A `sentence_classifier_predictor` (with `load_numbered_line` and `max_tokens`).
+        A `sentence_classifier_predictor` (`SentenceClassifierPredictor`: the service uses its
+        `check_line`, `row_length` and `with_model_copy`). Its `skip_bad_lines` is
+        left as it is: the service checks every input with `check_line`, so a bad input is
+        always the request's error, never a skipped line.
     max_batch_size : `int`, optional (default = `DEFAULT_MAX_BATCH_SIZE`, 32)
         Rows per forward pass (`1`: no batching).
     max_batch_delay_ms : `float`, optional (default = `DEFAULT_MAX_BATCH_DELAY_MS`, 5.0)
@@ -76,16 +82,17 @@ class PredictionService:
     def __init__(self, predictor: Predictor, max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
                  max_batch_delay_ms: float = DEFAULT_MAX_BATCH_DELAY_MS,
                  max_explanations_in_flight: int = DEFAULT_MAX_EXPLANATIONS_IN_FLIGHT) -> None:
-        if not hasattr(predictor, "load_numbered_line"):
-            raise InputError(f"the predictor {type(predictor).__name__} has no load_numbered_line")
+        missing = [name for name in SERVED_PREDICTOR_API if not hasattr(predictor, name)]
+        if missing:
+            raise InputError(f"the predictor {type(predictor).__name__} has no {'/'.join(missing)} (a "
+                             "sentence_classifier_predictor has)")
         self.predictor = predictor
-        predictor.skip_bad_lines = False  # a bad input is the request's 400, never a silent marker
         self.batcher = Batcher(predictor.predict_batch_json, max_batch_size, max_batch_delay_ms)
         # Explanations (their predictions too) run on a copy of the model under a lock of their
         # own (AllenNLP's interpreters switch `requires_grad` on and hook the embedder while they
         # run): a prediction never waits for one, they share the CPU only. The gate bounds how
         # many requests wait for that lock, each holding a request thread.
-        self._explaining = model_copy(predictor)
+        self._explaining = predictor.with_model_copy()
         self._explain_lock = FairLock()
         self.saliency = Saliency(self._explaining, self._explain_lock)
         self._attacks = Attacks(self._explaining, self._explain_lock, copy_model=False)
@@ -103,7 +110,7 @@ class PredictionService:
         for number, item in enumerate(items, start=1):
             if not isinstance(item, dict):
                 raise InputError("expected a JSON object", REQUEST, number, json.dumps(item)[:200])
-            rows.append(self.predictor.load_numbered_line(json.dumps(item), REQUEST, number))
+            rows.append(self.predictor.check_line(json.dumps(item), REQUEST, number))
         return rows, is_list
 
     def predict(self, body: Any) -> Any:
@@ -122,7 +129,7 @@ class PredictionService:
         methods = [self._method(item.pop("method", DEFAULT_METHOD), number) if isinstance(item, dict)
                    else DEFAULT_METHOD for number, item in enumerate(items, start=1)]
         rows, is_list = self.checked(body, MAX_INTERPRET_INPUTS)
-        lengths = [self.predictor._length(row) for row in rows]  # as the model will read them
+        lengths = [self.predictor.row_length(row) for row in rows]  # as the model will read them
         for number, (tokens, method) in enumerate(zip(lengths, methods), start=1):
             if work(method, tokens) > MAX_INTERPRET_WORK:
                 raise too_long_to_explain(method, tokens, number, is_list)
@@ -148,7 +155,7 @@ class PredictionService:
             raise InputError("expected one JSON object: /attack takes one input", REQUEST)
         method = checked_method(body.pop("method", None), 1)
         rows, _ = self.checked(body, 1)
-        tokens = self.predictor._length(rows[0])
+        tokens = self.predictor.row_length(rows[0])
         if attack_work(tokens) > MAX_ATTACK_WORK:
             most = int(MAX_ATTACK_WORK ** 0.5)
             raise RequestError(f"This text is too long to attack ({tokens:,} words; at most {most}). Try a "
@@ -178,6 +185,14 @@ class PredictionService:
             "explanations": {"max_in_flight": self.explanations.limit, "in_flight": self.explanations.in_flight,
                              "refused": self.explanations.refused},
         }
+
+    def observe_batches(self, callback: Optional[Callable[[int], None]]) -> None:
+        """
+        Calls `callback(rows)` after each forward pass of the predictions, with its number of
+        rows (the server's `sst_serve_batch_rows` histogram); `None` stops it. One callback at a
+        time: a new one replaces the last.
+        """
+        self.batcher.on_batch = callback
 
     def close(self, timeout: Optional[float] = None) -> None:
         self.batcher.close(timeout)

@@ -11,9 +11,9 @@ import numpy
 import pytest
 
 from sst_elmo.cli import run_allennlp
-from sst_elmo.commands.sst_calibrate import archive_logits, calibrate
-from sst_elmo.commands.sst_compare import predict_correctness
-from sst_elmo.common.calibration import calibration_summary, expected_calibration_error, softmax
+from sst_elmo.evaluation.archive_calibration import archive_logits, calibrate
+from sst_elmo.evaluation.calibration import calibration_summary, expected_calibration_error, softmax
+from sst_elmo.evaluation.predictions import predict_correctness
 from tests.conftest import FIXTURES, build_archive
 
 TREES = FIXTURES / "data/sst/train.txt"

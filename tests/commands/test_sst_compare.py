@@ -5,9 +5,9 @@ import pytest
 from allennlp.common.util import lazy_groups_of
 
 from sst_elmo.cli import run_allennlp
-from sst_elmo.commands.sst_compare import (
+from sst_elmo.evaluation.comparison import compare_archives
+from sst_elmo.evaluation.predictions import (
     archive_group,
-    compare_archives,
     predict_correctness,
     read_predictions,
     saved_predictions_path,
@@ -201,7 +201,7 @@ def test_each_sides_calibration_error_and_reliability_diagram(sides, tmp_path, c
     ECE per run from the models' probabilities, which saved predictions keep (that they are the
     model's own is tested in test_sst_calibrate.py); a predictions file without them has none.
     """
-    from sst_elmo.common.calibration import expected_calibration_error
+    from sst_elmo.evaluation.calibration import expected_calibration_error
 
     out, plot, saved = tmp_path / "c.json", tmp_path / "reliability.png", tmp_path / "saved"
     assert run_allennlp(["sst-compare", str(sides / "a"), str(sides / "b"), DATA, "--resamples", "100",

@@ -1,4 +1,4 @@
-"""The `expected_calibration_error` metric agrees with `sst_elmo.common.calibration` and accumulates."""
+"""The `expected_calibration_error` metric agrees with `sst_elmo.evaluation.calibration` and accumulates."""
 import numpy
 import pytest
 import torch
@@ -6,7 +6,7 @@ from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 from allennlp.training.metrics import Metric
 
-from sst_elmo.common.calibration import expected_calibration_error
+from sst_elmo.evaluation.calibration import expected_calibration_error
 from sst_elmo.metrics import ExpectedCalibrationError
 
 

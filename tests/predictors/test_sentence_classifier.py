@@ -277,3 +277,32 @@ def test_label_names_must_name_known_labels():
 
     with pytest.raises(ConfigurationError, match=r"name \['2'\], which are not among its labels"):
         TweetsCsvReader(labels=["0", "1"], label_names={"0": "a", "2": "b"})
+
+
+# The API the server uses (`sst_elmo.serving.service`), public and documented.
+def test_check_line_raises_for_a_bad_line_whatever_skip_bad_lines_says(predictor):
+    predictor.skip_bad_lines = True
+    with pytest.raises(InputError, match=r"^request:3: .*no tokens"):
+        predictor.check_line(json.dumps({"sentence": " "}), "request", 3)
+    assert BAD_LINE in predictor.load_numbered_line(json.dumps({"sentence": " "}), "request", 3)  # skipped here
+    row = predictor.check_line(json.dumps({"sentence": "A fine film ."}), "request", 1)
+    assert row == {"sentence": "A fine film ."}
+    assert predictor.predict_json(row)["tokens"] == ["A", "fine", "film", "."]
+
+
+def test_row_length_counts_the_tokens_the_model_reads(predictor):
+    predictor.max_tokens = 3
+    short = predictor.check_line(json.dumps({"tokens": ["a", "b"]}), "request", 1)
+    long = predictor.check_line(json.dumps({"sentence": "one two three four five"}), "request", 2)
+    assert predictor.row_length(short) == 2
+    assert predictor.row_length(long) == 3 == len(predictor.predict_json(long)["tokens"])  # truncated
+    assert predictor.row_length({"sentence": "not checked"}) == 3
+
+
+def test_with_model_copy_runs_a_copy_of_the_model_with_the_same_settings(predictor):
+    predictor.max_tokens = 7
+    copied = predictor.with_model_copy()
+    assert copied.model is not predictor.model and copied.max_tokens == 7 and copied.labels == predictor.labels
+    assert all(a is not b for a, b in zip(copied.model.parameters(), predictor.model.parameters()))
+    row = {"sentence": "The film shines ."}
+    assert copied.predict_json(row)["probs"] == pytest.approx(predictor.predict_json(row)["probs"], abs=1e-6)

@@ -28,7 +28,7 @@ from sst_elmo.common.file_utils import METRICS_NAME, atomic_write, csv_with_head
 from sst_elmo.common.launch import run_logged, train_command
 from sst_elmo.dataset_readers.tweets_csv import CLEANING_STEPS, TweetsCsvReader, clean_tweet
 from sst_elmo.elmo.embedding.embedding_writer import embed_file
-from sst_elmo.experiments.statistics import mean_sd
+from sst_elmo.evaluation.significance import mean_sd
 from sst_elmo_lab.grids.grid import evaluate_config
 
 LSTM_METRICS = {

@@ -25,7 +25,7 @@ from allennlp.common.checks import ConfigurationError
 from sst_elmo.common.file_utils import atomic_write, csv_with_header, file_sha256
 from sst_elmo.dataset_readers.tweets_csv import clean_tweet
 from sst_elmo.elmo.embedding.embedding_writer import SentenceFeatures, embed_file
-from sst_elmo.experiments.statistics import mean_sd
+from sst_elmo.evaluation.significance import mean_sd
 from sst_elmo_lab.experiments.feature_baseline import scores
 
 # The inverse regularisation strengths the inner cross-validation chooses from: for raw

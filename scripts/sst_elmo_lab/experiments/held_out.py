@@ -25,9 +25,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy
 
-from sst_elmo.commands.sst_compare import write_predictions
 from sst_elmo.common.file_utils import atomic_write
-from sst_elmo.common.significance import f1_scores
+from sst_elmo.evaluation.predictions import write_predictions
+from sst_elmo.evaluation.significance import f1_scores
 from sst_elmo_lab.experiments.feature_cv import WORDS_AND_CHARACTERS, tfidf_model
 from sst_elmo_lab.grids.grid import evaluate_config
 

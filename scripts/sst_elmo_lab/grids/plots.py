@@ -9,7 +9,7 @@ start-up of every command.
 from typing import Any, Dict, List, Optional, Sequence
 
 from sst_elmo.common.file_utils import atomic_file, epoch_metrics
-from sst_elmo.experiments.statistics import groups, mean_sd, paired_differences
+from sst_elmo_lab.grids.statistics import groups, mean_sd, paired_differences
 
 
 def _pyplot():

@@ -9,9 +9,9 @@ import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sst_elmo.common.file_utils import atomic_write
-from sst_elmo.common.significance import DEFAULT_RESAMPLES
-from sst_elmo.experiments.statistics import groups, mean_sd, paired_differences
+from sst_elmo.evaluation.significance import DEFAULT_RESAMPLES
 from sst_elmo_lab.grids.results import read_results
+from sst_elmo_lab.grids.statistics import groups, mean_sd, paired_differences
 
 DEFAULT_METRICS = ("best_validation_accuracy", "test_accuracy")
 
@@ -103,7 +103,7 @@ def significance(
     `(comparison, note)`. Kept in `out_dir/significance_BASELINE_vs_OTHER_SIZE.json`, and
     reused while the archives and their modification times are the same.
     """
-    from sst_elmo.commands.sst_compare import compare_archives  # loads the plugin: only when used
+    from sst_elmo.evaluation.comparison import compare_archives  # loads the plugin: only when used
 
     a, b = _archives(rows, baseline, size), _archives(rows, other, size)
     seeds = sorted(set(a) & set(b))

@@ -9,19 +9,19 @@ from typing import Any, Dict, Optional
 
 import numpy
 
-from sst_elmo.common.calibration import DEFAULT_BINS, calibration_summary
 from sst_elmo.common.errors import InputError
+from sst_elmo.evaluation.calibration import DEFAULT_BINS, calibration_summary
 
 
 def calibrate_classifier(archive: str, target: str, validation_path: str, test_path: str,
                          bins: int = DEFAULT_BINS) -> Dict[str, Any]:
     """
-    Writes `archive` calibrated on `validation_path` to `target` (`sst_calibrate.calibrate`)
+    Writes `archive` calibrated on `validation_path` to `target` (`archive_calibration.calibrate`)
     and measures both files on the validation and test sets: "before" is the trained network's
     own probabilities (temperature 1), "after" the calibrated file's. Raises an `InputError`
     when any logit or label of the calibrated file differs from the original's.
     """
-    from sst_elmo.commands.sst_calibrate import archive_logits, calibrate
+    from sst_elmo.evaluation.archive_calibration import archive_logits, calibrate
 
     report = calibrate(archive, validation_path, target, force=True, bins=bins)
     result: Dict[str, Any] = {"temperature": report["temperature"], "bins": bins,

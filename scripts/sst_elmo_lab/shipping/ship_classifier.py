@@ -124,8 +124,8 @@ def test_score(archive: str, data_path: str) -> Dict[str, Any]:
     """The accuracy of `archive` on `data_path` with its 95% bootstrap interval (sst-compare's)."""
     import numpy
 
-    from sst_elmo.commands.sst_compare import predict_correctness
-    from sst_elmo.common.significance import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES, bootstrap_interval
+    from sst_elmo.evaluation.predictions import predict_correctness
+    from sst_elmo.evaluation.significance import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES, bootstrap_interval
 
     predicted = predict_correctness(archive, data_path)
     correct = numpy.asarray(predicted.correct, dtype=float)

@@ -2,8 +2,8 @@
 import json
 import random
 
-from sst_elmo.commands.sst_compare import read_predictions
 from sst_elmo.dataset_readers import TweetsCsvReader
+from sst_elmo.evaluation.predictions import read_predictions
 from sst_elmo_lab.experiments.held_out import held_out_baseline
 
 

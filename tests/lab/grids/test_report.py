@@ -3,9 +3,9 @@ import json
 import pytest
 from PIL import Image
 
-from sst_elmo.experiments.statistics import mean_sd, paired_differences
 from sst_elmo_lab.grids import plots
 from sst_elmo_lab.grids.report import summary_markdown, write_report
+from sst_elmo_lab.grids.statistics import mean_sd, paired_differences
 
 
 def fake_rows(tmp_path):
@@ -109,7 +109,7 @@ def test_the_command_line_reports_a_results_csv(tmp_path, capsys):
 
 
 def test_paired_rows_carry_their_significance_from_sst_compare(tmp_path, fixture_env, monkeypatch):
-    from sst_elmo.commands import sst_compare
+    from sst_elmo.evaluation import comparison
     from tests.conftest import build_archive
 
     rows = []
@@ -128,7 +128,7 @@ def test_paired_rows_carry_their_significance_from_sst_compare(tmp_path, fixture
     assert f"exact McNemar pooled **p = {kept['mcnemar']['pooled']['p_value']:.3g}**" in summary
     assert "95% paired bootstrap interval" in summary
     # A second report reuses the kept comparison while the archives are unchanged.
-    monkeypatch.setattr(sst_compare, "compare_archives", lambda *a, **k: pytest.fail("compared again"))
+    monkeypatch.setattr(comparison, "compare_archives", lambda *a, **k: pytest.fail("compared again"))
     write_report(rows, str(out), pair=["base", "elmo"], resamples=200)
 
 

@@ -108,7 +108,7 @@ def test_float16_halves_the_weights_and_predicts_as_float32(run, tmp_path):
 def test_shipping_calibrates_and_a_shipped_classifier_is_calibrated_in_place(tmp_path, fixture_env):
     import hashlib
 
-    from sst_elmo.commands.sst_compare import predict_correctness
+    from sst_elmo.evaluation.predictions import predict_correctness
     from sst_elmo_lab.shipping.ship_classifier import calibrate_shipped, card_with_calibration
 
     def temperature(target):

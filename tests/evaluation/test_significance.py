@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from sst_elmo.common.significance import (
+from sst_elmo.evaluation.significance import (
     accuracies,
     exact_mcnemar,
     f1_scores,

@@ -1,15 +1,14 @@
-"""The calibration identities: ECE binning, temperature scaling and its fit, the reliability diagram."""
+"""The calibration identities: ECE binning, temperature scaling and its fit."""
 import numpy
 import pytest
 
-from sst_elmo.common.calibration import (
+from sst_elmo.evaluation.calibration import (
     TEMPERATURE_BOUNDS,
     bin_indices,
     calibration_summary,
     expected_calibration_error,
     fit_temperature,
     negative_log_likelihood,
-    plot_reliability,
     reliability_bins,
     softmax,
 )
@@ -105,11 +104,3 @@ def test_data_with_no_interior_minimum_goes_to_the_ends():
     assert coin == pytest.approx(TEMPERATURE_BOUNDS[1], rel=1e-3)
     with pytest.raises(ValueError):
         fit_temperature(logits, [0, 1])
-
-
-def test_the_reliability_diagram_is_a_png(tmp_path):
-    confidence, correct = calibrated_answers(1_000)
-    path = tmp_path / "reliability.png"
-    sides = [("calibrated", confidence, correct), ("overconfident", confidence ** 0.2, correct)]
-    plot_reliability(str(path), sides)
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

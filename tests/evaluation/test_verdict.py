@@ -4,17 +4,9 @@ import re
 
 import pytest
 
-from sst_elmo.commands.sst_compare import (
-    TERMS,
-    Predicted,
-    SstCompare,
-    archive_group,
-    compare,
-    compare_archives,
-    format_comparison,
-    how_often,
-    verdict,
-)
+from sst_elmo.commands.sst_compare import SstCompare
+from sst_elmo.evaluation.comparison import TERMS, compare, compare_archives, format_comparison, how_often, verdict
+from sst_elmo.evaluation.predictions import Predicted, archive_group
 from tests.conftest import PROJECT_ROOT
 
 

@@ -5,7 +5,7 @@ configs.
 """
 from typing import Any, Dict, List, Tuple
 
-from sst_elmo.common.significance import mean_sd  # noqa: F401 - the reports' mean ± sd
+from sst_elmo.evaluation.significance import mean_sd  # noqa: F401 - the reports' mean ± sd
 
 
 def groups(rows: List[Dict[str, Any]]) -> Dict[Tuple[str, str], List[Dict[str, Any]]]:

@@ -11,11 +11,11 @@ Are a classifier's probabilities honest? The calibration measures of `allennlp e
 - temperature scaling (Guo et al., ICML 2017): one temperature `T > 0` for all labels, the
   probabilities `softmax(logits / T)`, `T` chosen to minimise the negative log-likelihood of
   held-out answers. The argmax, and so every label and the accuracy, does not change.
-- a reliability diagram (accuracy against confidence per bin) as a PNG (matplotlib, Agg
-  backend, imported on the first plot only).
+- the bins of a reliability diagram (`reliability_bins`; the diagram itself is
+  `sst_elmo.evaluation.reliability_plot`).
 """
 import math
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy
 
@@ -123,42 +123,3 @@ def calibration_summary(logits: Any, labels: Any, temperature: float = 1.0,
     return {"accuracy": float(correct.mean()), "mean_confidence": float(confidence.mean()),
             "nll": negative_log_likelihood(logits, labels, temperature),
             f"ece_{bins}": expected_calibration_error(confidence, correct, bins)}
-
-
-def plot_reliability(path: str, sides: Sequence[Tuple[str, Any, Any]], bins: int = DEFAULT_BINS,
-                     title: Optional[str] = None) -> None:
-    """
-    Writes a reliability diagram to `path` (a PNG): for each `(name, confidences, correct)`
-    side, each non-empty bin's accuracy at its mean confidence, the diagonal (perfect
-    calibration), the ECE in the legend, and the share of answers per bin beneath.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sst_elmo.common.file_utils import atomic_file
-
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(5.5, 6.5), sharex=True,
-                                         gridspec_kw={"height_ratios": [3, 1]})
-    top.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="perfectly calibrated")
-    width = 1.0 / (bins * (len(sides) + 1))
-    for number, (name, confidences, correct) in enumerate(sides):
-        rows = [row for row in reliability_bins(confidences, correct, bins) if row["count"]]
-        ece = expected_calibration_error(confidences, correct, bins)
-        top.plot([row["confidence"] for row in rows], [row["accuracy"] for row in rows], marker="o",
-                 label=f"{name}: ECE {ece:.4f}")
-        total = max(len(numpy.asarray(correct)), 1)
-        bottom.bar([row["lower"] + (number + 0.5) * width for row in rows],
-                   [row["count"] / total for row in rows], width=width, align="edge", label=name)
-    top.set_ylabel("accuracy")
-    top.set_xlim(0, 1)
-    top.set_ylim(0, 1)
-    top.legend(loc="upper left", fontsize="small")
-    top.set_title(title or f"Reliability ({bins} equal-width bins of the top probability)", fontsize="medium")
-    bottom.set_xlabel("confidence (probability of the predicted label)")
-    bottom.set_ylabel("share of answers")
-    figure.tight_layout()
-    with atomic_file(path, "wb") as handle:
-        figure.savefig(handle, format="png", dpi=100)
-    plt.close(figure)
