@@ -207,6 +207,13 @@ def final_metrics(serialization_dir: str) -> Dict[str, Any]:
         return json.load(handle)
 
 
+def has_checkpoint(serialization_dir: str) -> bool:
+    """Whether an `allennlp train` run in `serialization_dir` saved a training state to `--recover` from."""
+    if not os.path.isdir(serialization_dir):
+        return False
+    return any(name.startswith("training_state_") for name in os.listdir(serialization_dir))
+
+
 def epoch_metrics(serialization_dir: str) -> List[Dict[str, Any]]:
     """The `metrics_epoch_*.json` files of a serialization directory, by epoch."""
     found = []

@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.tqdm import Tqdm
 
-from sst_elmo.common.file_utils import atomic_write
+from sst_elmo.common.file_utils import atomic_write, has_checkpoint
 from sst_elmo.common.launch import run_logged, train_command
 from sst_elmo_lab.grids.overrides import combine, merge, to_dotted
 from sst_elmo_lab.grids.results import run_row
@@ -352,9 +352,11 @@ class GridRunner:
         return to_dotted(combine(*layers), config)
 
     def command(self, run: Run) -> List[str]:
-        # An unfinished run is started again (--force).
-        force = os.path.exists(run.serialization_dir)
-        return train_command(run.entry.config, run.serialization_dir, self.overrides(run), force=force)
+        # An unfinished run goes on from its last checkpoint (--recover); one that saved none
+        # starts again (--force).
+        recover = has_checkpoint(run.serialization_dir)
+        force = not recover and os.path.exists(run.serialization_dir)
+        return train_command(run.entry.config, run.serialization_dir, self.overrides(run), recover, force)
 
     def run_one(self, run: Run) -> Dict[str, Any]:
         """Trains one run unless finished; returns (and writes) its status record."""

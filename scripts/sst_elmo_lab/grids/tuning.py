@@ -29,7 +29,7 @@ import os
 import sys
 from typing import Any, Dict, List, Optional
 
-from sst_elmo.common.file_utils import atomic_write
+from sst_elmo.common.file_utils import atomic_write, has_checkpoint
 from sst_elmo.common.launch import plugin_command, run_logged
 from sst_elmo_lab.grids.study_storage import rdb_storage
 
@@ -116,13 +116,6 @@ def study_pruner(optuna_params: Optional[str]) -> Any:
     if pruner is None:
         return None
     return getattr(optuna.pruners, pruner["type"])(**pruner.get("attributes", {}))
-
-
-def has_checkpoint(serialization_dir: str) -> bool:
-    """Whether an AllenNLP run in `serialization_dir` saved a training state to `--recover` from."""
-    if not os.path.isdir(serialization_dir):
-        return False
-    return any(name.startswith("training_state_") for name in os.listdir(serialization_dir))
 
 
 def resume_trial(args: argparse.Namespace, storage: str, study_name: str, number: int) -> str:
