@@ -9,6 +9,7 @@ from allennlp.common.util import JsonDict
 from allennlp.predictors import Predictor
 
 from sst_elmo.common.errors import InputError
+from sst_elmo.modules.token_embedders.cached_elmo import read_only_activation_caches
 from sst_elmo.serving import (
     DEFAULT_MAX_BATCH_DELAY_MS,
     DEFAULT_MAX_BATCH_SIZE,
@@ -87,6 +88,8 @@ class PredictionService:
             raise InputError(f"the predictor {type(predictor).__name__} has no {'/'.join(missing)} (a "
                              "sentence_classifier_predictor has)")
         self.predictor = predictor
+        # Requests never grow an ELMo activation cache on disk: hits are read, misses not stored.
+        read_only_activation_caches(predictor.model)
         self.batcher = Batcher(predictor.predict_batch_json, max_batch_size, max_batch_delay_ms)
         # Explanations (their predictions too) run on a copy of the model under a lock of their
         # own (AllenNLP's interpreters switch `requires_grad` on and hook the embedder while they

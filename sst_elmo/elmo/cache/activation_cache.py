@@ -194,6 +194,10 @@ class ElmoActivationCache:
     storage_dtype : `str`, optional (default = `"float32"`)
         `"float32"` stores exact activations; `"float16"` halves the disk use at a relative error
         of about 1e-3 (a separate cache: the dtype is part of the fingerprint).
+
+    Setting `read_only` (default `False`) keeps the store as it is: `put_many` stores nothing,
+    misses are computed every time. A server does this, so that its clients cannot grow the
+    store on disk with new sentences.
     """
 
     def __init__(
@@ -226,6 +230,7 @@ class ElmoActivationCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.read_only = False
         self._open()
 
     # The store -------------------------------------------------------------------------
@@ -322,6 +327,8 @@ class ElmoActivationCache:
 
     def put_many(self, items: Iterable[Tuple[str, numpy.ndarray]]) -> None:
         """Stores every `(key, activations)` in one transaction: all of them or, if killed, none."""
+        if self.read_only:
+            return
         encoded = [(bytes.fromhex(key), encode_activations(value, self.storage_dtype)) for key, value in items]
         # Not synced to disk on every commit: a process killed at any point loses nothing that
         # was committed; only a crash of the whole machine can undo the last commits, which are

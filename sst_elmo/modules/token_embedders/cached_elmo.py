@@ -174,3 +174,15 @@ class CachedElmoTokenEmbedder(TokenEmbedder):
             self._cache.log_summary("during training" if self._was_training else "during evaluation")
             self._cache.reset_stats()
         self._was_training = self.training
+
+
+def read_only_activation_caches(model: torch.nn.Module) -> int:
+    """
+    Makes the activation cache of every `cached_elmo` embedder in `model` read-only (hits are
+    still read, misses no longer stored); returns how many there were. `allennlp sst-serve`
+    does this, so that requests cannot grow the store on disk.
+    """
+    embedders = [module for module in model.modules() if isinstance(module, CachedElmoTokenEmbedder)]
+    for embedder in embedders:
+        embedder.cache.read_only = True
+    return len(embedders)
