@@ -28,21 +28,32 @@ def tiny_elmo(tmp_path_factory):
     return write_random_elmo(str(tmp_path_factory.mktemp("tiny_elmo")))
 
 
+def fixture_variables(tiny_elmo) -> dict:
+    """The config variables that point every config at the test fixtures and the tiny ELMo
+    (`tiny_elmo`'s files): for a child process's environment, and `fixture_env`."""
+    options, weights = tiny_elmo
+    with open(options) as handle:  # configs that need the ELMo's dimension (bcn) read it from here
+        elmo_dim = 2 * json.load(handle)["lstm"]["projection_dim"]
+    return {
+        "SST_ELMO_DATA": str(FIXTURES / "data"),
+        "SST_ELMO_OPTIONS": options,
+        "SST_ELMO_WEIGHTS": weights,
+        "SST_ELMO_ELMO_DIM": str(elmo_dim),
+        "SST_ELMO_GLOVE": "6B.50d",
+        "SST_ELMO_GLOVE_FILE": str(FIXTURES / "glove.50d.txt"),
+        # configs/csv_classifier.jsonnet: a CSV with other column names than its defaults
+        "SST_ELMO_CSV_TRAIN": str(FIXTURES / "data/csv/reviews.csv"),
+        "SST_ELMO_CSV_LABEL_COLUMN": "sentiment",
+        "SST_ELMO_CSV_LABELS": "neg,pos",
+    }
+
+
 @pytest.fixture
 def fixture_env(monkeypatch, tiny_elmo):
     """Points every config variable at the test fixtures and the tiny ELMo."""
+    for name, value in fixture_variables(tiny_elmo).items():
+        monkeypatch.setenv(name, value)
     options, weights = tiny_elmo
-    monkeypatch.setenv("SST_ELMO_DATA", str(FIXTURES / "data"))
-    monkeypatch.setenv("SST_ELMO_OPTIONS", options)
-    monkeypatch.setenv("SST_ELMO_WEIGHTS", weights)
-    with open(options) as handle:  # configs that need the ELMo's dimension (bcn) read it from here
-        monkeypatch.setenv("SST_ELMO_ELMO_DIM", str(2 * json.load(handle)["lstm"]["projection_dim"]))
-    monkeypatch.setenv("SST_ELMO_GLOVE", "6B.50d")
-    monkeypatch.setenv("SST_ELMO_GLOVE_FILE", str(FIXTURES / "glove.50d.txt"))
-    # configs/csv_classifier.jsonnet: a CSV with other column names than its defaults
-    monkeypatch.setenv("SST_ELMO_CSV_TRAIN", str(FIXTURES / "data/csv/reviews.csv"))
-    monkeypatch.setenv("SST_ELMO_CSV_LABEL_COLUMN", "sentiment")
-    monkeypatch.setenv("SST_ELMO_CSV_LABELS", "neg,pos")
     return {"options": options, "weights": weights}
 
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 from allennlp.models.archival import load_archive
 
-from tests.conftest import FIXTURES, PROJECT_ROOT
+from tests.conftest import FIXTURES, PROJECT_ROOT, fixture_variables
 
 pytestmark = pytest.mark.slow
 
@@ -32,43 +32,6 @@ def metric_files(run):
 
 def comparable_keys(path):
     return {key for key in json.loads(path.read_text()) if "worker" not in key and not key.startswith("test_")}
-
-
-def test_two_cpu_workers_give_the_same_files(tmp_path, fixture_env):
-    env = dict(os.environ)
-    single, distributed = tmp_path / "single", tmp_path / "distributed"
-    epochs = {"trainer.num_epochs": 2}
-    allennlp("train", "configs/sst5_lstm.jsonnet", "-s", str(single), "-o", json.dumps(epochs), env=env)
-    overrides = json.dumps({**epochs, **DISTRIBUTED})
-    allennlp("train", "configs/sst5_lstm.jsonnet", "-s", str(distributed), "-o", overrides, env=env)
-    assert metric_files(distributed) == metric_files(single) == [
-        "metrics.json", "metrics_epoch_0.json", "metrics_epoch_1.json", "model.tar.gz"]
-    for name in ("metrics.json", "metrics_epoch_1.json"):
-        assert comparable_keys(distributed / name) == comparable_keys(single / name)
-    metrics = json.loads((distributed / "metrics.json").read_text())
-    assert {"peak_worker_0_memory_MB", "peak_worker_1_memory_MB"} <= set(metrics)
-
-    archive = load_archive(str(distributed / "model.tar.gz"))
-    assert type(archive.model).__name__ == "LstmClassifier"
-    evaluation = tmp_path / "evaluation.json"
-    allennlp("evaluate", str(distributed / "model.tar.gz"), str(FIXTURES / "data/sst/test.txt"),
-             "--output-file", str(evaluation), env=env)
-    assert 0.0 <= json.loads(evaluation.read_text())["accuracy"] <= 1.0
-
-
-def test_biLM_pre_training_with_two_cpu_workers_reads_each_sentence_once(tmp_path):
-    # Each worker reads its own shard of the documents; the metrics are summed over both.
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    single, distributed = tmp_path / "single", tmp_path / "distributed"
-    allennlp("train", "configs/pretrain/tiny.jsonnet", "-s", str(single), env=env)
-    allennlp("train", "configs/pretrain/tiny.jsonnet", "-s", str(distributed), "-o",
-             json.dumps({"distributed": {"cuda_devices": [-1, -1]}}), env=env)
-    one, two = (json.loads((run / "metrics.json").read_text()) for run in (single, distributed))
-    assert one["training_words"] == two["training_words"] > 0
-    assert one["validation_words"] == two["validation_words"] > 0
-    assert {"peak_worker_0_memory_MB", "peak_worker_1_memory_MB"} <= set(two)
-    assert 1.0 < two["validation_perplexity"] < 1e4
-    assert type(load_archive(str(distributed / "model.tar.gz")).model).__name__ == "ElmoBiLm"
 
 
 # Two nodes of one CPU worker each, on loopback: AllenNLP's `num_nodes`, `primary_address`,
@@ -118,24 +81,71 @@ def close_metrics(first, second):
             if two.get(key) is None or abs(one[key] - two[key]) > TOLERANCE * max(1.0, abs(one[key]))}
 
 
-@pytest.mark.parametrize("config, overrides", [
-    ("configs/sst5_lstm.jsonnet", {"trainer.num_epochs": 2, "evaluate_on_test": False,
-                                   "dataset_reader.use_subtrees": False,
-                                   "data_loader.batch_sampler.batch_size": 2}),
-    ("configs/pretrain/tiny.jsonnet", {}),
-], ids=["lstm_classifier", "elmo_bilm"])
-def test_two_nodes_read_each_instance_once_and_train_as_one_node_with_two_workers(
-        config, overrides, tmp_path, fixture_env):
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+# Each config is trained three times, once for all the tests of this module: alone (one
+# worker), as two nodes of one worker each, and as one node with two workers.
+LSTM = ("configs/sst5_lstm.jsonnet", {"trainer.num_epochs": 2, "evaluate_on_test": False,
+                                      "dataset_reader.use_subtrees": False,
+                                      "data_loader.batch_sampler.batch_size": 2})
+BILM = ("configs/pretrain/tiny.jsonnet", {})
+
+
+def three_runs(config, overrides, tmp_path, tiny_elmo):
+    env = dict(os.environ, OMP_NUM_THREADS="1", **fixture_variables(tiny_elmo))
     [alone] = train_on_nodes(config, tmp_path / "alone", overrides, env, tmp_path / "log_alone", nodes=1)
     nodes = train_on_nodes(config, tmp_path / "nodes", overrides, env, tmp_path / "log_nodes", nodes=2)
     one_node = tmp_path / "one_node_two_workers"
     allennlp("train", config, "-s", str(one_node), "-o", json.dumps(
-        {**overrides, "distributed": {"cuda_devices": [-1, -1]}}), env=env)
+        {**overrides, **DISTRIBUTED}), env=env)
+    return {"alone": alone, "nodes": nodes, "one_node": one_node, "env": env,
+            "log_alone": tmp_path / "log_alone", "log_nodes": tmp_path / "log_nodes"}
+
+
+@pytest.fixture(scope="module")
+def lstm_runs(tmp_path_factory, tiny_elmo):
+    return three_runs(*LSTM, tmp_path_factory.mktemp("lstm_runs"), tiny_elmo)
+
+
+@pytest.fixture(scope="module")
+def bilm_runs(tmp_path_factory, tiny_elmo):
+    return three_runs(*BILM, tmp_path_factory.mktemp("bilm_runs"), tiny_elmo)
+
+
+def test_two_cpu_workers_give_the_same_files(lstm_runs, tmp_path):
+    single, distributed = lstm_runs["alone"], lstm_runs["one_node"]
+    assert metric_files(distributed) == metric_files(single) == [
+        "metrics.json", "metrics_epoch_0.json", "metrics_epoch_1.json", "model.tar.gz"]
+    for name in ("metrics.json", "metrics_epoch_1.json"):
+        assert comparable_keys(distributed / name) == comparable_keys(single / name)
+    metrics = json.loads((distributed / "metrics.json").read_text())
+    assert {"peak_worker_0_memory_MB", "peak_worker_1_memory_MB"} <= set(metrics)
+
+    archive = load_archive(str(distributed / "model.tar.gz"))
+    assert type(archive.model).__name__ == "LstmClassifier"
+    evaluation = tmp_path / "evaluation.json"
+    allennlp("evaluate", str(distributed / "model.tar.gz"), str(FIXTURES / "data/sst/test.txt"),
+             "--output-file", str(evaluation), env=lstm_runs["env"])
+    assert 0.0 <= json.loads(evaluation.read_text())["accuracy"] <= 1.0
+
+
+def test_biLM_pre_training_with_two_cpu_workers_reads_each_sentence_once(bilm_runs):
+    # Each worker reads its own shard of the documents; the metrics are summed over both.
+    single, distributed = bilm_runs["alone"], bilm_runs["one_node"]
+    one, two = (json.loads((run / "metrics.json").read_text()) for run in (single, distributed))
+    assert one["training_words"] == two["training_words"] > 0
+    assert one["validation_words"] == two["validation_words"] > 0
+    assert {"peak_worker_0_memory_MB", "peak_worker_1_memory_MB"} <= set(two)
+    assert 1.0 < two["validation_perplexity"] < 1e4
+    assert type(load_archive(str(distributed / "model.tar.gz")).model).__name__ == "ElmoBiLm"
+
+
+@pytest.mark.parametrize("runs", ["lstm_runs", "bilm_runs"], ids=["lstm_classifier", "elmo_bilm"])
+def test_two_nodes_read_each_instance_once_and_train_as_one_node_with_two_workers(runs, request):
+    runs = request.getfixturevalue(runs)
+    alone, nodes, one_node = runs["alone"], runs["nodes"], runs["one_node"]
 
     # Each instance once: the two nodes' workers together trained on exactly the instances of
     # the single run, none twice, each node on its own half.
-    single, shared = logged_instances(tmp_path / "log_alone"), logged_instances(tmp_path / "log_nodes")
+    single, shared = logged_instances(runs["log_alone"]), logged_instances(runs["log_nodes"])
     assert sorted(shared) == ["rank0", "rank1"] and all(shared.values())
     assert sorted(shared["rank0"] + shared["rank1"]) == sorted(single["rank0"])
     assert not set(shared["rank0"]) & set(shared["rank1"])
