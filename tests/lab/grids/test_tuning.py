@@ -101,10 +101,12 @@ def test_a_trial_killed_mid_run_goes_on_from_its_checkpoint(tmp_path, fixture_en
 
     from tests.conftest import PROJECT_ROOT
 
-    space = tmp_path / "long.json"  # many epochs and no early stop, so the kill lands mid-trial
+    # Epochs to spare after the checkpoint of epoch 3 and no early stop, so the kill lands mid-trial.
+    epochs = 20
+    space = tmp_path / "long.json"
     space.write_text(json.dumps([
         {"type": "float", "attributes": {"name": "SST_ELMO_HP_LR", "low": 0.001, "high": 0.01, "log": True}},
-        {"type": "int", "attributes": {"name": "SST_ELMO_HP_NUM_EPOCHS", "low": 60, "high": 60}},
+        {"type": "int", "attributes": {"name": "SST_ELMO_HP_NUM_EPOCHS", "low": epochs, "high": epochs}},
         {"type": "int", "attributes": {"name": "SST_ELMO_HP_PATIENCE", "low": 100, "high": 100}},
     ]))
     out = tmp_path / "killed"
@@ -121,14 +123,14 @@ def test_a_trial_killed_mid_run_goes_on_from_its_checkpoint(tmp_path, fixture_en
     worker.wait()
     assert not (trial_dir / "metrics.json").exists()
     (trial,) = study_trials(default_storage(str(out)), "sst5_lstm")
-    assert trial.state.name == "RUNNING" and 3 <= len(trial.intermediate_values) < 60
+    assert trial.state.name == "RUNNING" and 3 <= len(trial.intermediate_values) < epochs
     first_epoch = (trial_dir / "metrics_epoch_0.json").stat().st_mtime_ns
 
     assert main([CONFIG, str(space), "--trials", "1", "--out", str(out)]) == 0
     (trial,) = study_trials(default_storage(str(out)), "sst5_lstm")  # the same trial, finished
     metrics = json.loads((trial_dir / "metrics.json").read_text())
     assert trial.state.name == "COMPLETE" and trial.value == metrics["best_validation_accuracy"]
-    assert metrics["epoch"] == 59 and len(trial.intermediate_values) == 60
+    assert metrics["epoch"] == epochs - 1 and len(trial.intermediate_values) == epochs
     assert (trial_dir / "metrics_epoch_0.json").stat().st_mtime_ns == first_epoch  # not trained again
 
 
