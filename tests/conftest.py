@@ -4,6 +4,7 @@ import os
 import sys
 import tarfile
 from pathlib import Path
+from typing import List
 
 import pytest
 import torch
@@ -147,3 +148,23 @@ def lstm_predictor(fixture_env):
 def elmo_predictor(fixture_env):
     """A frozen tiny random ELMo (stateless_elmo) -> biLSTM."""
     return make_predictor("sst5_elmo.jsonnet")
+
+
+def kill_at_checkpoint(command: List[str], run_dir: Path, epoch: int = 3) -> None:
+    """
+    Starts `command` (in its own process group, from the project root) and kill -9s the whole
+    group once `run_dir` holds the training state saved after `epoch` epochs.
+    """
+    import os
+    import signal
+    import subprocess
+    import time
+
+    worker = subprocess.Popen(command, cwd=str(PROJECT_ROOT), env=dict(os.environ), start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not list(run_dir.glob(f"training_state_e{epoch}*")) and time.monotonic() < deadline:
+        assert worker.poll() is None, f"{command[1]} ended before it could be killed"
+        time.sleep(0.05)
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()

@@ -198,25 +198,16 @@ def test_the_sentence_grid_keeps_every_config_on_sentences_and_the_phrase_grids_
 def test_a_run_killed_mid_training_goes_on_from_its_checkpoint(tmp_path, fixture_env):
     """kill -9 the grid in the middle of a run: the next call recovers it (--recover), not from scratch."""
     import os
-    import signal
     import subprocess
-    import time
 
-    from tests.conftest import PROJECT_ROOT
+    from tests.conftest import PROJECT_ROOT, kill_at_checkpoint
 
     overrides = json.dumps({"trainer.num_epochs": 60, "trainer.patience": None})
     command = [sys.executable, str(PROJECT_ROOT / "scripts" / "run_grid.py"), "--config",
                f"base={CONFIGS / 'sst5_lstm.jsonnet'}", "--seeds", "7", "--sizes", "full",
                "--overrides", overrides, "--out", str(tmp_path)]
-    worker = subprocess.Popen(command, cwd=str(PROJECT_ROOT), env=dict(os.environ), start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     run_dir = tmp_path / "runs" / "base" / "seed7" / "full"
-    deadline = time.monotonic() + 300
-    while not list(run_dir.glob("training_state_e3*")) and time.monotonic() < deadline:
-        assert worker.poll() is None, "the grid ended before it could be killed"
-        time.sleep(0.05)
-    os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait()
+    kill_at_checkpoint(command, run_dir)
     assert not (run_dir / "metrics.json").exists()
     first_epoch = (run_dir / "metrics_epoch_0.json").stat().st_mtime_ns
 

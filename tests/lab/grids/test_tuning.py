@@ -93,13 +93,9 @@ def test_shared_workers_stop_within_one_trial_of_the_budget(tmp_path, space, fix
 @pytest.mark.slow
 def test_a_trial_killed_mid_run_goes_on_from_its_checkpoint(tmp_path, fixture_env):
     """kill -9 the study in the middle of a trial: the next run finishes that trial (--recover), no new one."""
-    import os
-    import signal
-    import subprocess
     import sys
-    import time
 
-    from tests.conftest import PROJECT_ROOT
+    from tests.conftest import PROJECT_ROOT, kill_at_checkpoint
 
     # Epochs to spare after the checkpoint of epoch 3 and no early stop, so the kill lands mid-trial.
     epochs = 20
@@ -112,15 +108,8 @@ def test_a_trial_killed_mid_run_goes_on_from_its_checkpoint(tmp_path, fixture_en
     out = tmp_path / "killed"
     command = [sys.executable, str(PROJECT_ROOT / "scripts" / "tune.py"), CONFIG, str(space), "--trials", "1",
                "--out", str(out)]
-    worker = subprocess.Popen(command, cwd=str(PROJECT_ROOT), env=dict(os.environ), start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     trial_dir = out / "trials" / "trial_0"
-    deadline = time.monotonic() + 300
-    while not list(trial_dir.glob("training_state_e3*")) and time.monotonic() < deadline:
-        assert worker.poll() is None, "the study ended before it could be killed"
-        time.sleep(0.05)
-    os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait()
+    kill_at_checkpoint(command, trial_dir)
     assert not (trial_dir / "metrics.json").exists()
     (trial,) = study_trials(default_storage(str(out)), "sst5_lstm")
     assert trial.state.name == "RUNNING" and 3 <= len(trial.intermediate_values) < epochs
