@@ -35,7 +35,10 @@ def test_a_model_without_elmo_is_unchanged(lstm_predictor):
 
 
 def test_a_cached_elmo_model_serves_new_sentences_through_its_bilm(fixture_env, monkeypatch, tmp_path):
-    """`cached_elmo`: a sentence new to the cache is computed (by FastElmoBiLm) and stored; batched = single."""
+    """
+    `cached_elmo` under sst-serve: a sentence new to the cache is computed (by FastElmoBiLm) but not
+    stored (a served cache is read-only); batched = single.
+    """
     from sst_elmo.modules.token_embedders.cached_elmo import CachedElmoTokenEmbedder
     from sst_elmo.serving.saliency import Saliency
     from sst_elmo.serving.service import PredictionService
@@ -48,10 +51,11 @@ def test_a_cached_elmo_model_serves_new_sentences_through_its_bilm(fixture_env, 
     assert embedder._runner.fast_forward
     service = PredictionService(predictor, max_batch_delay_ms=200)
     try:
-        entries_before = embedder.cache.size()[0]
+        entries_before, misses_before = embedder.cache.size()[0], embedder.cache.misses
         together = service.predict(SENTENCES)
-        assert embedder.cache.size()[0] == entries_before + len(SENTENCES)
-        singles = [service.predict(row) for row in SENTENCES]  # now read from the cache
+        assert embedder.cache.misses == misses_before + len(SENTENCES)
+        assert embedder.cache.size()[0] == entries_before
+        singles = [service.predict(row) for row in SENTENCES]  # through the biLM again, one by one
         for one, batched in zip(singles, together):
             assert one["probs"] == pytest.approx(batched["probs"], abs=1e-6, rel=0)
         scores = Saliency(predictor).of_tokens(together[0]["tokens"])
