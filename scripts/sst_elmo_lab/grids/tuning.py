@@ -29,7 +29,7 @@ import os
 import sys
 from typing import Any, Dict, List, Optional
 
-from sst_elmo.common.file_utils import atomic_write, has_checkpoint
+from sst_elmo.common.file_utils import atomic_write, final_metrics, has_checkpoint
 from sst_elmo.common.launch import plugin_command, run_logged
 from sst_elmo_lab.grids.study_storage import rdb_storage
 
@@ -118,6 +118,11 @@ def study_pruner(optuna_params: Optional[str]) -> Any:
     return getattr(optuna.pruners, pruner["type"])(**pruner.get("attributes", {}))
 
 
+def trial_dir(out_dir: str, number: int) -> str:
+    """Where `allennlp tune` trains trial `number` (its `--serialization-dir` is `OUT/trials`)."""
+    return os.path.join(out_dir, "trials", f"trial_{number}")
+
+
 def resume_trial(args: argparse.Namespace, storage: str, study_name: str, number: int) -> str:
     """
     Finishes trial `number`, which a killed `allennlp tune` left running, from its last checkpoint:
@@ -132,16 +137,14 @@ def resume_trial(args: argparse.Namespace, storage: str, study_name: str, number
 
     study = optuna.load_study(study_name=study_name, storage=storage, pruner=study_pruner(args.optuna_params))
     trial = study.get_trials(deepcopy=False)[number]
-    serialization_dir = os.path.join(args.out, "trials", f"trial_{number}")
+    serialization_dir = trial_dir(args.out, number)
     executor = AllenNLPExecutor(optuna.Trial(study, trial._trial_id), args.config, serialization_dir,
                                 metrics=args.metric)
     saved_environment = dict(os.environ)
     try:
         executor._set_environment_variables()  # what the configs' pruning callback reads
         train_model(Params(executor._build_params()), serialization_dir, recover=True)
-        with open(os.path.join(serialization_dir, "metrics.json")) as handle:
-            value = json.load(handle)[args.metric]
-        study.tell(number, value)
+        study.tell(number, final_metrics(serialization_dir)[args.metric])
         return TrialState.COMPLETE.name
     except optuna.TrialPruned:
         study.tell(number, state=TrialState.PRUNED)
@@ -162,7 +165,7 @@ def resume_interrupted(args: argparse.Namespace, storage: str, study_name: str) 
     for trial in study_trials(storage, study_name):
         if trial.state != TrialState.RUNNING:
             continue
-        serialization_dir = os.path.join(args.out, "trials", f"trial_{trial.number}")
+        serialization_dir = trial_dir(args.out, trial.number)
         if not has_checkpoint(serialization_dir):
             print(f"trial {trial.number} was stopped before its first checkpoint: marked failed", file=sys.stderr)
             optuna.load_study(study_name=study_name, storage=storage).tell(trial.number, state=TrialState.FAIL)
