@@ -107,3 +107,26 @@ def test_a_default_the_help_already_names_is_not_appended_again():
     helps = {action.dest: action.help for action in parser._actions}
     assert helps["resamples"] == "bootstrap resamples (default 10000)"
     assert helps["seed"] == "the seed (default = 0)"
+
+
+PROBE = """
+import runpy, sys
+sys.argv = ["allennlp", *sys.argv[1:]]
+try:
+    runpy.run_module("allennlp", run_name="__main__")
+except SystemExit:
+    pass
+print("optuna imported:", "optuna" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_the_project_plugins_file_loads_optuna_for_tuning_commands_only():
+    # `.allennlp_plugins` lists sst_elmo alone: a product command does not pay for importing
+    # Optuna (about 2 CPU-seconds); `sst-elmo tune` loads allennlp-optuna for its commands.
+    plain = subprocess.run([sys.executable, "-c", PROBE, "train", "--help"], cwd=PROJECT_ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert "optuna imported: False" in plain.stderr, plain.stderr[-2000:]
+    assert (PROJECT_ROOT / ".allennlp_plugins").read_text().split() == ["sst_elmo"]
+    launched = subprocess.run([sys.executable, "-m", "sst_elmo.cli", "tune", "--help"], cwd=PROJECT_ROOT,
+                              capture_output=True, text=True, timeout=300)
+    assert launched.returncode == 0 and launched.stdout.startswith("usage: python -m sst_elmo.cli tune"), launched.stderr
