@@ -14,6 +14,10 @@ of the real CLI with `--overrides`, in its own serialization directory under `OU
   seed. With `"size_unit": "trees"` a size is a number of SST trees instead, drawn at random
   from the whole training file with a fixed seed (the `sst_trees` reader's `sample_trees`),
   and each tree brings the phrases its config reads. Validation and test data are never cut.
+- An entry's `hyperparameters` (e.g. a tuning study's best trial, which `scripts/tune.py` writes
+  as a grid entry into `OUT/best.json`) reach its config as a study's trial hands them over: as
+  the `SST_ELMO_HP_*` variables of `configs/lib/tunable.libsonnet`, so a seed run trains
+  exactly the config that the trial trained.
 """
 import json
 import logging
@@ -27,6 +31,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.tqdm import Tqdm
 
+from sst_elmo.common.config_env import HYPERPARAMETER_PREFIX, TUNABLE_HYPERPARAMETERS
 from sst_elmo.common.file_utils import atomic_write, has_checkpoint
 from sst_elmo.common.launch import run_logged, train_command
 from sst_elmo_lab.grids.overrides import combine, merge, to_dotted
@@ -111,11 +116,30 @@ class GridEntry:
         The Jsonnet config file.
     overrides : `Dict[str, Any]`, optional
         Merged onto the config key by key (dotted or nested keys).
+    hyperparameters : `Dict[str, Any]`, optional
+        Values of the tunable hyperparameters (`lr`, `dropout`, ...: the names of
+        `sst_elmo.common.config_env.TUNABLE_HYPERPARAMETERS`), given to the config as its
+        `SST_ELMO_HP_*` variables, the way a tuning study's trial gives them.
     """
 
     name: str
     config: str
     overrides: Dict[str, Any] = field(default_factory=dict)
+    hyperparameters: Dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.hyperparameters) - set(TUNABLE_HYPERPARAMETERS))
+        if unknown:
+            raise ConfigurationError(
+                f"config {self.name!r}: unknown hyperparameters {unknown}; "
+                f"tunable are {sorted(TUNABLE_HYPERPARAMETERS)}"
+            )
+
+    def environment(self) -> Dict[str, str]:
+        """The `SST_ELMO_HP_*` variables of the entry's hyperparameters (values as JSON)."""
+        return {
+            HYPERPARAMETER_PREFIX + name.upper(): json.dumps(value) for name, value in self.hyperparameters.items()
+        }
 
 
 @dataclass
@@ -125,7 +149,8 @@ class Grid:
     entry's own.
 
     A grid file is JSON:
-    `{"configs": [{"name", "config", "overrides"}], "seeds": [1, 2], "sizes": ["full", 0.5, 500],
+    `{"configs": [{"name", "config", "overrides", "hyperparameters"}], "seeds": [1, 2],
+    "sizes": ["full", 0.5, 500],
     "overrides": {"trainer.num_epochs": 1}, "pair": ["baseline", "elmo"],
     "metrics": ["best_validation_f1_1", "best_validation_accuracy"], "size_unit": "instances"}`
     (`pair`: the two configs of the paired plot; `sizes` defaults to `["full"]`; `metrics`: the
@@ -172,14 +197,26 @@ class Grid:
         unknown = set(data) - {"configs", "seeds", "sizes", "overrides", "pair", "metrics", "size_unit"}
         if unknown:
             raise ConfigurationError(f"{source}: unknown grid keys {sorted(unknown)}")
+        entry_keys = {"name", "config", "overrides", "hyperparameters"}
+        for item in data.get("configs", []):
+            if isinstance(item, Mapping) and set(item) - entry_keys:
+                raise ConfigurationError(
+                    f"{source}: config {item.get('name')!r} has unknown keys {sorted(set(item) - entry_keys)} "
+                    f"(known: {sorted(entry_keys)})"
+                )
         try:
             entries = [
-                GridEntry(str(item["name"]), str(item["config"]), dict(item.get("overrides") or {}))
+                GridEntry(
+                    str(item["name"]), str(item["config"]), dict(item.get("overrides") or {}),
+                    dict(item.get("hyperparameters") or {}),
+                )
                 for item in data.get("configs", [])
             ]
             seeds = [int(seed) for seed in data.get("seeds", [])]
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigurationError(f"{source}: bad configs or seeds ({error!r})") from None
+        except ConfigurationError as error:
+            raise ConfigurationError(f"{source}: {error.message}") from None
         sizes = [parse_size(size) for size in data.get("sizes", [FULL])]
         try:
             overrides = dict(data.get("overrides") or {})
@@ -313,6 +350,10 @@ class GridRunner:
         self._configs: Dict[str, Dict[str, Any]] = {}
         self._totals: Dict[str, int] = {}
 
+    def entry_env(self, entry: GridEntry) -> Dict[str, str]:
+        """The environment of the entry's runs: the grid's, with its hyperparameters."""
+        return {**self.env, **entry.environment()}
+
     def runs(self) -> List[Run]:
         return [
             Run(entry, seed, size, self.out_dir)
@@ -323,7 +364,7 @@ class GridRunner:
 
     def _config(self, entry: GridEntry) -> Dict[str, Any]:
         if entry.name not in self._configs:
-            self._configs[entry.name] = evaluate_config(entry.config, self.env)
+            self._configs[entry.name] = evaluate_config(entry.config, self.entry_env(entry))
         return self._configs[entry.name]
 
     def training_size(self, entry: GridEntry) -> int:
@@ -372,7 +413,7 @@ class GridRunner:
                 record["sample_trees"] = overrides.get("dataset_reader.sample_trees")
             command = self.command(run)
             record["command"] = command
-            record["returncode"] = run_logged(command, run.log_path, self.env, self.timeout)
+            record["returncode"] = run_logged(command, run.log_path, self.entry_env(run.entry), self.timeout)
         except subprocess.TimeoutExpired:
             record["returncode"] = None
             record["error"] = f"killed after {self.timeout} s"

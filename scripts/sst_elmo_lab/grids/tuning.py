@@ -20,7 +20,9 @@ Each trial is an `allennlp train` run in `OUT/trials/trial_N`; the search space 
 of Optuna `suggest_*` calls, `configs/tune/*.json`) names the `SST_ELMO_HP_*` variables of
 `configs/lib/tunable.libsonnet`; `configs/tune/optuna.json` chooses the pruner, which the
 configs' `tuning_pruner` callback consults after each epoch. At the end, `OUT/best.json` has
-the best trial's value and parameters and what every trial cost.
+the best trial's value and parameters, what every trial cost, and the best trial as a grid
+entry (`"grid_entry"`: its parameters as `hyperparameters`) to paste into a grid file for the
+seed runs (`scripts/run_grid.py`), which then train the trial's config exactly.
 """
 import argparse
 import json
@@ -29,6 +31,7 @@ import os
 import sys
 from typing import Any, Dict, List, Optional
 
+from sst_elmo.common.config_env import HYPERPARAMETER_PREFIX
 from sst_elmo.common.file_utils import atomic_write, final_metrics, has_checkpoint
 from sst_elmo.common.launch import plugin_command, run_logged
 from sst_elmo_lab.grids.study_storage import rdb_storage
@@ -103,6 +106,16 @@ def summary(storage: str, study_name: str, metric: str) -> Dict[str, Any]:
         "best": best,
         "trials": rows,
     }
+
+
+def grid_entry(name: str, config: str, params: Dict[str, Any]) -> Dict[str, Any]:
+    """A grid file's entry (`sst_elmo_lab.grids.grid.GridEntry`) that trains `config` with a trial's `params`."""
+    hyperparameters = {}
+    for key, value in params.items():
+        if not key.startswith(HYPERPARAMETER_PREFIX):
+            raise ValueError(f"parameter {key!r} is not a {HYPERPARAMETER_PREFIX}* variable")
+        hyperparameters[key[len(HYPERPARAMETER_PREFIX):].lower()] = value
+    return {"name": name, "config": config, "hyperparameters": hyperparameters}
 
 
 def study_pruner(optuna_params: Optional[str]) -> Any:
@@ -229,6 +242,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     rdb_storage(storage)  # makes a new database's tables once, even while other workers start too
     status = run_to_budget(args, storage, study_name)
     result = summary(storage, study_name, args.metric)
+    if result["best"] is not None:
+        result["grid_entry"] = grid_entry(study_name, args.config, result["best"]["params"])
     atomic_write(os.path.join(args.out, "best.json"), json.dumps(result, indent=2))
     best = result["best"]
     if best is not None:

@@ -215,3 +215,28 @@ def test_a_run_killed_mid_training_goes_on_from_its_checkpoint(tmp_path, fixture
     assert again.returncode == 0, again.stderr[-2000:]
     assert json.loads((run_dir / "metrics.json").read_text())["epoch"] == 59
     assert (run_dir / "metrics_epoch_0.json").stat().st_mtime_ns == first_epoch  # not trained again
+
+
+class EnvRunner(GridRunner):
+    def command(self, run):
+        return [sys.executable, "-c", "import os, sys; sys.stderr.write(os.environ['SST_ELMO_HP_LR']); sys.exit(3)"]
+
+
+def test_an_entry_s_hyperparameters_reach_its_config_as_a_trial_s_suggestions(tmp_path, fixture_env):
+    tuned = {"lr": 0.0123, "hidden_size": 64, "glove_trainable": False, "num_epochs": 2}
+    runner = make_runner(tmp_path, [Size()])
+    runner.grid.entries[0] = GridEntry("base", runner.grid.entries[0].config, {}, tuned)
+    config = runner._config(runner.grid.entries[0])
+    assert config["trainer"]["optimizer"]["lr"] == 0.0123 and config["trainer"]["num_epochs"] == 2
+    assert config["model"]["encoder"]["hidden_size"] == 64
+    # The run's own process gets them too (its `allennlp train` evaluates the config again).
+    env_runner = EnvRunner(runner.grid, str(tmp_path))
+    (record,) = env_runner.run_all()
+    assert record["log_tail"] == "0.0123"
+    grid = Grid.from_json({"configs": [{"name": "a", "config": "x", "hyperparameters": tuned}], "seeds": [1]})
+    assert grid.entries[0].environment()["SST_ELMO_HP_GLOVE_TRAINABLE"] == "false"
+    with pytest.raises(ConfigurationError, match=r"^g.json: config 'a': unknown hyperparameters \['learning_rate'\]"):
+        Grid.from_json({"configs": [{"name": "a", "config": "x", "hyperparameters": {"learning_rate": 1}}],
+                        "seeds": [1]}, "g.json")
+    with pytest.raises(ConfigurationError, match=r"config 'a' has unknown keys \['hyperparams'\]"):
+        Grid.from_json({"configs": [{"name": "a", "config": "x", "hyperparams": {"lr": 1}}], "seeds": [1]})

@@ -8,6 +8,7 @@ import optuna
 import pytest
 
 from sst_elmo.training.tuning_pruner import TuningPrunerCallback, in_tuning_trial
+from sst_elmo_lab.grids.grid import Grid, GridRunner
 from sst_elmo_lab.grids.tuning import default_storage, main, study_trials
 from tests.conftest import CONFIGS
 
@@ -46,6 +47,13 @@ def test_a_study_runs_to_its_budget_and_resumes(tmp_path, space, fixture_env, ca
     values = [t["value"] for t in best["trials"]]
     assert best["finished"] == 3 and best["best"]["value"] == max(values)
     assert best["mean_trial_s"] > 0
+    # The best trial as a grid entry: a seed run of it trains the trial's config exactly.
+    entry = best["grid_entry"]
+    assert entry["name"] == "sst5_lstm" and entry["config"] == CONFIG
+    runner = GridRunner(Grid.from_json({"configs": [entry], "seeds": [1]}), str(tmp_path / "grid"))
+    seeded = runner._config(runner.grid.entries[0])
+    trial = json.loads((out / "trials" / f"trial_{best['best']['number']}" / "config.json").read_text())
+    assert seeded["model"] == trial["model"] and seeded["trainer"] == trial["trainer"]
 
 
 @pytest.mark.slow
