@@ -1,12 +1,13 @@
 import random
 from typing import Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 
-from allennlp.data import DatasetReader, Instance
+from allennlp.data import DatasetReader, Instance, Tokenizer
 from nltk.tree import Tree
 from overrides import overrides
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import numbered_lines
+from sst_elmo.data.tokenizers import TreebankTokenizer
 from sst_elmo.dataset_readers.classification_reader import ClassificationReader
 from sst_elmo.dataset_readers.sharding import shard_rows
 
@@ -47,6 +48,10 @@ class SstTreesReader(ClassificationReader):
         trees from the whole file: the small-data experiments of `configs/grids/`.
     sample_seed : `int`, optional (default = `13370`)
         The seed of the tree sample; fixed by default, so that every run sees the same trees.
+    tokenizer : `Tokenizer`, optional (default = `TreebankTokenizer(strip_urls_and_handles=True)`)
+        Only for raw text given to predict on (the trees come tokenized). SST has no URL or
+        @handle, so a model trained on it has never read one; by default they are dropped
+        before tokenizing, as the tweets reader drops them (`{"type": "treebank"}` keeps them).
     **kwargs
         Passed to `ClassificationReader` (token indexers, `max_tokens`, ...).
     """
@@ -57,9 +62,10 @@ class SstTreesReader(ClassificationReader):
         use_subtrees: bool = False,
         sample_trees: Optional[int] = None,
         sample_seed: int = 13370,
+        tokenizer: Optional[Tokenizer] = None,
         **kwargs,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(tokenizer=tokenizer or TreebankTokenizer(strip_urls_and_handles=True), **kwargs)
         if sample_trees is not None and (isinstance(sample_trees, bool) or int(sample_trees) < 1):
             raise ValueError(f"sample_trees must be a count >= 1, not {sample_trees!r}")
         if granularity not in GRANULARITIES:

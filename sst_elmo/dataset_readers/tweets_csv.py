@@ -4,31 +4,19 @@ import string
 from allennlp.data import DatasetReader, Instance
 from overrides import overrides
 
+from sst_elmo.data.text_cleaning import strip_urls
 from sst_elmo.dataset_readers.text_csv import TextCsvReader
 
-_URL = re.compile(r"https?://\S+|www\.\S+")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 _DIGITS = re.compile(r"[0-9]")
 # The cleaning steps of the ELMo feature-extraction tutorial, in the order they are applied.
 CLEANING_STEPS = {
-    "strip_urls": lambda text: _URL.sub(" ", text),
+    "strip_urls": strip_urls,
     "strip_punctuation": lambda text: text.translate(_PUNCTUATION),
     "lowercase": str.lower,
     "strip_digits": lambda text: _DIGITS.sub(" ", text),
     "squeeze_whitespace": lambda text: " ".join(text.split()),
 }
-
-
-# An @handle: "@" and word characters, not inside a word or an e-mail address.
-_HANDLE = re.compile(r"(?<![\w@])@\w+")
-
-
-def strip_urls_and_handles(text: str) -> str:
-    """
-    `text` without its URLs (the `strip_urls` step) and @handles, spaces squeezed; the rest as
-    it was. The predictor's `strip_urls_and_handles` option applies it to raw text.
-    """
-    return " ".join(_HANDLE.sub(" ", CLEANING_STEPS["strip_urls"](text)).split())
 
 
 def clean_tweet(text: str, **steps: bool) -> str:

@@ -13,7 +13,7 @@ from overrides import overrides
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, row_text
-from sst_elmo.dataset_readers.tweets_csv import strip_urls_and_handles
+from sst_elmo.data.text_cleaning import strip_urls_and_handles
 from sst_elmo.predictors.vocabulary_reach import OUT_OF_REACH_THRESHOLD, VocabularyReach, reader_token_indexers
 
 logger = logging.getLogger(__name__)
@@ -104,9 +104,10 @@ class SentenceClassifierPredictor(Predictor):
     out_of_reach_threshold : `float`, optional (default = `0.5`)
         An output whose `unknown_share` is above this is `"out_of_reach": true`, with a `warning`.
     strip_urls_and_handles : `bool`, optional (default = `False`)
-        Remove URLs and @handles from a `sentence` before it is tokenized (`tweets_csv`'s URL
-        step, `strip_urls_and_handles`), as the tweets reader can: SST has none, so its models
-        read them as unknown words. `--predictor-args '{"strip_urls_and_handles": true}'`.
+        Remove URLs and @handles from a `sentence` before it is tokenized
+        (`sst_elmo.data.text_cleaning.strip_urls_and_handles`), for an archive whose reader keeps
+        them. A model trained on SST trees does it anyway: the `sst_trees` reader's tokenizer
+        drops them by default. `--predictor-args '{"strip_urls_and_handles": true}'`.
     """
 
     def __init__(

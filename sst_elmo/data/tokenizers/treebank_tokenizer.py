@@ -6,6 +6,8 @@ from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 from nltk.tokenize.treebank import TreebankWordTokenizer
 from overrides import overrides
 
+from sst_elmo.data.text_cleaning import strip_urls_and_handles
+
 # Abbreviations whose full stop does not end a sentence, as punkt stores them: lower case,
 # without the final full stop. A trained punkt model learns such a list from a corpus (and
 # needs a data download); this short one covers common English titles, Latin abbreviations and
@@ -81,12 +83,19 @@ class TreebankTokenizer(Tokenizer):
         Lower-case every token.
     convert_parentheses : `bool`, optional (default = `True`)
         Write `(` `)` `[` `]` `{` `}` as `-LRB-` `-RRB-` ... as the SST trees do.
+    strip_urls_and_handles : `bool`, optional (default = `False`)
+        Drop URLs and @handles before tokenizing (`sst_elmo.data.text_cleaning`); a text of
+        nothing else is tokenized as it is. For models trained on text that has none, such as
+        SST (the `sst_trees` reader turns it on for the raw text it is given to predict on).
     """
 
-    def __init__(self, lowercase: bool = False, convert_parentheses: bool = True) -> None:
+    def __init__(
+        self, lowercase: bool = False, convert_parentheses: bool = True, strip_urls_and_handles: bool = False
+    ) -> None:
         self._tokenizer = TreebankWordTokenizer()
         self._lowercase = lowercase
         self._convert_parentheses = convert_parentheses
+        self._strip_urls_and_handles = strip_urls_and_handles
 
     def tokenize_sentence(self, sentence: str) -> List[str]:
         """The Treebank tokens of one sentence, each URL or e-mail address kept whole."""
@@ -106,6 +115,8 @@ class TreebankTokenizer(Tokenizer):
 
     @overrides
     def tokenize(self, text: str) -> List[Token]:
+        if self._strip_urls_and_handles:
+            text = strip_urls_and_handles(text) or text
         words: List[str] = []
         for sentence in split_sentences(text):
             words.extend(self.tokenize_sentence(sentence))
