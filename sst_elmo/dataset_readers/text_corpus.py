@@ -12,6 +12,7 @@ from sst_elmo.data.tokenizers import TreebankTokenizer, split_sentences
 from sst_elmo.dataset_readers.hash_split import HashSplit
 from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line
 from sst_elmo.dataset_readers.sharding import require_instances, shard_rows
+from sst_elmo.dataset_readers.sst_trees import parse_tree
 from sst_elmo.dataset_readers.tweets_csv import clean_tweet
 
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -73,6 +74,12 @@ class TextCorpusReader(DatasetReader):
         string under this key (e.g. `"text"` for IMDB's `train.jsonl.gz`, to pre-train on the
         reviews' text). Other keys, labels included, are never read. Other files of a list
         are read as plain text, so one list can mix both. Not with `csv_column`.
+    sst_trees : `bool`, optional (default = `False`)
+        Read files of Stanford Sentiment Treebank trees (PTB brackets, one tree a line, such as
+        SST's `train.txt`) instead: each tree is one sentence whose tokens are its leaves, as the
+        `sst_trees` reader gives them to a classifier (not tokenized again, so `-LRB-` and
+        `n't` stay). Labels are never read. For task-adaptive pre-training on SST's training
+        sentences (`configs/pretrain/sst_adapt.jsonnet`). Not with `csv_column` or `json_field`.
     **kwargs
         Passed to `DatasetReader` (e.g. `max_instances`).
 
@@ -93,6 +100,7 @@ class TextCorpusReader(DatasetReader):
         csv_id_column: Optional[str] = None,
         clean_tweets: bool = False,
         json_field: Optional[str] = None,
+        sst_trees: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(
@@ -115,6 +123,9 @@ class TextCorpusReader(DatasetReader):
             raise ValueError("csv_id_column needs csv_column")
         if json_field is not None and csv_column is not None:
             raise ValueError("give csv_column or json_field, not both")
+        if sst_trees and (csv_column is not None or json_field is not None):
+            raise ValueError("sst_trees reads tree files: not with csv_column or json_field")
+        self._sst_trees = sst_trees
         self._csv_column = csv_column
         self._csv_id_column = csv_id_column
         self._json_field = json_field
@@ -148,12 +159,15 @@ class TextCorpusReader(DatasetReader):
         if self._strip_html_breaks:
             document = _HTML_BREAK.sub(" ", document)
         for sentence in split_sentences(document):
-            words = [token.text for token in self._tokenizer.tokenize(sentence)]
-            step = self._max_sentence_length or max(len(words), 1)
-            for start in range(0, len(words), step):
-                chunk = words[start : start + step]
-                if len(chunk) >= self._min_sentence_length:
-                    yield chunk
+            yield from self.chunks([token.text for token in self._tokenizer.tokenize(sentence)])
+
+    def chunks(self, words: List[str]) -> Iterator[List[str]]:
+        """One sentence's tokens cut to `max_sentence_length`, chunks below `min_sentence_length` left out."""
+        step = self._max_sentence_length or max(len(words), 1)
+        for start in range(0, len(words), step):
+            chunk = words[start : start + step]
+            if len(chunk) >= self._min_sentence_length:
+                yield chunk
 
     def token_lists(self, file_path: Union[str, Sequence[str]]) -> Iterator[List[str]]:
         """
@@ -162,9 +176,13 @@ class TextCorpusReader(DatasetReader):
         the text that `allennlp word-vectors` trains static vectors on.
         """
         paths = [file_path] if isinstance(file_path, str) else list(file_path)
-        documents = (document for path in paths for document in self.documents(path))
-        for key, text in shard_rows(documents):
-            if self.in_split(key):
+        documents = ((path, *document) for path in paths for document in self.documents(path))
+        for path, key, text in shard_rows(documents):
+            if not self.in_split(key):
+                continue
+            if self._sst_trees:
+                yield from self.chunks(parse_tree(text, path, int(key)).leaves())
+            else:
                 yield from self.sentences(text)
 
     @overrides

@@ -167,3 +167,26 @@ def test_bad_json_lines_name_the_file_and_line(tmp_path):
         list(TextCorpusReader(json_field="text").read(str(path)))
     with pytest.raises(ValueError, match="not both"):
         TextCorpusReader(json_field="text", csv_column="tweet")
+
+
+def test_sst_trees_reads_each_tree_s_leaves_as_the_classifier_reader_does_and_never_the_labels(tmp_path):
+    from sst_elmo.dataset_readers.sst_trees import SstTreesReader
+
+    train = FIXTURES / "data" / "sst" / "train.txt"
+    corpus = TextCorpusReader(sst_trees=True, validation_fraction=0.25)
+    whole = [list(sentence) for sentence in corpus.token_lists(str(train))]
+    classifier = [[t.text for t in instance["tokens"]] for instance in SstTreesReader().read(str(train))]
+    assert whole == classifier and len(whole) == len(train.read_text().splitlines())
+    # The held-out split of its trees: the two parts are disjoint and make up the file.
+    parts = [
+        _texts(TextCorpusReader(sst_trees=True, split=split, validation_fraction=0.25).read(str(train)))
+        for split in ("train", "validation")
+    ]
+    assert parts[0] and parts[1] and sorted(parts[0] + parts[1]) == sorted(" ".join(s) for s in whole)
+    chunked = list(TextCorpusReader(sst_trees=True, max_sentence_length=3).token_lists(str(train)))
+    assert max(len(chunk) for chunk in chunked) == 3 and sum(map(len, chunked)) == sum(map(len, whole))
+    (tmp_path / "bad.txt").write_text("(3 (2 fine) (3 film))\n(3 (2 fine) (x film))\n")
+    with pytest.raises(InputError, match=r"bad\.txt:2.*not a sentiment 0-4"):
+        list(TextCorpusReader(sst_trees=True).read(str(tmp_path / "bad.txt")))
+    with pytest.raises(ValueError, match="sst_trees reads tree files"):
+        TextCorpusReader(sst_trees=True, csv_column="tweet")

@@ -78,3 +78,24 @@ def test_imdb_continuation_reads_unlabelled_and_train_text_never_test_or_sst(mon
     assert sentences and not any('"label"' in s or "pos" == s for s in sentences)
     batch = next(iter(train_loop.trainer.data_loader))
     assert torch.isfinite(train_loop.model(**batch)["loss"])
+
+
+def test_sst_adaptation_reads_the_training_trees_only_and_trains_from_the_shipped_elmo(monkeypatch, tmp_path):
+    options, weights = write_random_elmo(str(tmp_path / "models" / "elmo-imdb"), seed=5)
+    os.rename(weights, str(tmp_path / "models" / "elmo-imdb" / "weights.hdf5"))
+    monkeypatch.setenv("SST_ELMO_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("SST_ELMO_DATA", str(FIXTURES / "data"))
+    monkeypatch.setenv("SST_ELMO_ELMO", "")
+    params = Params.from_file(str(CONFIGS / "pretrain" / "sst_adapt.jsonnet"))
+    # SST's training trees, their leaves; dev and test never; validation a held-out 10% of train.
+    assert params["train_data_path"] == params["validation_data_path"] == str(FIXTURES / "data" / "sst" / "train.txt")
+    assert params["dataset_reader"]["sst_trees"] and params["dataset_reader"]["split"] == "train"
+    assert params["validation_dataset_reader"]["split"] == "validation"
+    assert params["model"]["weight_file"].endswith("models/elmo-imdb/weights.hdf5")
+    params["model"]["num_samples"] = 3  # the fixture trees have a few words seen twice
+    params["dataset_reader"]["validation_fraction"] = params["validation_dataset_reader"]["validation_fraction"] = 0.3
+    prepare_environment(params)
+    train_loop = TrainModel.from_params(params=params, serialization_dir=str(tmp_path / "run"), local_rank=0)
+    batch = next(iter(train_loop.trainer.data_loader))
+    loss = train_loop.model(**batch)["loss"]
+    assert torch.isfinite(loss)
