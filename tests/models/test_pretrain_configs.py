@@ -12,14 +12,19 @@ from sst_elmo.testing.elmo import write_random_elmo
 from tests.conftest import CONFIGS, FIXTURES
 
 
-def test_tweets_adaptation_starts_from_the_shipped_elmo_and_never_reads_validation_rows(
-    monkeypatch, tmp_path
-):
-    options, weights = write_random_elmo(str(tmp_path / "models" / "elmo-imdb"), seed=3)
+def shipped_random_elmo(monkeypatch, tmp_path, seed):
+    """A random ELMo as the shipped `elmo-imdb` of a models directory in `tmp_path`; the fixture data."""
+    options, weights = write_random_elmo(str(tmp_path / "models" / "elmo-imdb"), seed=seed)
     os.rename(weights, str(tmp_path / "models" / "elmo-imdb" / "weights.hdf5"))
     monkeypatch.setenv("SST_ELMO_MODELS", str(tmp_path / "models"))
     monkeypatch.setenv("SST_ELMO_DATA", str(FIXTURES / "data"))
     monkeypatch.setenv("SST_ELMO_ELMO", "")
+
+
+def test_tweets_adaptation_starts_from_the_shipped_elmo_and_never_reads_validation_rows(
+    monkeypatch, tmp_path
+):
+    shipped_random_elmo(monkeypatch, tmp_path, seed=3)
     params = Params.from_file(str(CONFIGS / "pretrain" / "tweets_adapt.jsonnet"))
     reader = params["dataset_reader"]
     assert reader["csv_column"] == "tweet" and reader["split"] == "train" and reader["clean_tweets"]
@@ -81,11 +86,7 @@ def test_imdb_continuation_reads_unlabelled_and_train_text_never_test_or_sst(mon
 
 
 def test_sst_adaptation_reads_the_training_trees_only_and_trains_from_the_shipped_elmo(monkeypatch, tmp_path):
-    options, weights = write_random_elmo(str(tmp_path / "models" / "elmo-imdb"), seed=5)
-    os.rename(weights, str(tmp_path / "models" / "elmo-imdb" / "weights.hdf5"))
-    monkeypatch.setenv("SST_ELMO_MODELS", str(tmp_path / "models"))
-    monkeypatch.setenv("SST_ELMO_DATA", str(FIXTURES / "data"))
-    monkeypatch.setenv("SST_ELMO_ELMO", "")
+    shipped_random_elmo(monkeypatch, tmp_path, seed=5)
     params = Params.from_file(str(CONFIGS / "pretrain" / "sst_adapt.jsonnet"))
     # SST's training trees, their leaves; dev and test never; validation a held-out 10% of train.
     assert params["train_data_path"] == params["validation_data_path"] == str(FIXTURES / "data" / "sst" / "train.txt")
