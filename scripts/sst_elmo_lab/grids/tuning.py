@@ -12,6 +12,9 @@ Trials that a killed process left "running" go on from their last epoch's checkp
 `--recover`, with the trial's own suggestions and pruner) before any new trial starts; one with no
 checkpoint yet is marked failed, and a new trial takes its place. Not with `--shared`, where a
 running trial may be another worker's: there, such trials are not counted, and new ones replace them.
+`--enqueue FILE` starts a new study from known values: its first trial takes the parameters of
+FILE (another study's `best.json`, e.g. SST-2's for an SST-5 study, or a JSON object of
+`SST_ELMO_HP_*` values), and the sampler chooses the rest of the budget as usual.
 With `--shared` (the same command on several machines, one `--storage` database), a worker
 runs one trial per `allennlp tune` and counts the finished trials again before each, so the
 study stops within (workers - 1) trials of its budget: the trials already running when it is
@@ -29,6 +32,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from typing import Any, Dict, List, Optional
 
 from sst_elmo.common.config_env import HYPERPARAMETER_PREFIX
@@ -131,6 +135,33 @@ def study_pruner(optuna_params: Optional[str]) -> Any:
     return getattr(optuna.pruners, pruner["type"])(**pruner.get("attributes", {}))
 
 
+def enqueue_start(storage: str, study_name: str, path: str, space: str) -> bool:
+    """
+    Enqueues the parameters in `path` (a `best.json`, whose best trial's are taken, or a JSON
+    object of `SST_ELMO_HP_*` values) as the first trial of the study, if it has no trial yet;
+    returns whether it did. Every name must be one of the search space's, and the space's
+    every name given.
+    """
+    import optuna
+
+    with open(path) as handle:
+        data = json.load(handle)
+    best = data.get("best") if isinstance(data, dict) else None
+    params = best["params"] if isinstance(best, dict) else data
+    with open(space) as handle:
+        names = {item["attributes"]["name"] for item in json.load(handle)}
+    if not isinstance(params, dict) or set(params) != names:
+        given = sorted(params) if isinstance(params, dict) else params
+        raise ValueError(f"{path}: the parameters to start from must be the search space's {sorted(names)}, not {given}")
+    if study_trials(storage, study_name):
+        return False
+    study = optuna.create_study(study_name=study_name, storage=storage, direction="maximize", load_if_exists=True)
+    with warnings.catch_warnings():  # Optuna 2 calls enqueue_trial experimental; it is kept in Optuna 3
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.enqueue_trial(params)
+    return True
+
+
 def trial_dir(out_dir: str, number: int) -> str:
     """Where `allennlp tune` trains trial `number` (its `--serialization-dir` is `OUT/trials`)."""
     return os.path.join(out_dir, "trials", f"trial_{number}")
@@ -192,6 +223,8 @@ def resume_interrupted(args: argparse.Namespace, storage: str, study_name: str) 
 def run_to_budget(args: argparse.Namespace, storage: str, study_name: str) -> int:
     """Runs `allennlp tune` until the study has `args.trials` finished trials; its exit status."""
     log = os.path.join(args.out, "tune.log")
+    if args.enqueue and enqueue_start(storage, study_name, args.enqueue, args.space):
+        print(f"the first trial takes the values of {args.enqueue}", file=sys.stderr)
     if not args.shared:
         resume_interrupted(args, storage, study_name)
     while True:
@@ -225,6 +258,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--shared", action="store_true",
                         help="other workers run this study too: one trial at a time, the budget counted "
                         "before each")
+    parser.add_argument("--enqueue", metavar="FILE",
+                        help="a new study's first trial takes these values: another study's best.json, "
+                        "or a JSON object of SST_ELMO_HP_* values")
     parser.add_argument("--metric", default=DEFAULT_METRIC, help=f"maximised (default {DEFAULT_METRIC})")
     parser.add_argument("--optuna-params", default=DEFAULT_OPTUNA_PARAMS,
                         help=f"allennlp tune's --optuna-param-path: the pruner (default {DEFAULT_OPTUNA_PARAMS})")

@@ -9,7 +9,7 @@ import pytest
 
 from sst_elmo.training.tuning_pruner import TuningPrunerCallback, in_tuning_trial
 from sst_elmo_lab.grids.grid import Grid, GridRunner
-from sst_elmo_lab.grids.tuning import default_storage, main, study_trials
+from sst_elmo_lab.grids.tuning import default_storage, enqueue_start, main, study_trials
 from tests.conftest import CONFIGS
 
 CONFIG = str(CONFIGS / "sst5_lstm.jsonnet")
@@ -29,16 +29,19 @@ def space(tmp_path):
 @pytest.mark.slow
 def test_a_study_runs_to_its_budget_and_resumes(tmp_path, space, fixture_env, capsys):
     out = tmp_path / "study"
-    assert main([CONFIG, space, "--trials", "2", "--out", str(out)]) == 0
+    start = {"SST_ELMO_HP_LR": 0.005, "SST_ELMO_HP_NUM_EPOCHS": 2, "SST_ELMO_HP_GLOVE_TRAINABLE": False}
+    (tmp_path / "start.json").write_text(json.dumps({"best": {"params": start}}))  # as a best.json holds it
+    assert main([CONFIG, space, "--trials", "2", "--out", str(out), "--enqueue", str(tmp_path / "start.json")]) == 0
     trials = study_trials(default_storage(str(out)), "sst5_lstm")
     assert [t.state.name for t in trials] == ["COMPLETE", "COMPLETE"]
+    assert trials[0].params == start and trials[1].params != start  # then the sampler's own
     for trial in trials:  # each trial trained with its own suggestions
         config = json.loads((out / "trials" / f"trial_{trial.number}" / "config.json").read_text())
         assert config["trainer"]["optimizer"]["lr"] == pytest.approx(trial.params["SST_ELMO_HP_LR"])
         embedders = config["model"]["text_field_embedder"]["token_embedders"]
         assert embedders["tokens"]["trainable"] is trial.params["SST_ELMO_HP_GLOVE_TRAINABLE"]
-    # A second run with a budget of 3 runs one more trial; a third runs none.
-    assert main([CONFIG, space, "--trials", "3", "--out", str(out)]) == 0
+    # A second run with a budget of 3 runs one more trial (not the start again); a third runs none.
+    assert main([CONFIG, space, "--trials", "3", "--out", str(out), "--enqueue", str(tmp_path / "start.json")]) == 0
     assert len(study_trials(default_storage(str(out)), "sst5_lstm")) == 3
     capsys.readouterr()
     assert main([CONFIG, space, "--trials", "3", "--out", str(out)]) == 0
@@ -139,3 +142,12 @@ def test_a_trial_stopped_before_its_first_checkpoint_is_marked_failed_and_replac
     study.ask()  # a trial that a killed process left running, with no checkpoint
     assert main([CONFIG, space, "--trials", "1", "--out", str(out)]) == 0
     assert [t.state.name for t in study_trials(storage, "sst5_lstm")] == ["FAIL", "COMPLETE"]
+
+
+def test_the_values_to_start_from_must_be_the_search_space_s(tmp_path, space):
+    storage = default_storage(str(tmp_path))
+    for bad in ({"SST_ELMO_HP_LR": 0.005}, {"best": {"params": {"SST_ELMO_HP_LEARNING_RATE": 1}}}, [0.005]):
+        (tmp_path / "start.json").write_text(json.dumps(bad))
+        with pytest.raises(ValueError, match=r"start\.json: the parameters to start from must be the search space's"):
+            enqueue_start(storage, "s", str(tmp_path / "start.json"), space)
+    assert study_trials(storage, "s") == []  # nothing made
