@@ -7,9 +7,13 @@ asks for it.
             the text of the labelled train reviews), with a vector for every SST word
     tweets  the same text plus the tweets' own (the training rows outside the fixed validation
             split, and the unlabelled ones), with a vector for every tweets word
+    sst     `imdb`'s text plus the sentences of SST's training trees that task-adaptive
+            pre-training reads (`configs/pretrain/sst_adapt.jsonnet`: outside its fixed
+            validation split; never dev or test), with a vector for every SST word: the static
+            vectors that read what an SST-adapted ELMo read
 
-`make words` builds both; a config run with `SST_ELMO_WORDS=imdb` builds `imdb` first when its
-vectors are missing, and says so.
+`make words` builds `imdb` and `tweets` (`sst` goes with an SST-adapted ELMo); a config run
+with `SST_ELMO_WORDS=NAME` builds that recipe first when its vectors are missing, and says so.
 """
 import logging
 import os
@@ -32,9 +36,13 @@ RECIPES: Dict[str, Dict[str, Any]] = {
         "configs": ["pretrain/imdb_continue.jsonnet", "pretrain/tweets_adapt.jsonnet"],
         "cover": ["tweets_elmo.jsonnet"],
     },
+    "sst": {
+        "configs": ["pretrain/imdb_continue.jsonnet", "pretrain/sst_adapt.jsonnet"],
+        "cover": ["sst5_lstm.jsonnet"],
+    },
 }
 # What building `imdb` took on 2 cores (the card in models/words-imdb says the exact time).
-RECIPE_MINUTES = {"imdb": 60, "tweets": 65}
+RECIPE_MINUTES = {"imdb": 60, "tweets": 65, "sst": 65}
 # The names being built in this process now.
 _BUILDING: Set[str] = set()
 

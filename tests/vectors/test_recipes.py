@@ -44,3 +44,18 @@ def test_every_recipe_names_configs_that_exist():
     for name in recipes.RECIPES:
         for path in sum(recipes.recipe_paths(name).values(), []):
             assert (CONFIGS / path).is_file(), (name, path)
+
+
+def test_the_sst_recipe_reads_imdb_and_the_training_trees_that_sst_adaptation_reads(monkeypatch):
+    from sst_elmo.vectors.corpus import corpus_reader
+
+    monkeypatch.setenv("SST_ELMO_DATA", str(FIXTURES / "data"))
+    configs = recipes.recipe_paths("sst")["configs"]
+    from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
+
+    assert corpus_reader(configs[0])[1][0].endswith("imdb/unsup.txt.gz")
+    reader, path = corpus_reader(configs[1])
+    assert path == str(FIXTURES / "data" / "sst" / "train.txt")
+    # The sentences the biLM trains on: its split of the training trees, dev and test never.
+    adaptation = TextCorpusReader(sst_trees=True, split="train", validation_fraction=0.1)
+    assert list(reader.token_lists(path)) == list(adaptation.token_lists(path))
