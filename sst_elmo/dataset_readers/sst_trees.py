@@ -51,7 +51,7 @@ class SstTreesReader(ClassificationReader):
     tokenizer : `Tokenizer`, optional (default = `TreebankTokenizer(strip_urls_and_handles=True)`)
         Only for raw text given to predict on (the trees come tokenized). SST has no URL or
         @handle, so a model trained on it has never read one; by default they are dropped
-        before tokenizing, as the tweets reader drops them (`{"type": "treebank"}` keeps them).
+        before tokenizing (`{"type": "treebank"}` keeps them).
     **kwargs
         Passed to `ClassificationReader` (token indexers, `max_tokens`, ...).
     """

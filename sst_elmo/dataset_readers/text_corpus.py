@@ -79,7 +79,8 @@ class TextCorpusReader(DatasetReader):
         SST's `train.txt`) instead: each tree is one sentence whose tokens are its leaves, as the
         `sst_trees` reader gives them to a classifier (not tokenized again, so `-LRB-` and
         `n't` stay). Labels are never read. For task-adaptive pre-training on SST's training
-        sentences (`configs/pretrain/sst_adapt.jsonnet`). Not with `csv_column` or `json_field`.
+        sentences (`configs/pretrain/sst_adapt.jsonnet`). Not with `csv_column`, `json_field`,
+        `clean_tweets` or `tokenizer`; `strip_html_breaks` does not apply.
     **kwargs
         Passed to `DatasetReader` (e.g. `max_instances`).
 
@@ -123,8 +124,10 @@ class TextCorpusReader(DatasetReader):
             raise ValueError("csv_id_column needs csv_column")
         if json_field is not None and csv_column is not None:
             raise ValueError("give csv_column or json_field, not both")
-        if sst_trees and (csv_column is not None or json_field is not None):
-            raise ValueError("sst_trees reads tree files: not with csv_column or json_field")
+        if sst_trees and (csv_column is not None or json_field is not None or clean_tweets or tokenizer):
+            raise ValueError(
+                "sst_trees reads tree files: not with csv_column, json_field, clean_tweets or tokenizer"
+            )
         self._sst_trees = sst_trees
         self._csv_column = csv_column
         self._csv_id_column = csv_id_column
@@ -181,7 +184,7 @@ class TextCorpusReader(DatasetReader):
             if not self.in_split(key):
                 continue
             if self._sst_trees:
-                yield from self.chunks(parse_tree(text, path, int(key)).leaves())
+                yield from self.chunks(parse_tree(text, path, key).leaves())
             else:
                 yield from self.sentences(text)
 

@@ -12,8 +12,8 @@ from allennlp.predictors.predictor import Predictor
 from overrides import overrides
 
 from sst_elmo.common.errors import InputError
-from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, row_text
 from sst_elmo.data.text_cleaning import strip_urls_and_handles
+from sst_elmo.dataset_readers.sentence_jsonl import parse_json_line, row_text
 from sst_elmo.predictors.vocabulary_reach import OUT_OF_REACH_THRESHOLD, VocabularyReach, reader_token_indexers
 
 logger = logging.getLogger(__name__)

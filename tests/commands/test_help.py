@@ -129,4 +129,5 @@ def test_the_project_plugins_file_loads_optuna_for_tuning_commands_only():
     assert (PROJECT_ROOT / ".allennlp_plugins").read_text().split() == ["sst_elmo"]
     launched = subprocess.run([sys.executable, "-m", "sst_elmo.cli", "tune", "--help"], cwd=PROJECT_ROOT,
                               capture_output=True, text=True, timeout=300)
-    assert launched.returncode == 0 and launched.stdout.startswith("usage: python -m sst_elmo.cli tune"), launched.stderr
+    assert launched.returncode == 0, launched.stderr
+    assert launched.stdout.startswith("usage: python -m sst_elmo.cli tune")

@@ -170,6 +170,7 @@ def test_bad_json_lines_name_the_file_and_line(tmp_path):
 
 
 def test_sst_trees_reads_each_tree_s_leaves_as_the_classifier_reader_does_and_never_the_labels(tmp_path):
+    from sst_elmo.data.tokenizers import TreebankTokenizer
     from sst_elmo.dataset_readers.sst_trees import SstTreesReader
 
     train = FIXTURES / "data" / "sst" / "train.txt"
@@ -188,5 +189,6 @@ def test_sst_trees_reads_each_tree_s_leaves_as_the_classifier_reader_does_and_ne
     (tmp_path / "bad.txt").write_text("(3 (2 fine) (3 film))\n(3 (2 fine) (x film))\n")
     with pytest.raises(InputError, match=r"bad\.txt:2.*not a sentiment 0-4"):
         list(TextCorpusReader(sst_trees=True).read(str(tmp_path / "bad.txt")))
-    with pytest.raises(ValueError, match="sst_trees reads tree files"):
-        TextCorpusReader(sst_trees=True, csv_column="tweet")
+    for other in ({"csv_column": "tweet"}, {"clean_tweets": True}, {"tokenizer": TreebankTokenizer()}):
+        with pytest.raises(ValueError, match="sst_trees reads tree files"):
+            TextCorpusReader(sst_trees=True, **other)

@@ -89,12 +89,14 @@ def test_sst_adaptation_reads_the_training_trees_only_and_trains_from_the_shippe
     shipped_random_elmo(monkeypatch, tmp_path, seed=5)
     params = Params.from_file(str(CONFIGS / "pretrain" / "sst_adapt.jsonnet"))
     # SST's training trees, their leaves; dev and test never; validation a held-out 10% of train.
-    assert params["train_data_path"] == params["validation_data_path"] == str(FIXTURES / "data" / "sst" / "train.txt")
+    train = str(FIXTURES / "data" / "sst" / "train.txt")
+    assert params["train_data_path"] == params["validation_data_path"] == train
     assert params["dataset_reader"]["sst_trees"] and params["dataset_reader"]["split"] == "train"
     assert params["validation_dataset_reader"]["split"] == "validation"
     assert params["model"]["weight_file"].endswith("models/elmo-imdb/weights.hdf5")
     params["model"]["num_samples"] = 3  # the fixture trees have a few words seen twice
-    params["dataset_reader"]["validation_fraction"] = params["validation_dataset_reader"]["validation_fraction"] = 0.3
+    for reader in ("dataset_reader", "validation_dataset_reader"):
+        params[reader]["validation_fraction"] = 0.3
     prepare_environment(params)
     train_loop = TrainModel.from_params(params=params, serialization_dir=str(tmp_path / "run"), local_rank=0)
     batch = next(iter(train_loop.trainer.data_loader))

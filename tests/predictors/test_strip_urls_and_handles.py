@@ -51,4 +51,5 @@ def test_the_predictor_option_does_it_for_a_reader_that_keeps_them(lstm_predicto
     row = stripping.load_numbered_line('{"sentence": "@bob A fine film."}', "in.jsonl", 1)
     assert row.checked_tokens == ["A", "fine", "film", "."]
     # A sentence of nothing else is read as it is rather than refused as empty.
-    assert stripping.predict_json({"sentence": "@bob"})["tokens"] == plain.predict_json({"sentence": "@bob"})["tokens"]
+    alone = {"sentence": "@bob"}
+    assert stripping.predict_json(alone)["tokens"] == plain.predict_json(alone)["tokens"]

@@ -406,6 +406,8 @@ class GridRunner:
         started = time.time()
         record: Dict[str, Any] = {"run_id": run.run_id, "config": run.entry.config, "seed": run.seed,
                                   "size": run.size.label}
+        if run.entry.hyperparameters:
+            record["hyperparameters"] = run.entry.hyperparameters
         try:
             overrides = self.overrides(run)
             record["max_instances"] = overrides.get("dataset_reader.max_instances")

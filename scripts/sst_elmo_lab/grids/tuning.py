@@ -23,9 +23,10 @@ Each trial is an `allennlp train` run in `OUT/trials/trial_N`; the search space 
 of Optuna `suggest_*` calls, `configs/tune/*.json`) names the `SST_ELMO_HP_*` variables of
 `configs/lib/tunable.libsonnet`; `configs/tune/optuna.json` chooses the pruner, which the
 configs' `tuning_pruner` callback consults after each epoch. At the end, `OUT/best.json` has
-the best trial's value and parameters, what every trial cost, and the best trial as a grid
-entry (`"grid_entry"`: its parameters as `hyperparameters`) to paste into a grid file for the
-seed runs (`scripts/run_grid.py`), which then train the trial's config exactly.
+the best trial's value and parameters, what every trial cost, the study's other `SST_ELMO_*`
+variables (`"environment"`, e.g. `SST_ELMO_WORDS=imdb`) and the best trial as a grid entry
+(`"grid_entry"`: its parameters as `hyperparameters`) to paste into a grid file for the seed
+runs (`scripts/run_grid.py`): run in the same environment, they train the trial's config exactly.
 """
 import argparse
 import json
@@ -112,14 +113,25 @@ def summary(storage: str, study_name: str, metric: str) -> Dict[str, Any]:
     }
 
 
-def grid_entry(name: str, config: str, params: Dict[str, Any]) -> Dict[str, Any]:
-    """A grid file's entry (`sst_elmo_lab.grids.grid.GridEntry`) that trains `config` with a trial's `params`."""
+def grid_entry(name: str, config: str, params: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """
+    A grid file's entry (`sst_elmo_lab.grids.grid.GridEntry`) that trains `config` with a
+    trial's `params`; `None` when a parameter is not one of the `SST_ELMO_HP_*` variables.
+    """
     hyperparameters = {}
     for key, value in params.items():
         if not key.startswith(HYPERPARAMETER_PREFIX):
-            raise ValueError(f"parameter {key!r} is not a {HYPERPARAMETER_PREFIX}* variable")
+            return None
         hyperparameters[key[len(HYPERPARAMETER_PREFIX):].lower()] = value
     return {"name": name, "config": config, "hyperparameters": hyperparameters}
+
+
+def study_environment() -> Dict[str, str]:
+    """The non-empty `SST_ELMO_*` variables other than the hyperparameters: what else made the configs."""
+    return {
+        key: value for key, value in sorted(os.environ.items())
+        if key.startswith("SST_ELMO_") and not key.startswith(HYPERPARAMETER_PREFIX) and value
+    }
 
 
 def study_pruner(optuna_params: Optional[str]) -> Any:
@@ -135,12 +147,33 @@ def study_pruner(optuna_params: Optional[str]) -> Any:
     return getattr(optuna.pruners, pruner["type"])(**pruner.get("attributes", {}))
 
 
+def outside_space(params: Dict[str, Any], space: List[Dict[str, Any]]) -> List[str]:
+    """What in `params` a search space (`configs/tune/*.json`) cannot suggest: names and values."""
+    problems = []
+    if set(params) != {item["attributes"]["name"] for item in space}:
+        problems.append(f"names {sorted(params)} are not the space's")
+    for item in space:
+        attributes = item["attributes"]
+        name = attributes["name"]
+        if name not in params:
+            continue
+        value = params[name]
+        if item["type"] == "categorical":
+            inside = value in attributes["choices"]
+        else:
+            inside = isinstance(value, (int, float)) and not isinstance(value, bool)
+            inside = inside and attributes["low"] <= value <= attributes["high"]
+        if not inside:
+            problems.append(f"{name}={value!r} is outside its {item['type']} range")
+    return problems
+
+
 def enqueue_start(storage: str, study_name: str, path: str, space: str) -> bool:
     """
     Enqueues the parameters in `path` (a `best.json`, whose best trial's are taken, or a JSON
     object of `SST_ELMO_HP_*` values) as the first trial of the study, if it has no trial yet;
-    returns whether it did. Every name must be one of the search space's, and the space's
-    every name given.
+    returns whether it did. They must be every name of the search space and no other, each
+    value inside its range (Optuna would quietly sample another).
     """
     import optuna
 
@@ -149,10 +182,9 @@ def enqueue_start(storage: str, study_name: str, path: str, space: str) -> bool:
     best = data.get("best") if isinstance(data, dict) else None
     params = best["params"] if isinstance(best, dict) else data
     with open(space) as handle:
-        names = {item["attributes"]["name"] for item in json.load(handle)}
-    if not isinstance(params, dict) or set(params) != names:
-        given = sorted(params) if isinstance(params, dict) else params
-        raise ValueError(f"{path}: the parameters to start from must be the search space's {sorted(names)}, not {given}")
+        problems = outside_space(params, json.load(handle)) if isinstance(params, dict) else ["not an object"]
+    if problems:
+        raise ValueError(f"{path}: not values of the search space {space} to start from: {'; '.join(problems)}")
     if study_trials(storage, study_name):
         return False
     study = optuna.create_study(study_name=study_name, storage=storage, direction="maximize", load_if_exists=True)
@@ -272,14 +304,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     if args.trials < 1:
         raise SystemExit("--trials must be >= 1")
+    if args.enqueue and args.shared:  # every worker would find the study empty and enqueue it
+        raise SystemExit("--enqueue starts a study on one machine: not with --shared")
     os.makedirs(args.out, exist_ok=True)
     storage = args.storage or default_storage(args.out)
     study_name = args.study_name or os.path.basename(args.config).rsplit(".", 1)[0]
     rdb_storage(storage)  # makes a new database's tables once, even while other workers start too
     status = run_to_budget(args, storage, study_name)
     result = summary(storage, study_name, args.metric)
+    result["environment"] = study_environment()
     if result["best"] is not None:
-        result["grid_entry"] = grid_entry(study_name, args.config, result["best"]["params"])
+        result["grid_entry"] = grid_entry(f"{study_name}_tuned", args.config, result["best"]["params"])
     atomic_write(os.path.join(args.out, "best.json"), json.dumps(result, indent=2))
     best = result["best"]
     if best is not None:

@@ -219,7 +219,8 @@ def test_a_run_killed_mid_training_goes_on_from_its_checkpoint(tmp_path, fixture
 
 class EnvRunner(GridRunner):
     def command(self, run):
-        return [sys.executable, "-c", "import os, sys; sys.stderr.write(os.environ['SST_ELMO_HP_LR']); sys.exit(3)"]
+        script = "import os, sys; sys.stderr.write(os.environ['SST_ELMO_HP_LR']); sys.exit(3)"
+        return [sys.executable, "-c", script]
 
 
 def test_an_entry_s_hyperparameters_reach_its_config_as_a_trial_s_suggestions(tmp_path, fixture_env):
@@ -235,7 +236,8 @@ def test_an_entry_s_hyperparameters_reach_its_config_as_a_trial_s_suggestions(tm
     assert record["log_tail"] == "0.0123"
     grid = Grid.from_json({"configs": [{"name": "a", "config": "x", "hyperparameters": tuned}], "seeds": [1]})
     assert grid.entries[0].environment()["SST_ELMO_HP_GLOVE_TRAINABLE"] == "false"
-    with pytest.raises(ConfigurationError, match=r"^g.json: config 'a': unknown hyperparameters \['learning_rate'\]"):
+    unknown = r"^g.json: config 'a': unknown hyperparameters \['learning_rate'\]"
+    with pytest.raises(ConfigurationError, match=unknown):
         Grid.from_json({"configs": [{"name": "a", "config": "x", "hyperparameters": {"learning_rate": 1}}],
                         "seeds": [1]}, "g.json")
     with pytest.raises(ConfigurationError, match=r"config 'a' has unknown keys \['hyperparams'\]"):

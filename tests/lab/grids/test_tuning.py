@@ -3,13 +3,14 @@
 GloVe classifier on the fixtures, resumed, and pruned through the configs' `tuning_pruner`.
 """
 import json
+import re
 
 import optuna
 import pytest
 
 from sst_elmo.training.tuning_pruner import TuningPrunerCallback, in_tuning_trial
 from sst_elmo_lab.grids.grid import Grid, GridRunner
-from sst_elmo_lab.grids.tuning import default_storage, enqueue_start, main, study_trials
+from sst_elmo_lab.grids.tuning import default_storage, enqueue_start, grid_entry, main, study_trials
 from tests.conftest import CONFIGS
 
 CONFIG = str(CONFIGS / "sst5_lstm.jsonnet")
@@ -31,7 +32,8 @@ def test_a_study_runs_to_its_budget_and_resumes(tmp_path, space, fixture_env, ca
     out = tmp_path / "study"
     start = {"SST_ELMO_HP_LR": 0.005, "SST_ELMO_HP_NUM_EPOCHS": 2, "SST_ELMO_HP_GLOVE_TRAINABLE": False}
     (tmp_path / "start.json").write_text(json.dumps({"best": {"params": start}}))  # as a best.json holds it
-    assert main([CONFIG, space, "--trials", "2", "--out", str(out), "--enqueue", str(tmp_path / "start.json")]) == 0
+    enqueue = ["--enqueue", str(tmp_path / "start.json")]
+    assert main([CONFIG, space, "--trials", "2", "--out", str(out), *enqueue]) == 0
     trials = study_trials(default_storage(str(out)), "sst5_lstm")
     assert [t.state.name for t in trials] == ["COMPLETE", "COMPLETE"]
     assert trials[0].params == start and trials[1].params != start  # then the sampler's own
@@ -41,7 +43,7 @@ def test_a_study_runs_to_its_budget_and_resumes(tmp_path, space, fixture_env, ca
         embedders = config["model"]["text_field_embedder"]["token_embedders"]
         assert embedders["tokens"]["trainable"] is trial.params["SST_ELMO_HP_GLOVE_TRAINABLE"]
     # A second run with a budget of 3 runs one more trial (not the start again); a third runs none.
-    assert main([CONFIG, space, "--trials", "3", "--out", str(out), "--enqueue", str(tmp_path / "start.json")]) == 0
+    assert main([CONFIG, space, "--trials", "3", "--out", str(out), *enqueue]) == 0
     assert len(study_trials(default_storage(str(out)), "sst5_lstm")) == 3
     capsys.readouterr()
     assert main([CONFIG, space, "--trials", "3", "--out", str(out)]) == 0
@@ -52,7 +54,9 @@ def test_a_study_runs_to_its_budget_and_resumes(tmp_path, space, fixture_env, ca
     assert best["mean_trial_s"] > 0
     # The best trial as a grid entry: a seed run of it trains the trial's config exactly.
     entry = best["grid_entry"]
-    assert entry["name"] == "sst5_lstm" and entry["config"] == CONFIG
+    assert entry["name"] == "sst5_lstm_tuned" and entry["config"] == CONFIG
+    environment = best["environment"]
+    assert environment["SST_ELMO_DATA"] and not any(key.startswith("SST_ELMO_HP_") for key in environment)
     runner = GridRunner(Grid.from_json({"configs": [entry], "seeds": [1]}), str(tmp_path / "grid"))
     seeded = runner._config(runner.grid.entries[0])
     trial = json.loads((out / "trials" / f"trial_{best['best']['number']}" / "config.json").read_text())
@@ -146,8 +150,25 @@ def test_a_trial_stopped_before_its_first_checkpoint_is_marked_failed_and_replac
 
 def test_the_values_to_start_from_must_be_the_search_space_s(tmp_path, space):
     storage = default_storage(str(tmp_path))
-    for bad in ({"SST_ELMO_HP_LR": 0.005}, {"best": {"params": {"SST_ELMO_HP_LEARNING_RATE": 1}}}, [0.005]):
+    good = {"SST_ELMO_HP_LR": 0.005, "SST_ELMO_HP_NUM_EPOCHS": 2, "SST_ELMO_HP_GLOVE_TRAINABLE": False}
+    bad_values = [
+        ({"SST_ELMO_HP_LR": 0.005}, "are not the space's"),
+        ({"best": {"params": {**good, "SST_ELMO_HP_LEARNING_RATE": 1}}}, "are not the space's"),
+        ([0.005], "not an object"),
+        # (Optuna itself would sample another value and only warn)
+        ({**good, "SST_ELMO_HP_LR": 0.5}, "SST_ELMO_HP_LR=0.5 is outside its float range"),
+        ({**good, "SST_ELMO_HP_GLOVE_TRAINABLE": "yes"}, "SST_ELMO_HP_GLOVE_TRAINABLE='yes' is outside"),
+    ]
+    for bad, reason in bad_values:
         (tmp_path / "start.json").write_text(json.dumps(bad))
-        with pytest.raises(ValueError, match=r"start\.json: the parameters to start from must be the search space's"):
+        message = r"start\.json: not values of the search space .*" + re.escape(reason)
+        with pytest.raises(ValueError, match=message):
             enqueue_start(storage, "s", str(tmp_path / "start.json"), space)
     assert study_trials(storage, "s") == []  # nothing made
+    with pytest.raises(SystemExit, match="not with --shared"):
+        main([CONFIG, space, "--trials", "1", "--out", str(tmp_path), "--shared", "--enqueue", "x.json"])
+
+
+def test_a_best_trial_of_other_parameters_has_no_grid_entry():
+    assert grid_entry("a", "a.jsonnet", {"lr": 0.1}) is None
+    assert grid_entry("a", "a.jsonnet", {"SST_ELMO_HP_LR": 0.1})["hyperparameters"] == {"lr": 0.1}
