@@ -150,6 +150,14 @@ def elmo_predictor(fixture_env):
     return make_predictor("sst5_elmo.jsonnet")
 
 
+def shipped_random_elmo(monkeypatch, tmp_path: Path, seed: int) -> None:
+    """A random ELMo as the shipped `elmo-imdb` of a models directory in `tmp_path`, and the fixture data."""
+    write_random_elmo(str(tmp_path / "models" / "elmo-imdb"), seed=seed)
+    monkeypatch.setenv("SST_ELMO_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("SST_ELMO_DATA", str(FIXTURES / "data"))
+    monkeypatch.setenv("SST_ELMO_ELMO", "")
+
+
 def kill_at_checkpoint(command: List[str], run_dir: Path, epoch: int = 3) -> None:
     """
     Starts `command` (in its own process group, from the project root) and kill -9s the whole

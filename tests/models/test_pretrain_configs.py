@@ -9,16 +9,7 @@ from allennlp.common import Params
 from allennlp.common.util import prepare_environment
 
 from sst_elmo.testing.elmo import write_random_elmo
-from tests.conftest import CONFIGS, FIXTURES
-
-
-def shipped_random_elmo(monkeypatch, tmp_path, seed):
-    """A random ELMo as the shipped `elmo-imdb` of a models directory in `tmp_path`; the fixture data."""
-    options, weights = write_random_elmo(str(tmp_path / "models" / "elmo-imdb"), seed=seed)
-    os.rename(weights, str(tmp_path / "models" / "elmo-imdb" / "weights.hdf5"))
-    monkeypatch.setenv("SST_ELMO_MODELS", str(tmp_path / "models"))
-    monkeypatch.setenv("SST_ELMO_DATA", str(FIXTURES / "data"))
-    monkeypatch.setenv("SST_ELMO_ELMO", "")
+from tests.conftest import CONFIGS, FIXTURES, shipped_random_elmo
 
 
 def test_tweets_adaptation_starts_from_the_shipped_elmo_and_never_reads_validation_rows(
@@ -50,8 +41,7 @@ def test_imdb_continuation_reads_unlabelled_and_train_text_never_test_or_sst(mon
 
     import _jsonnet
 
-    options, weights = write_random_elmo(str(tmp_path / "models" / "elmo-imdb"), seed=4)
-    os.rename(weights, str(tmp_path / "models" / "elmo-imdb" / "weights.hdf5"))
+    write_random_elmo(str(tmp_path / "models" / "elmo-imdb"), seed=4)
     ext_vars = {"SST_ELMO_DATA": "/d", "SST_ELMO_MODELS": str(tmp_path / "models"), "SST_ELMO_ELMO": ""}
     config = str(CONFIGS / "pretrain" / "imdb_continue.jsonnet")
     evaluated = json.loads(_jsonnet.evaluate_file(config, ext_vars=ext_vars))

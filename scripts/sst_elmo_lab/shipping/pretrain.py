@@ -245,6 +245,20 @@ def heldout_texts(run_dir: str, data: str, imdb_reviews: int = 500, imdb_split: 
     return paths
 
 
+# What a run's reader reads besides plain documents (its held-out split, CSV, tweets, SST trees).
+_NOT_FOR_HELD_OUT_TEXT = ("split", "validation_fraction", "max_instances", "csv_column", "csv_id_column",
+                          "clean_tweets", "json_field", "sst_trees")
+
+
+def heldout_reader(config: Dict[str, Any]) -> Dict[str, Any]:
+    """
+    The run's validation reader for the held-out texts, plain documents one a line: without its
+    held-out split, cap and other formats (a nested override replaces the reader whole).
+    """
+    reader_config = config.get("validation_dataset_reader", config["dataset_reader"])
+    return {key: value for key, value in reader_config.items() if key not in _NOT_FOR_HELD_OUT_TEXT}
+
+
 def heldout(run_dir: str, texts: Dict[str, str], cwd: Optional[str] = None) -> Dict[str, Dict[str, Any]]:
     """Perplexity (`allennlp evaluate`) and out-of-vocabulary rate of each held-out text."""
     from sst_elmo.dataset_readers.text_corpus import TextCorpusReader
@@ -253,12 +267,7 @@ def heldout(run_dir: str, texts: Dict[str, str], cwd: Optional[str] = None) -> D
         vocabulary = {line.rstrip("\n") for line in handle}
     with open(os.path.join(run_dir, "config.json"), encoding="utf-8") as handle:
         config = json.load(handle)
-    # The validation reader without its held-out split and cap (a nested override replaces it whole).
-    reader_config = config.get("validation_dataset_reader", config["dataset_reader"])
-    # The held-out texts are plain documents, one a line: no CSV or tweet-cleaning options either.
-    held_out_reader = {key: value for key, value in reader_config.items()
-                       if key not in ("split", "validation_fraction", "max_instances",
-                                      "csv_column", "csv_id_column", "clean_tweets")}
+    held_out_reader = heldout_reader(config)
     # Held-out perplexity in fp32, whatever precision the run trained in.
     model_overrides = {"model.bf16": False} if "bf16" in config["model"] else {}
     overrides = json.dumps({"validation_dataset_reader": held_out_reader, **model_overrides})

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from sst_elmo_lab.shipping import pretrain
-from tests.conftest import CONFIGS, FIXTURES, PROJECT_ROOT
+from tests.conftest import CONFIGS, FIXTURES, PROJECT_ROOT, shipped_random_elmo
 
 
 def fake_run(run_dir, epochs, durations, with_final=True):
@@ -233,3 +233,20 @@ def test_a_checkpoint_without_the_training_clock_is_refused(tmp_path):
     clock = {"totals": {"words": 100.0, "seconds": 10.0}, "epoch": {"words": 5.0, "seconds": 1.0}}
     state = {"callbacks": [{}, clock]}
     assert pretrain._clock_state(state, "x") == {"words": 105.0, "seconds": 11.0}
+
+
+@pytest.mark.parametrize("config", ["sst_adapt.jsonnet", "tweets_adapt.jsonnet", "imdb_continue.jsonnet"])
+def test_heldout_texts_are_read_as_plain_documents_whatever_the_run_read(config, monkeypatch, tmp_path):
+    # A run that read SST trees, CSV columns or JSON lines measures the held-out reviews and SST
+    # sentences (plain text, one document a line) with its reader's other settings.
+    from allennlp.common import Params
+    from allennlp.data import DatasetReader
+
+    shipped_random_elmo(monkeypatch, tmp_path, seed=1)
+    run_config = Params.from_file(str(CONFIGS / "pretrain" / config)).as_dict(quiet=True)
+    reader_config = pretrain.heldout_reader(run_config)
+    reader = DatasetReader.from_params(Params(dict(reader_config)))
+    (tmp_path / "held_out.txt").write_text("A fine film . It was long .\n(3 not a tree\n")
+    instances = reader.read(str(tmp_path / "held_out.txt"))
+    sentences = [[token.text for token in instance["tokens"]] for instance in instances]
+    assert sentences == [["A", "fine", "film", "."], ["It", "was", "long", "."], ["-LRB-", "3", "not", "a", "tree"]]
