@@ -249,4 +249,5 @@ def test_heldout_texts_are_read_as_plain_documents_whatever_the_run_read(config,
     (tmp_path / "held_out.txt").write_text("A fine film . It was long .\n(3 not a tree\n")
     instances = reader.read(str(tmp_path / "held_out.txt"))
     sentences = [[token.text for token in instance["tokens"]] for instance in instances]
-    assert sentences == [["A", "fine", "film", "."], ["It", "was", "long", "."], ["-LRB-", "3", "not", "a", "tree"]]
+    assert sentences == [["A", "fine", "film", "."], ["It", "was", "long", "."],
+                         ["-LRB-", "3", "not", "a", "tree"]]
