@@ -255,8 +255,13 @@ def resume_interrupted(args: argparse.Namespace, storage: str, study_name: str) 
 def run_to_budget(args: argparse.Namespace, storage: str, study_name: str) -> int:
     """Runs `allennlp tune` until the study has `args.trials` finished trials; its exit status."""
     log = os.path.join(args.out, "tune.log")
-    if args.enqueue and enqueue_start(storage, study_name, args.enqueue, args.space):
-        print(f"the first trial takes the values of {args.enqueue}", file=sys.stderr)
+    if args.enqueue:
+        try:
+            started = enqueue_start(storage, study_name, args.enqueue, args.space)
+        except (OSError, ValueError) as error:  # a missing or unreadable file, values outside the space
+            raise SystemExit(f"--enqueue: {error}") from None
+        if started:
+            print(f"the first trial takes the values of {args.enqueue}", file=sys.stderr)
     if not args.shared:
         resume_interrupted(args, storage, study_name)
     while True:

@@ -165,6 +165,8 @@ def test_the_values_to_start_from_must_be_the_search_space_s(tmp_path, space):
         with pytest.raises(ValueError, match=message):
             enqueue_start(storage, "s", str(tmp_path / "start.json"), space)
     assert study_trials(storage, "s") == []  # nothing made
+    with pytest.raises(SystemExit, match=r"^--enqueue: .*No such file or directory: 'missing\.json'"):
+        main([CONFIG, space, "--trials", "1", "--out", str(tmp_path), "--enqueue", "missing.json"])
     with pytest.raises(SystemExit, match="not with --shared"):
         main([CONFIG, space, "--trials", "1", "--out", str(tmp_path), "--shared", "--enqueue", "x.json"])
 
