@@ -9,7 +9,7 @@ from allennlp.common import Params
 from allennlp.common.util import prepare_environment
 
 from sst_elmo.common.config_env import CONFIG_VARIABLES
-from tests.conftest import CONFIGS
+from tests.conftest import CONFIGS, PROJECT_ROOT
 
 # Classification experiments; configs/pretrain is built by tests/models/test_elmo_bilm.py.
 EXPERIMENTS = sorted(p for p in CONFIGS.rglob("*.jsonnet") if not {"lib", "pretrain"} & set(p.parts))
@@ -207,3 +207,11 @@ def test_word_vectors_by_name_take_their_dimension_and_case_from_the_card(tmp_pa
                          ({"SST_ELMO_GLOVE": "6B.50d"}, "not both")]:
         with pytest.raises(RuntimeError, match=message):
             evaluate("sst2_lstm.jsonnet", **{"SST_ELMO_WORDS": "mine", "SST_ELMO_WORDS_DIM": "12", **env})
+
+
+@pytest.mark.parametrize("name", ["imdb", "tweets", "sst"])
+def test_every_recipe_s_vectors_take_their_dimension_from_the_committed_card(name):
+    card = json.loads((PROJECT_ROOT / "models" / f"words-{name}" / "card.json").read_text())
+    config = evaluate("sst2_lstm.jsonnet", SST_ELMO_WORDS=name, SST_ELMO_MODELS="/m")
+    tokens = config["model"]["text_field_embedder"]["token_embedders"]["tokens"]
+    assert (tokens["embedding_dim"], tokens["pretrained_file"]) == (card["dim"], f"/m/words-{name}/vectors.txt.gz")

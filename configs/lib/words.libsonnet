@@ -4,8 +4,9 @@
 // SST_ELMO_GLOVE_FILE=/path/vectors.txt reads that GloVe's vectors from a local file.
 // SST_ELMO_WORDS=NAME overrides both with the vectors of SST_ELMO_MODELS/words-NAME/ (built by
 // `make words`: imdb, fastText trained on the text elmo-imdb read; tweets, the same plus the
-// tweets' text); their dimension comes from the vectors' card.json (SST_ELMO_WORDS_DIM for a
-// NAME of your own), and the tokens are lowercased as the vectors were.
+// tweets' text; sst, imdb's text plus SST's training sentences, built on first use); their
+// dimension comes from the vectors' card.json (SST_ELMO_WORDS_DIM for a NAME of your own), and
+// the tokens are lowercased as the vectors were.
 // Tuning studies may set trainable (configs/lib/tunable.libsonnet).
 local tunable = import 'tunable.libsonnet';
 local base = 'https://allennlp.s3.amazonaws.com/datasets/glove/';
@@ -24,6 +25,7 @@ local words_dir = std.extVar('SST_ELMO_MODELS') + '/words-' + words_name;
 local built_cards = {
   imdb: import '../../models/words-imdb/card.json',
   tweets: import '../../models/words-tweets/card.json',
+  sst: import '../../models/words-sst/card.json',
 };
 local words_dim_override = std.extVar('SST_ELMO_WORDS_DIM');
 local own_words =

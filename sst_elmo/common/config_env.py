@@ -32,9 +32,10 @@ CONFIG_VARIABLES: Dict[str, str] = {
     "(empty: each config's own choice)",
     "SST_ELMO_GLOVE_FILE": "a local file with the vectors of the chosen GloVe (same dimension)",
     "SST_ELMO_WORDS": "word vectors trained on your own text (allennlp word-vectors): NAME for "
-    "SST_ELMO_MODELS/words-NAME (imdb, tweets; built by `make words`); overrides SST_ELMO_GLOVE",
+    "SST_ELMO_MODELS/words-NAME (imdb, tweets, sst; built on first use or by `make words`); "
+    "overrides SST_ELMO_GLOVE",
     "SST_ELMO_WORDS_DIM": "the dimension of SST_ELMO_WORDS's vectors, for a NAME of your own "
-    "(empty: read from the card.json of imdb and tweets)",
+    "(empty: read from the card.json of imdb, tweets and sst)",
     "SST_ELMO_CACHE": "1, true, yes or on: frozen ELMo reads its activations from an on-disk cache "
     "(cached_elmo); 0, false, no, off or empty: no cache",
     # configs/csv_classifier.jsonnet: your own CSV of labelled texts (empty: the config's own value)
