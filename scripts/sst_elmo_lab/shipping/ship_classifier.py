@@ -7,13 +7,17 @@ metrics with a 95% bootstrap interval, date, machine, sha256). `allennlp sst-ser
 The input is a finished `allennlp train` run directory. Its archive is copied member by member
 with two changes to `config.json`: a shipped ELMo's files are named `shipped://elmo-NAME/FILE`
 (found where the model is loaded, `sst_elmo.elmo.files.shipped`), and `label_names` may be set
-on both readers. With `float16` (the default) the floating-point tensors of `weights.th` are
-stored in half precision: half the bytes, and AllenNLP's `load_state_dict` copies them back
-into the model's float32 parameters. With `calibrate` (the default) the copy's probabilities
-are calibrated on the validation set (`allennlp sst-calibrate`: one temperature) and the card
-shows the expected calibration error before and after (`calibrate_classifier`). The copy is
-loaded again and scores the test set (the card's test accuracy is that of the packed file)
-before anything is written; an existing `models/NAME/` is replaced only with `replace=True`.
+on both readers. With `weights="float16"` (the default) the floating-point tensors of
+`weights.th` are stored in half precision: half the bytes, and AllenNLP's `load_state_dict`
+copies them back into the model's float32 parameters. With `weights="int8"` the large matrices
+(a 300d word embedding, the LSTM's) are stored in 8 bits with one scale per row and the rest in
+float16 (`sst_elmo.common.quantization`; `lstm_classifier` loads them): a quarter of float32's
+bytes, for a model with its own 300d vectors that would not fit the models/ budget otherwise.
+With `calibrate` (the default) the copy's probabilities are calibrated on the validation set
+(`allennlp sst-calibrate`: one temperature) and the card shows the expected calibration error
+before and after (`calibrate_classifier`). The copy is loaded again and scores the test set
+(the card's test accuracy is that of the packed file) before anything is written; an existing
+`models/NAME/` is replaced only with `replace=True`.
 
 `calibrate_shipped` calibrates a classifier that was shipped before: its archive is replaced
 by the calibrated one (refused if any answer would change) and its card gains the section.
@@ -65,25 +69,47 @@ def portable_config(config: Dict[str, Any], label_names: Optional[Dict[str, str]
 WEIGHTS_NAME = "weights.th"
 
 
-def half_state_dict(path: str) -> bytes:
-    """The state dict in `path` (read tensors-only) saved again with its float32 tensors as float16."""
+WEIGHT_FORMATS = ("float32", "float16", "int8")
+WEIGHT_DESCRIPTIONS = {
+    "float32": "float32",
+    "float16": "float16 (loaded into float32 parameters)",
+    "int8": "int8 with one float32 scale per row for the matrices of 10,000 entries or more, float16 "
+            "for the rest (loaded into float32 parameters)",
+}
+
+
+def packed_state_dict(path: str, weights: str = "float16") -> bytes:
+    """
+    The state dict in `path` (read tensors-only) saved again with its float32 tensors as float16
+    (`weights="float16"`), or its large matrices as int8 with row scales and the rest as float16
+    (`"int8"`: `quantize_state_dict`).
+    """
     import torch
 
+    from sst_elmo.common.quantization import SCALE_SUFFIX, quantize_state_dict
     from sst_elmo.safety.archive_hooks import read_state_dict_safely
 
+    if weights not in ("float16", "int8"):
+        raise ValueError(f"weights must be float16 or int8 here, not {weights!r}")
     state = read_state_dict_safely(path)
-    halved = {key: tensor.half() if tensor.dtype == torch.float32 else tensor for key, tensor in state.items()}
+    if weights == "int8":
+        state = quantize_state_dict(state)
+    # The row scales stay float32 (4 bytes a row): float16 would lose the small rows' precision.
+    halved = {key: tensor.half() if tensor.dtype == torch.float32 and not key.endswith(SCALE_SUFFIX) else tensor
+              for key, tensor in state.items()}
     buffer = io.BytesIO()
     torch.save(halved, buffer)
     return buffer.getvalue()
 
 
 def repack(archive: str, target: str, label_names: Optional[Dict[str, str]] = None,
-           float16: bool = True) -> Dict[str, Any]:
+           weights: str = "float16") -> Dict[str, Any]:
     """
-    Writes `archive` to `target` with `portable_config`'s config (and with `float16`, its weights
-    in half precision: `half_state_dict`); returns that config.
+    Writes `archive` to `target` with `portable_config`'s config and its weights as `weights`
+    (`WEIGHT_FORMATS`: `packed_state_dict` unless float32); returns that config.
     """
+    if weights not in WEIGHT_FORMATS:
+        raise InputError(f"weights must be one of {', '.join(WEIGHT_FORMATS)}, not {weights!r}", archive)
     with tempfile.TemporaryDirectory() as work, tarfile.open(archive, "r:gz") as source, \
             tarfile.open(target, "w:gz") as out:
         config: Dict[str, Any] = {}
@@ -94,20 +120,35 @@ def repack(archive: str, target: str, label_names: Optional[Dict[str, str]] = No
             if member.name == "config.json":
                 config = portable_config(json.loads(data), label_names)
                 data = json.dumps(config, indent=2).encode("utf-8")
-            elif member.name == WEIGHTS_NAME and float16:
+            elif member.name == WEIGHTS_NAME and weights != "float32":
                 full = os.path.join(work, WEIGHTS_NAME)
                 with open(full, "wb") as handle:
                     handle.write(data)
-                data = half_state_dict(full)
+                data = packed_state_dict(full, weights)
             info = tarfile.TarInfo(member.name)
             info.size, info.mtime, info.mode = len(data), int(member.mtime), 0o644
             out.addfile(info, io.BytesIO(data))
     if not config:
         raise InputError("the archive has no config.json", archive)
+    if weights == "int8" and not _loads_int8_weights(config):
+        raise InputError(f"model type {config['model'].get('type')!r} cannot load int8 weights: "
+                         "use --weights float16 (lstm_classifier can)", archive)
     leftover = [path for path in _elmo_files(config) if not path.startswith(SCHEME)]
     if leftover:
         raise InputError(f"the model needs an ELMo that is not shipped (models/elmo-NAME): {leftover[0]}", archive)
     return config
+
+
+def _loads_int8_weights(config: Dict[str, Any]) -> bool:
+    """Whether the config's model class reads `quantize_state_dict`'s weights (`loads_int8_weights`)."""
+    from allennlp.common.checks import ConfigurationError
+    from allennlp.models import Model
+
+    try:
+        model_class, _ = Model.resolve_class_name(str(config.get("model", {}).get("type")))
+    except ConfigurationError:
+        return False
+    return bool(getattr(model_class, "loads_int8_weights", False))
 
 
 def _elmo_files(value: Any) -> List[str]:
@@ -136,7 +177,7 @@ def test_score(archive: str, data_path: str) -> Dict[str, Any]:
 
 def model_card(name: str, config: Dict[str, Any], run_metrics: Dict[str, Any], score: Dict[str, Any],
                sha256: str, size: int, command: str, machine: str, description: str,
-               float16: bool = True, calibration: Optional[Dict[str, Any]] = None) -> str:
+               weights: str = "float16", calibration: Optional[Dict[str, Any]] = None) -> str:
     """The markdown model card of a shipped classifier (with `calibration`, its calibration section)."""
     reader = config["validation_dataset_reader"]
     names = reader.get("label_names") or {}
@@ -158,7 +199,7 @@ def model_card(name: str, config: Dict[str, Any], run_metrics: Dict[str, Any], s
         f"- head: `{config['model']['type']}`; inputs: {inputs}",
         f"- ELMo: {elmo or 'none'}",
         f"- labels: {labels or 'as in the data'}",
-        "- weights: " + ("float16 (loaded into float32 parameters)" if float16 else "float32"),
+        "- weights: " + WEIGHT_DESCRIPTIONS[weights],
         "",
         "## Data",
         "",
@@ -198,7 +239,7 @@ def model_card(name: str, config: Dict[str, Any], run_metrics: Dict[str, Any], s
 
 def ship_classifier(run_dir: str, name: str, description: str, command: str, models_dir: str = SHIPPED_MODELS,
                     replace: bool = False, label_names: Optional[Dict[str, str]] = None,
-                    machine: Optional[str] = None, float16: bool = True, calibrate: bool = True) -> str:
+                    machine: Optional[str] = None, weights: str = "float16", calibrate: bool = True) -> str:
     """Packs the archive of `run_dir` as `models_dir/name/` (see the module's doc); returns that directory."""
     archive = os.path.join(run_dir, ARCHIVE_NAME)
     if not os.path.isfile(archive):
@@ -211,7 +252,7 @@ def ship_classifier(run_dir: str, name: str, description: str, command: str, mod
     os.makedirs(target, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target) as work:
         packed = os.path.join(work, ARCHIVE_NAME)
-        config = repack(archive, packed, label_names, float16)
+        config = repack(archive, packed, label_names, weights)
         if not config.get("test_data_path"):
             raise InputError("the run has no test_data_path to score", run_dir)
         calibration = None
@@ -224,7 +265,7 @@ def ship_classifier(run_dir: str, name: str, description: str, command: str, mod
         sha256, size = file_sha256(packed), os.path.getsize(packed)
         os.replace(packed, os.path.join(target, ARCHIVE_NAME))
     card = model_card(name, config, run_metrics, score, sha256, size, command,
-                      machine or machine_description(), description, float16, calibration)
+                      machine or machine_description(), description, weights, calibration)
     atomic_write(os.path.join(target, CARD_NAME), card)
     return target
 
@@ -239,14 +280,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--models-dir", default=SHIPPED_MODELS)
     parser.add_argument("--replace", action="store_true", help="replace a shipped classifier of that name")
     parser.add_argument("--machine", help="the machine it was trained on, for the model card")
-    parser.add_argument("--float32", action="store_true", help="keep the weights in float32 (default: float16)")
+    parser.add_argument("--weights", choices=WEIGHT_FORMATS, default="float16",
+                        help="how weights.th stores the weights (default: float16; int8: large matrices in "
+                             "8 bits with row scales)")
+    parser.add_argument("--float32", dest="weights", action="store_const", const="float32",
+                        help="the same as --weights float32")
     parser.add_argument("--no-calibrate", dest="calibrate", action="store_false",
                         help="ship the probabilities as trained (default: temperature scaling on validation)")
     args = parser.parse_args(argv)
     try:
         names = json.loads(args.label_names) if args.label_names else None
         target = ship_classifier(args.run_dir, args.name, args.description, args.command, args.models_dir,
-                                 args.replace, names, args.machine, not args.float32, args.calibrate)
+                                 args.replace, names, args.machine, args.weights, args.calibrate)
     except (InputError, json.JSONDecodeError) as error:
         print(f"ship_classifier: {error}", file=sys.stderr)
         return 1

@@ -9,7 +9,7 @@ import pytest
 
 from sst_elmo.common.errors import InputError
 from sst_elmo_lab.shipping.ship_classifier import ship_classifier
-from tests.conftest import build_archive
+from tests.conftest import FIXTURES, build_archive
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_float16_halves_the_weights_and_predicts_as_float32(run, tmp_path):
     from sst_elmo.safety.archive_safety import safe_load_archive
 
     halves = ship(run, tmp_path / "half")
-    full = ship(run, tmp_path / "full", float16=False)
+    full = ship(run, tmp_path / "full", weights="float32")
 
     def weights(target):
         with tarfile.open(os.path.join(target, "model.tar.gz")) as archive:
@@ -103,6 +103,48 @@ def test_float16_halves_the_weights_and_predicts_as_float32(run, tmp_path):
     assert {parameter.dtype for parameter in models[0].parameters()} == {torch.float32}
     for name, parameter in models[0].state_dict().items():
         assert torch.allclose(parameter, models[1].state_dict()[name], rtol=1e-3, atol=1e-3), name
+
+
+def test_int8_stores_the_matrices_in_a_byte_and_the_model_loads_them(run, tmp_path, monkeypatch):
+    import torch
+
+    from sst_elmo.common import quantization
+    from sst_elmo.common.quantization import SCALE_SUFFIX, quantized_keys
+    from sst_elmo.evaluation.predictions import predict_correctness
+    from sst_elmo.safety.archive_hooks import read_state_dict_safely
+    from sst_elmo.safety.archive_safety import safe_load_archive
+
+    monkeypatch.setattr(quantization, "DEFAULT_MIN_ELEMENTS", 64)  # the tiny model's matrices are small
+    half, small = ship(run, tmp_path / "half"), ship(run, tmp_path / "int8", weights="int8")
+    with tarfile.open(os.path.join(small, "model.tar.gz")) as archive:
+        (tmp_path / "int8.th").write_bytes(archive.extractfile("weights.th").read())
+    state = read_state_dict_safely(str(tmp_path / "int8.th"))
+    packed = quantized_keys(state)
+    assert packed and all(state[key].dtype == torch.int8 for key in packed)
+    assert all(state[key + SCALE_SUFFIX].dtype == torch.float32 for key in packed)
+    assert {tensor.dtype for key, tensor in state.items() if key not in packed and not key.endswith(SCALE_SUFFIX)
+            and tensor.is_floating_point()} == {torch.float16}
+    assert "int8 with one float32 scale per row" in open(os.path.join(small, "README.md"), encoding="utf-8").read()
+
+    # Loaded through the archive path every command uses: float32 parameters within half a step
+    # of the float16 copy's, and the same answers on the test file.
+    models = [safe_load_archive(os.path.join(target, "model.tar.gz")).model for target in (half, small)]
+    for name, parameter in models[1].state_dict().items():
+        assert parameter.dtype == models[0].state_dict()[name].dtype, name
+        step = models[0].state_dict()[name].abs().max() / 127 if name in packed else 1e-3
+        assert torch.allclose(parameter, models[0].state_dict()[name], atol=float(step)), name
+    answers = [predict_correctness(os.path.join(target, "model.tar.gz"), str(FIXTURES / "data/sst/test.txt"))
+               for target in (half, small)]
+    assert answers[0].predicted == answers[1].predicted and len(answers[0].predicted) > 0
+
+
+def test_int8_is_refused_for_a_model_that_cannot_load_it(run, tmp_path, monkeypatch):
+    from sst_elmo.models.lstm_classifier import LstmClassifier
+
+    monkeypatch.setattr(LstmClassifier, "loads_int8_weights", False)
+    with pytest.raises(InputError, match="cannot load int8 weights: use --weights float16"):
+        ship(run, tmp_path / "models", weights="int8")
+    assert not os.path.exists(tmp_path / "models" / "tiny" / "model.tar.gz")
 
 
 def test_shipping_calibrates_and_a_shipped_classifier_is_calibrated_in_place(tmp_path, fixture_env):
