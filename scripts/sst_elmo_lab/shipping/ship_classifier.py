@@ -5,9 +5,10 @@ metrics with a 95% bootstrap interval, date, machine, sha256). `allennlp sst-ser
 `allennlp sst-predict NAME` then find it by name.
 
 The input is a finished `allennlp train` run directory. Its archive is copied member by member
-with two changes to `config.json`: a shipped ELMo's files are named `shipped://elmo-NAME/FILE`
-(found where the model is loaded, `sst_elmo.elmo.files.shipped`), and `label_names` may be set
-on both readers. With `weights="float16"` (the default) the floating-point tensors of
+with two changes to `config.json`: its file paths are made portable (a shipped ELMo's files
+named `shipped://elmo-NAME/FILE`, found where the model is loaded, `sst_elmo.elmo.files.shipped`;
+the shared data as `../shared/...`: `portable_path`), and `label_names` may be set on both
+readers. With `weights="float16"` (the default) the floating-point tensors of
 `weights.th` are stored in half precision: half the bytes, and AllenNLP's `load_state_dict`
 copies them back into the model's float32 parameters. With `weights="int8"` the large matrices
 (a 300d word embedding, the LSTM's) are stored in 8 bits with one scale per row and the rest in
@@ -33,11 +34,11 @@ import tempfile
 import time
 from typing import Any, Dict, List, Optional
 
-from sst_elmo.common.config_env import SHIPPED_MODELS
+from sst_elmo.common.config_env import SHARED, SHIPPED_MODELS
 from sst_elmo.common.cpu import machine_description
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import atomic_write, file_sha256
-from sst_elmo.elmo.files.shipped import SCHEME, shipped_reference
+from sst_elmo.elmo.files.shipped import SCHEME, models_directory, shipped_reference
 from sst_elmo_lab.shipping.calibrate_classifier import calibrate_classifier, calibration_section
 
 ARCHIVE_NAME = "model.tar.gz"
@@ -47,16 +48,36 @@ READERS = ("dataset_reader", "validation_dataset_reader")
 CARD_HIDES = ("type", "token_indexers", "label_names")
 
 
-def portable_config(config: Dict[str, Any], label_names: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
-    """`config` with shipped ELMo paths as `shipped://` references and `label_names` on both readers."""
+ELMO_FILE_KEYS = ("options_file", "weight_file")
 
-    def walk(value: Any) -> Any:
+
+def portable_path(path: str, elmo_file: bool = False) -> str:
+    """
+    `path` as another machine with the project finds it: a shipped ELMo's file (`elmo_file`) as
+    `shipped://`, a file of the shared data directory beside the project as `../shared/...` and
+    another file under the models directory (word vectors) as `models/...` (both relative to the
+    project root, where the commands run), anything else unchanged.
+    """
+    reference = shipped_reference(path) if elmo_file else None
+    if reference:
+        return reference
+    for root, shown in ((SHARED, "../shared"), (models_directory(), "models")):
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+        if relative.split(os.sep)[0] != os.pardir:
+            return "/".join([shown, *relative.split(os.sep)])
+    return path
+
+
+def portable_config(config: Dict[str, Any], label_names: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    """`config` with its absolute file paths made portable (`portable_path`) and `label_names` on both readers."""
+
+    def walk(value: Any, key: str = "") -> Any:
         if isinstance(value, dict):
-            return {key: walk(item) for key, item in value.items()}
+            return {name: walk(item, name) for name, item in value.items()}
         if isinstance(value, list):
             return [walk(item) for item in value]
         if isinstance(value, str) and os.path.isabs(value) and os.path.isfile(value):
-            return shipped_reference(value) or value
+            return portable_path(value, elmo_file=key in ELMO_FILE_KEYS)
         return value
 
     result = walk(config)
@@ -154,7 +175,7 @@ def _loads_int8_weights(config: Dict[str, Any]) -> bool:
 def _elmo_files(value: Any) -> List[str]:
     """The ELMo files a config names (what loading its model reads besides the archive)."""
     if isinstance(value, dict):
-        own = [value[key] for key in ("options_file", "weight_file") if isinstance(value.get(key), str)]
+        own = [value[key] for key in ELMO_FILE_KEYS if isinstance(value.get(key), str)]
         return own + [path for item in value.values() for path in _elmo_files(item)]
     if isinstance(value, list):
         return [path for item in value for path in _elmo_files(item)]

@@ -182,3 +182,27 @@ def test_shipping_calibrates_and_a_shipped_classifier_is_calibrated_in_place(tmp
     again = card_with_calibration(text, "## Calibration\n\nnew\n", "0" * 64, 7)  # calibrated again
     assert again.count("## Calibration") == 1 and "\nnew\n\n## How it was made" in again
     assert f"| `model.tar.gz` | 7 | `{'0' * 64}` |" in again
+
+
+def test_paths_of_the_shared_data_and_the_models_directory_become_relative(tmp_path, monkeypatch):
+    from sst_elmo_lab.shipping import ship_classifier as shipping
+
+    shared, models = tmp_path / "shared", tmp_path / "clone" / "models"
+    for path in (shared / "data/sst/train.txt", models / "words-imdb/vectors.txt.gz",
+                 models / "elmo-x/options.json", tmp_path / "elsewhere.txt"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    monkeypatch.setattr(shipping, "SHARED", str(shared))
+    monkeypatch.setenv("SST_ELMO_MODELS", str(models))
+    config = shipping.portable_config({
+        "train_data_path": str(shared / "data/sst/train.txt"),
+        "model": {"tokens": {"pretrained_file": str(models / "words-imdb/vectors.txt.gz")},
+                  "elmo": {"options_file": str(models / "elmo-x/options.json")}},
+        "other": [str(tmp_path / "elsewhere.txt"), "relative/path.txt"],
+    })
+    assert config == {
+        "train_data_path": "../shared/data/sst/train.txt",
+        "model": {"tokens": {"pretrained_file": "models/words-imdb/vectors.txt.gz"},
+                  "elmo": {"options_file": "shipped://elmo-x/options.json"}},
+        "other": [str(tmp_path / "elsewhere.txt"), "relative/path.txt"],
+    }
