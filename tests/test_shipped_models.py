@@ -5,6 +5,7 @@ classifier (models/NAME/model.tar.gz) passes `sst-verify`, matches its card's sh
 another directory without ../shared, and scores a slice of its test set as its card says.
 """
 import hashlib
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -29,11 +30,12 @@ def shipped_files() -> List[Path]:
     """The files of models/ that the project ships: not those git ignores (vectors `make words` builds)."""
     files = sorted(path for path in MODELS.rglob("*") if path.is_file()) if MODELS.exists() else []
     try:
-        ignored = subprocess.run(["git", "check-ignore", "--stdin"], cwd=MODELS.parent, capture_output=True,
-                                 text=True, input="\n".join(str(path) for path in files), timeout=60).stdout
+        ignored = subprocess.run(["git", "check-ignore", "-z", "--stdin"], cwd=MODELS.parent, capture_output=True,
+                                 input=b"\0".join(bytes(path) for path in files), timeout=60).stdout
     except (OSError, subprocess.SubprocessError):
-        return files  # no git: count everything
-    return [path for path in files if str(path) not in set(ignored.splitlines())]
+        return files  # no git binary: count everything (also outside a repository, where git ignores nothing)
+    skipped = {os.fsdecode(name) for name in ignored.split(b"\0") if name}
+    return [path for path in files if str(path) not in skipped]
 
 
 def test_models_directory_stays_within_its_budget():

@@ -12,7 +12,6 @@ from allennlp.nn import InitializerApplicator, util
 from allennlp.training.metrics import CategoricalAccuracy, FBetaMeasure
 from overrides import overrides
 
-from sst_elmo.common.quantization import dequantize_on_load
 from sst_elmo.evaluation.calibration import DEFAULT_BINS
 from sst_elmo.metrics.expected_calibration_error import ExpectedCalibrationError
 
@@ -27,9 +26,6 @@ class LstmClassifier(Model):
     Encoder and feedforward are built lazily, so their input sizes come from the embedder
     and the encoder: a config never repeats a dimension, and switching ELMo models or adding
     word vectors needs no other change.
-
-    Its `load_state_dict` also reads weights stored in 8 bits (`sst_elmo.common.quantization`:
-    how `scripts/ship_classifier.py --weights int8` ships a model with its own 300d vectors).
 
     Registered as a `Model` with name "lstm_classifier".
 
@@ -61,7 +57,6 @@ class LstmClassifier(Model):
     """
 
     default_predictor = "sentence_classifier_predictor"
-    loads_int8_weights = True  # `dequantize_on_load` below; what `ship_classifier --weights int8` checks
 
     def __init__(
         self,
@@ -127,7 +122,6 @@ class LstmClassifier(Model):
                 raise ValueError(f"positive_label {positive_label!r} is not in {self._labels}")
             self._positive_index = self._labels.index(positive_label)
         initializer(self)
-        dequantize_on_load(self)
 
     @overrides(check_signature=False)
     def forward(  # type: ignore

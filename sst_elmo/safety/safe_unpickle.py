@@ -18,6 +18,7 @@ import torch
 from overrides import overrides
 
 from sst_elmo.common.errors import InputError
+from sst_elmo.common.quantization import dequantize_state_dict
 
 STATE_DICT_GLOBALS: FrozenSet[Tuple[str, str]] = frozenset({
     ("collections", "OrderedDict"),
@@ -87,7 +88,14 @@ def load_state_dict_safely(path: str, name: Optional[str] = None) -> "collection
 
 
 def check_state_dict(state: Any, name: str) -> "collections.OrderedDict[str, torch.Tensor]":
-    """`state` if it is a dict of tensors; else an `InputError` naming `name`."""
+    """
+    `state` if it is a dict of tensors, with weights stored in 8 bits turned back into float32
+    (`sst_elmo.common.quantization.dequantize_state_dict`); else an `InputError` naming `name`.
+    """
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise InputError("not a plain state dict of tensors", name)
+    try:
+        dequantize_state_dict(state)
+    except ValueError as error:
+        raise InputError(f"int8 weights: {error}", name) from None
     return state

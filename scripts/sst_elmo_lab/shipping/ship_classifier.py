@@ -10,10 +10,12 @@ named `shipped://elmo-NAME/FILE`, found where the model is loaded, `sst_elmo.elm
 the shared data as `../shared/...`: `portable_path`), and `label_names` may be set on both
 readers. With `weights="float16"` (the default) the floating-point tensors of
 `weights.th` are stored in half precision: half the bytes, and AllenNLP's `load_state_dict`
-copies them back into the model's float32 parameters. With `weights="int8"` the large matrices
-(a 300d word embedding, the LSTM's) are stored in 8 bits with one scale per row and the rest in
-float16 (`sst_elmo.common.quantization`; `lstm_classifier` loads them): a quarter of float32's
-bytes, for a model with its own 300d vectors that would not fit the models/ budget otherwise.
+copies them back into the model's float32 parameters. With `weights="int8"` the matrices of
+10,000 entries or more (a 300d word embedding, the LSTM's; not a frozen ELMo biLM's) are stored
+in 8 bits with one scale per row and the rest in float16 (`sst_elmo.common.quantization`; the
+plugin's weight reader turns them back into float32 for any model): about a quarter of
+float32's bytes, for a model with its own 300d vectors that would not fit the models/ budget
+otherwise.
 With `calibrate` (the default) the copy's probabilities are calibrated on the validation set
 (`allennlp sst-calibrate`: one temperature) and the card shows the expected calibration error
 before and after (`calibrate_classifier`). The copy is loaded again and scores the test set
@@ -114,7 +116,10 @@ def packed_state_dict(path: str, weights: str = "float16") -> bytes:
         raise ValueError(f"weights must be float16 or int8 here, not {weights!r}")
     state = read_state_dict_safely(path)
     if weights == "int8":
-        state = quantize_state_dict(state)
+        try:
+            state = quantize_state_dict(state)
+        except ValueError as error:
+            raise InputError(f"cannot store the weights in int8: {error}", path) from None
     # The row scales stay float32 (4 bytes a row): float16 would lose the small rows' precision.
     halved = {key: tensor.half() if tensor.dtype == torch.float32 and not key.endswith(SCALE_SUFFIX) else tensor
               for key, tensor in state.items()}
@@ -151,25 +156,10 @@ def repack(archive: str, target: str, label_names: Optional[Dict[str, str]] = No
             out.addfile(info, io.BytesIO(data))
     if not config:
         raise InputError("the archive has no config.json", archive)
-    if weights == "int8" and not _loads_int8_weights(config):
-        raise InputError(f"model type {config['model'].get('type')!r} cannot load int8 weights: "
-                         "use --weights float16 (lstm_classifier can)", archive)
     leftover = [path for path in _elmo_files(config) if not path.startswith(SCHEME)]
     if leftover:
         raise InputError(f"the model needs an ELMo that is not shipped (models/elmo-NAME): {leftover[0]}", archive)
     return config
-
-
-def _loads_int8_weights(config: Dict[str, Any]) -> bool:
-    """Whether the config's model class reads `quantize_state_dict`'s weights (`loads_int8_weights`)."""
-    from allennlp.common.checks import ConfigurationError
-    from allennlp.models import Model
-
-    try:
-        model_class, _ = Model.resolve_class_name(str(config.get("model", {}).get("type")))
-    except ConfigurationError:
-        return False
-    return bool(getattr(model_class, "loads_int8_weights", False))
 
 
 def _elmo_files(value: Any) -> List[str]:

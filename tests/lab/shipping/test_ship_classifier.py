@@ -3,7 +3,6 @@ import json
 import os
 import shutil
 import tarfile
-from pathlib import Path
 
 import pytest
 
@@ -108,19 +107,21 @@ def test_float16_halves_the_weights_and_predicts_as_float32(run, tmp_path):
 def test_int8_stores_the_matrices_in_a_byte_and_the_model_loads_them(run, tmp_path, monkeypatch):
     import torch
 
+    from sst_elmo.commands.sst_verify import verify_archive
     from sst_elmo.common import quantization
     from sst_elmo.common.quantization import SCALE_SUFFIX, quantized_keys
     from sst_elmo.evaluation.predictions import predict_correctness
-    from sst_elmo.safety.archive_hooks import read_state_dict_safely
     from sst_elmo.safety.archive_safety import safe_load_archive
+    from sst_elmo.safety.safe_unpickle import restricted_load
 
     monkeypatch.setattr(quantization, "DEFAULT_MIN_ELEMENTS", 64)  # the tiny model's matrices are small
     half, small = ship(run, tmp_path / "half"), ship(run, tmp_path / "int8", weights="int8")
     with tarfile.open(os.path.join(small, "model.tar.gz")) as archive:
         (tmp_path / "int8.th").write_bytes(archive.extractfile("weights.th").read())
-    state = read_state_dict_safely(str(tmp_path / "int8.th"))
+    state = restricted_load(str(tmp_path / "int8.th"))  # as stored (the plugin's reader dequantizes)
     packed = quantized_keys(state)
     assert packed and all(state[key].dtype == torch.int8 for key in packed)
+    assert not any("_elmo_lstm." in key for key in packed) and any("_elmo_lstm." in key for key in state)
     assert all(state[key + SCALE_SUFFIX].dtype == torch.float32 for key in packed)
     assert {tensor.dtype for key, tensor in state.items() if key not in packed and not key.endswith(SCALE_SUFFIX)
             and tensor.is_floating_point()} == {torch.float16}
@@ -136,52 +137,7 @@ def test_int8_stores_the_matrices_in_a_byte_and_the_model_loads_them(run, tmp_pa
     answers = [predict_correctness(os.path.join(target, "model.tar.gz"), str(FIXTURES / "data/sst/test.txt"))
                for target in (half, small)]
     assert answers[0].predicted == answers[1].predicted and len(answers[0].predicted) > 0
-
-
-def test_int8_is_refused_for_a_model_that_cannot_load_it(run, tmp_path, monkeypatch):
-    from sst_elmo.models.lstm_classifier import LstmClassifier
-
-    monkeypatch.setattr(LstmClassifier, "loads_int8_weights", False)
-    with pytest.raises(InputError, match="cannot load int8 weights: use --weights float16"):
-        ship(run, tmp_path / "models", weights="int8")
-    assert not os.path.exists(tmp_path / "models" / "tiny" / "model.tar.gz")
-
-
-def test_shipping_calibrates_and_a_shipped_classifier_is_calibrated_in_place(tmp_path, fixture_env):
-    import hashlib
-
-    from sst_elmo.evaluation.predictions import predict_correctness
-    from sst_elmo_lab.shipping.ship_classifier import calibrate_shipped, card_with_calibration
-
-    def temperature(target):
-        with tarfile.open(os.path.join(target, "model.tar.gz")) as archive:
-            return json.load(archive.extractfile("config.json"))["model"].get("temperature")
-
-    def card(target):
-        return open(os.path.join(target, "README.md"), encoding="utf-8").read()
-
-    run = build_archive(tmp_path / "lstm", config="sst5_lstm.jsonnet")  # no ELMo: quicker to calibrate
-    (run / "metrics.json").write_text(json.dumps({"best_epoch": 0, "best_validation_accuracy": 0.5}))
-    shipped = ship(run, tmp_path / "calibrated", calibrate=True)
-    assert temperature(shipped) > 0 and "## Calibration" in card(shipped) and "ECE before" in card(shipped)
-
-    plain = ship(run, tmp_path / "models")  # shipped before calibration: no temperature, no section
-    archive = os.path.join(plain, "model.tar.gz")
-    assert temperature(plain) is None and "## Calibration" not in card(plain)
-    test_file = json.loads((run / "config.json").read_text())["test_data_path"]
-    before = predict_correctness(archive, test_file)
-    calibration = calibrate_shipped("tiny", str(tmp_path / "models"), machine="a test machine", date="2026-12-07")
-    after = predict_correctness(archive, test_file)
-    assert after.predicted == before.predicted  # no answer changed
-    assert temperature(plain) == calibration["temperature"]
-    text = card(plain)
-    assert hashlib.sha256(Path(archive).read_bytes()).hexdigest() in text  # the files table names the new file
-    assert f"| {os.path.getsize(archive):,} |" in text
-    assert f"{calibration['test']['after']['ece_10']:.4f}" in text and "Date: 2026-12-07" in text
-    assert text.index("## Metrics") < text.index("## Calibration") < text.index("## How it was made")
-    again = card_with_calibration(text, "## Calibration\n\nnew\n", "0" * 64, 7)  # calibrated again
-    assert again.count("## Calibration") == 1 and "\nnew\n\n## How it was made" in again
-    assert f"| `model.tar.gz` | 7 | `{'0' * 64}` |" in again
+    assert verify_archive(os.path.join(small, "model.tar.gz"))  # sst-verify reads it as the model's weights
 
 
 def test_paths_of_the_shared_data_and_the_models_directory_become_relative(tmp_path, monkeypatch):
