@@ -179,6 +179,7 @@ def predict_correctness(
     and marks each labelled instance right or wrong.
     """
     from allennlp.common.util import lazy_groups_of
+    from allennlp.data import Instance
 
     from sst_elmo.safety.archive_safety import safe_load_archive
 
@@ -193,7 +194,10 @@ def predict_correctness(
         labelled = [instance for instance in batch if "label" in instance.fields]
         if not labelled:
             continue
-        for instance, output in zip(labelled, model.forward_on_instances(labelled)):
+        # Scored without their labels: the model then computes no loss (which is not per instance).
+        unlabelled = [Instance({key: field for key, field in instance.fields.items() if key != "label"})
+                      for instance in labelled]
+        for instance, output in zip(labelled, model.forward_on_instances(unlabelled)):
             predicted.append(model.vocab.get_token_from_index(int(output["logits"].argmax()), "labels"))
             if "probs" in output:  # the model's own (calibrated) probability of that label
                 probability.append(float(output["probs"][int(output["logits"].argmax())]))

@@ -148,3 +148,13 @@ def test_a_set_temperature_of_one_gives_back_the_trained_probabilities(calibrate
     assert predict_correctness(str(undone), data).probability == trained
     assert run_allennlp(["sst-calibrate", str(out), data, "-o", str(tmp_path / "x"), "--temperature", "0"]) == 1
     assert "--temperature" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+def test_predictions_log_no_warning_about_the_loss(calibrated, caplog, monkeypatch):
+    from allennlp.models import Model
+
+    original, _, _, data = calibrated
+    monkeypatch.setattr(Model, "_warn_for_unseparable_batches", set())  # AllenNLP warns once a process
+    with caplog.at_level("WARNING"):
+        predicted = predict_correctness(str(original), str(data))
+    assert predicted.predicted and not [record for record in caplog.records if "loss" in record.getMessage()]
