@@ -10,8 +10,9 @@ used to change the training reader only, and validation failed on the old column
 Importing `sst_elmo` installs `install_reader_overrides`: an override of `dataset_reader`
 (a dotted key under it, or the whole reader) also applies to `validation_dataset_reader`,
 which keeps the keys it sets itself (those whose value differs from the training reader's,
-such as `split`), and the keys that sample the training data (`TRAINING_SAMPLE`:
-`max_instances`, `sample_trees`, `sample_seed`), which stay the training reader's own. An
+such as `split`), and the keys that sample or add to the training data (`TRAINING_ONLY`:
+`max_instances`, `sample_trees`, `sample_seed`, and `sst_trees`' counterfactual copies
+`identity_terms`, `identity_copies`, `identity_seed`), which stay the training reader's own. An
 override of `validation_dataset_reader.KEY` still applies to the validation reader alone,
 after that. A validation reader that does not derive from the
 training reader (it lacks one of the training reader's keys), or that an override replaces
@@ -22,8 +23,11 @@ from typing import Any, Callable, Dict, Optional
 
 TRAIN = "dataset_reader"
 VALIDATION = "validation_dataset_reader"
-# Keys that cut or sample the training data (the small-data grids): never passed to validation.
-TRAINING_SAMPLE = ("max_instances", "sample_trees", "sample_seed")
+# Keys that cut, sample or add to the training data (the small-data grids, counterfactual
+# copies): never passed to validation.
+TRAINING_ONLY = (
+    "max_instances", "sample_trees", "sample_seed", "identity_terms", "identity_copies", "identity_seed",
+)
 _MISSING = object()
 
 
@@ -31,12 +35,12 @@ def own_keys(train: Dict[str, Any], validation: Dict[str, Any]) -> Optional[Dict
     """
     The keys that `validation` sets itself over `train` (absent there, or with another value),
     or `None` when `validation` does not derive from `train` (it lacks one of `train`'s keys,
-    other than `TRAINING_SAMPLE`'s).
+    other than `TRAINING_ONLY`'s).
     """
-    if not set(train) - set(TRAINING_SAMPLE) <= set(validation):
+    if not set(train) - set(TRAINING_ONLY) <= set(validation):
         return None
     own = {key: value for key, value in validation.items() if train.get(key, _MISSING) != value}
-    own.update({key: validation[key] for key in TRAINING_SAMPLE if key in validation})
+    own.update({key: validation[key] for key in TRAINING_ONLY if key in validation})
     return own
 
 
@@ -54,7 +58,7 @@ def share_reader_overrides(
     own = own_keys(train, validation)
     if own is None or not isinstance(merged.get(TRAIN), dict):
         return merged
-    shared = {key: value for key, value in merged[TRAIN].items() if key not in TRAINING_SAMPLE}
+    shared = {key: value for key, value in merged[TRAIN].items() if key not in TRAINING_ONLY}
     derived = copy.deepcopy({**shared, **own})
     prefix = VALIDATION + "."
     own_overrides = {key[len(prefix):]: value for key, value in overrides.items() if key.startswith(prefix)}

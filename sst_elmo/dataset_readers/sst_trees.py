@@ -7,6 +7,7 @@ from overrides import overrides
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import numbered_lines
+from sst_elmo.data.identity_swaps import DEFAULT_TERMS, IdentityTerms, swapped_copies
 from sst_elmo.data.tokenizers import TreebankTokenizer
 from sst_elmo.dataset_readers.classification_reader import ClassificationReader
 from sst_elmo.dataset_readers.sharding import shard_rows
@@ -48,6 +49,17 @@ class SstTreesReader(ClassificationReader):
         trees from the whole file: the small-data experiments of `configs/grids/`.
     sample_seed : `int`, optional (default = `13370`)
         The seed of the tree sample; fixed by default, so that every run sees the same trees.
+    identity_terms : `str`, optional
+        Counterfactual copies for training (`sst_elmo.data.identity_swaps`): each phrase that names
+        an identity term of this TSV file (`"default"`: Dixon et al. 2018's sexuality, race and
+        religion terms, `sst_elmo/data/lexicons/identity_terms.tsv`) is also read with the term
+        swapped for another of its group, with the same label. For training only, like
+        `use_subtrees`: set it with `-o '{"dataset_reader.identity_terms": "default"}'`, which
+        leaves the validation reader as it is.
+    identity_copies : `int`, optional (default = `1`)
+        Copies per phrase that names a term (fewer where the draws coincide).
+    identity_seed : `int`, optional (default = `13370`)
+        Seeds the draws, per line and phrase: every read yields the same copies.
     tokenizer : `Tokenizer`, optional (default = `TreebankTokenizer(strip_urls_and_handles=True)`)
         Only for raw text given to predict on (the trees come tokenized). SST has no URL or
         @handle, so a model trained on it has never read one; by default they are dropped
@@ -62,6 +74,9 @@ class SstTreesReader(ClassificationReader):
         use_subtrees: bool = False,
         sample_trees: Optional[int] = None,
         sample_seed: int = 13370,
+        identity_terms: Optional[str] = None,
+        identity_copies: int = 1,
+        identity_seed: int = 13370,
         tokenizer: Optional[Tokenizer] = None,
         **kwargs,
     ) -> None:
@@ -76,6 +91,13 @@ class SstTreesReader(ClassificationReader):
         self._use_subtrees = use_subtrees
         self._sample_trees = None if sample_trees is None else int(sample_trees)
         self._sample_seed = sample_seed
+        if isinstance(identity_copies, bool) or int(identity_copies) < 1:
+            raise ValueError(f"identity_copies must be a count >= 1, not {identity_copies!r}")
+        self._identity_terms = None if identity_terms is None else IdentityTerms.from_file(
+            DEFAULT_TERMS if identity_terms == "default" else identity_terms
+        )
+        self._identity_copies = int(identity_copies)
+        self._identity_seed = identity_seed
 
     @overrides
     def _read(self, file_path: str) -> Iterable[Instance]:
@@ -85,10 +107,19 @@ class SstTreesReader(ClassificationReader):
         for line_number, line in shard_rows(rows):
             tree = parse_tree(line, file_path, line_number)
             phrases = tree.subtrees() if self._use_subtrees else [tree]
-            for phrase in phrases:
+            for index, phrase in enumerate(phrases):
                 label = self._label_map[int(phrase.label())]
-                if label is not None:
-                    yield self.instance_at(file_path, line_number, line, phrase.leaves(), label)
+                if label is None:
+                    continue
+                yield self.instance_at(file_path, line_number, line, phrase.leaves(), label)
+                for copy in self._identity_copies_of(phrase.leaves(), line_number, index):
+                    yield self.instance_at(file_path, line_number, line, copy, label)
+
+    def _identity_copies_of(self, tokens: List[str], line_number: int, index: int) -> List[List[str]]:
+        if self._identity_terms is None:
+            return []
+        rng = random.Random(f"{self._identity_seed}:{line_number}:{index}")
+        return swapped_copies(tokens, self._identity_terms, self._identity_copies, rng)
 
     @overrides
     def text_to_instance(self, text, label: Optional[Union[str, int]] = None) -> Instance:  # type: ignore

@@ -101,3 +101,31 @@ class TestSstTreesReader:
     def test_unknown_granularity(self):
         with pytest.raises(ValueError, match="granularity"):
             SstTreesReader(granularity="7-class")
+
+
+def test_identity_copies_follow_each_phrase_that_names_a_term_with_its_label(tmp_path):
+    trees = tmp_path / "trees.txt"
+    trees.write_text("(3 (2 A) (3 (2 gay) (3 (3 teen) (2 drama))))\n(1 (2 Straight) (1 (2 to) (1 video)))\n")
+    plain = labels_and_tokens(SstTreesReader(use_subtrees=True).read(str(trees)))
+    swapped = labels_and_tokens(SstTreesReader(use_subtrees=True, identity_terms="default").read(str(trees)))
+    added = [row for row in swapped if row not in plain]
+    assert [row for row in swapped if row in plain] == plain
+    # The sentence, "gay teen drama" and "gay" alone each get one copy; "Straight to video" none.
+    assert [(label, len(tokens)) for label, tokens in added] == [("3", 4), ("3", 3), ("2", 1)]
+    assert all("gay" not in tokens for _, tokens in added)
+    again = SstTreesReader(use_subtrees=True, identity_terms="default").read(str(trees))
+    assert swapped == labels_and_tokens(again)
+    other = labels_and_tokens(SstTreesReader(use_subtrees=True, identity_terms="default", identity_seed=1,
+                                             identity_copies=3).read(str(trees)))
+    assert len(other) > len(swapped)
+    with pytest.raises(ValueError, match="identity_copies"):
+        SstTreesReader(identity_terms="default", identity_copies=0)
+
+
+def test_identity_copies_set_on_the_command_line_leave_the_validation_reader_alone(fixture_env):
+    from tests.conftest import CONFIGS
+
+    params = Params.from_file(str(CONFIGS / "sst2_elmo_glove.jsonnet"),
+                                    '{"dataset_reader.identity_terms": "default"}')
+    assert params["dataset_reader"]["identity_terms"] == "default"
+    assert "identity_terms" not in params["validation_dataset_reader"].as_dict()
