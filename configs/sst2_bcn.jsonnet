@@ -13,7 +13,7 @@ local num_labels = 2;
 
 local experiment(representation, input_dim) = classifier.experiment(
   reader={ type: 'sst_trees', granularity: '2-class', use_subtrees: true, label_names: labels.sst['2-class'] },
-  validation_reader={ use_subtrees: false },
+  validation_reader={ use_subtrees: false, identity_terms: null },  // training-only options off
   train_data_path=paths.sst('train'),
   validation_data_path=paths.sst('dev'),
   test_data_path=paths.sst('test'),

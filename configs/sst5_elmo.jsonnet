@@ -16,7 +16,7 @@ local granularity = '5-class';
 
 classifier.experiment(
   reader={ type: 'sst_trees', granularity: granularity, use_subtrees: true, label_names: labels.sst[granularity] },
-  validation_reader={ use_subtrees: false },
+  validation_reader={ use_subtrees: false, identity_terms: null },  // training-only options off
   train_data_path=paths.sst('train'),
   validation_data_path=paths.sst('dev'),
   test_data_path=paths.sst('test'),

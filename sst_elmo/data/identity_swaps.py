@@ -6,14 +6,17 @@ carry the sentiment (counterfactual data augmentation; Lu et al. 2018, Dixon et 
 
 The terms come from a TSV file (`IdentityTerms.from_file`; the default list, `DEFAULT_TERMS`, is
 Dixon et al.'s sexuality, race/ethnicity and religion terms). A term marked `person`, a word with
-other common senses in reviews ("straight to video", "black comedy"), is swapped only where the
-next word is a person noun, but may replace any term. Copies are drawn with a random generator
-the caller seeds, so the same phrase gets the same copies on every read.
+other common senses in reviews ("straight to video", "black comedy", "Christian Bale"), is
+swapped only where the next word is a person noun, but may replace any term. Within a copy each
+term found gets one replacement, a different one for each term of a group ("gay and lesbian"
+never becomes "queer and queer"), written in the list's spelling ("American", "LGBTQ"; a
+capital kept where the phrase had one) and with "a"/"an" before it fixed. Copies are drawn with
+a random generator the caller seeds, so the same phrase gets the same copies on every read.
 """
 import os
 import random
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Sequence, Set, Tuple
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import numbered_lines
@@ -25,14 +28,18 @@ NOUN_MARK = "@noun"
 Term = Tuple[str, ...]  # lowercased words
 
 
+Term = Tuple[str, ...]  # lowercased words
+
+
 @dataclass(frozen=True)
 class IdentityTerms:
     """
-    Identity terms by group, which of them are swapped wherever they stand (`anywhere`), the
-    rest only before a word of `person_nouns`.
+    Identity terms by group (lowercased words), their spelling in copies (`spelling`), which are
+    swapped wherever they stand (`anywhere`), the rest only before a word of `person_nouns`.
     """
 
     groups: Dict[str, Tuple[Term, ...]]
+    spelling: Dict[Term, Tuple[str, ...]]
     anywhere: FrozenSet[Term]
     person_nouns: FrozenSet[str]
 
@@ -40,6 +47,7 @@ class IdentityTerms:
     def from_file(cls, path: str = DEFAULT_TERMS) -> "IdentityTerms":
         """Reads `group<TAB>term<TAB>use` lines and `@noun<TAB>word` lines (`#` starts a comment)."""
         groups: Dict[str, List[Term]] = {}
+        spelling: Dict[Term, Tuple[str, ...]] = {}
         anywhere, nouns, seen = set(), set(), {}
         for number, line in numbered_lines(path):
             if not line.strip() or line.startswith("#"):
@@ -57,60 +65,80 @@ class IdentityTerms:
                                  line)
             seen[term] = number
             groups.setdefault(fields[0], []).append(term)
+            spelling[term] = tuple(fields[1].split())
             if fields[2] == "any":
                 anywhere.add(term)
         lonely = sorted(group for group, terms in groups.items() if len(terms) < 2)
         if not groups or lonely:
             raise InputError(f"every group needs two terms or more ({', '.join(lonely) or 'no group'})", path)
-        return cls({group: tuple(terms) for group, terms in groups.items()}, frozenset(anywhere), frozenset(nouns))
+        return cls({group: tuple(terms) for group, terms in groups.items()}, spelling, frozenset(anywhere),
+                   frozenset(nouns))
 
     def matches(self, tokens: Sequence[str]) -> List[Tuple[int, int, str]]:
-        """`(start, end, group)` of each swappable term in `tokens`, longest first, not overlapping."""
+        """`(start, end, group)` of each swappable term in `tokens`: the longest term of any group first,
+        not overlapping."""
         lowered = [token.lower() for token in tokens]
+        by_length = sorted(((term, group) for group, terms in self.groups.items() for term in terms),
+                           key=lambda item: -len(item[0]))
         found: List[Tuple[int, int, str]] = []
         start = 0
         while start < len(lowered):
-            match = self._match_at(lowered, start)
-            if match is None:
-                start += 1
-            else:
-                found.append(match)
-                start = match[1]
+            end = start + 1
+            for term, group in by_length:
+                stop = start + len(term)
+                if tuple(lowered[start:stop]) == term and (
+                        term in self.anywhere or (stop < len(lowered) and lowered[stop] in self.person_nouns)):
+                    found.append((start, stop, group))
+                    end = stop
+                    break
+            start = end
         return found
-
-    def _match_at(self, lowered: Sequence[str], start: int) -> Optional[Tuple[int, int, str]]:
-        for group, terms in self.groups.items():
-            for term in sorted(terms, key=len, reverse=True):
-                end = start + len(term)
-                if tuple(lowered[start:end]) != term:
-                    continue
-                if term in self.anywhere or (end < len(lowered) and lowered[end] in self.person_nouns):
-                    return start, end, group
-        return None
 
 
 def swapped_copies(
     tokens: Sequence[str], terms: IdentityTerms, copies: int, rng: random.Random
 ) -> List[List[str]]:
     """
-    Up to `copies` versions of `tokens` in which every identity term is replaced by another term
-    of its group (its first letter's case kept), drawn with `rng`; none if no term is found.
+    Up to `copies` versions of `tokens` in which every identity term found is replaced by another
+    term of its group (see the module's doc), drawn with `rng`; none if no term is found.
     """
     found = terms.matches(tokens)
     if not found:
         return []
+    present = {tuple(token.lower() for token in tokens[start:end]) for start, end, _ in found}
     results: List[List[str]] = []
     for _ in range(copies):
+        mapping = _draw_replacements(found, tokens, present, terms, rng)
         words: List[str] = []
         position = 0
-        for start, end, group in found:
+        for start, end, _ in found:
             original = tuple(token.lower() for token in tokens[start:end])
-            replacement = list(rng.choice([term for term in terms.groups[group] if term != original]))
+            replacement = list(terms.spelling[mapping[original]])
             if tokens[start][:1].isupper():
                 replacement[0] = replacement[0][:1].upper() + replacement[0][1:]
-            words += list(tokens[position:start]) + replacement
+            words += list(tokens[position:start])
+            if words and words[-1].lower() in ("a", "an"):
+                article = "an" if replacement[0][:1].lower() in "aeiou" else "a"
+                words[-1] = article.capitalize() if words[-1][:1].isupper() else article
+            words += replacement
             position = end
         copy = words + list(tokens[position:])
         if copy not in results:
             results.append(copy)
     return results
+
+
+def _draw_replacements(found: Sequence[Tuple[int, int, str]], tokens: Sequence[str], present: Set[Term],
+                       terms: IdentityTerms, rng: random.Random) -> Dict[Term, Term]:
+    """One replacement for each term found, distinct within a group, none of them a term of the phrase
+    where the group has enough others."""
+    mapping: Dict[Term, Term] = {}
+    for start, end, group in found:
+        original = tuple(token.lower() for token in tokens[start:end])
+        if original in mapping:
+            continue
+        taken = set(mapping.values()) | present
+        choices = [term for term in terms.groups[group] if term not in taken] or \
+            [term for term in terms.groups[group] if term != original]
+        mapping[original] = rng.choice(choices)
+    return mapping

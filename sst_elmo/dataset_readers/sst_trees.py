@@ -55,7 +55,7 @@ class SstTreesReader(ClassificationReader):
         religion terms, `sst_elmo/data/lexicons/identity_terms.tsv`) is also read with the term
         swapped for another of its group, with the same label. For training only, like
         `use_subtrees`: set it with `-o '{"dataset_reader.identity_terms": "default"}'`, which
-        leaves the validation reader as it is.
+        leaves the validation reader as it is, and the SST configs' validation readers set it to null.
     identity_copies : `int`, optional (default = `1`)
         Copies per phrase that names a term (fewer where the draws coincide).
     identity_seed : `int`, optional (default = `13370`)
@@ -93,9 +93,10 @@ class SstTreesReader(ClassificationReader):
         self._sample_seed = sample_seed
         if isinstance(identity_copies, bool) or int(identity_copies) < 1:
             raise ValueError(f"identity_copies must be a count >= 1, not {identity_copies!r}")
-        self._identity_terms = None if identity_terms is None else IdentityTerms.from_file(
-            DEFAULT_TERMS if identity_terms == "default" else identity_terms
-        )
+        # Read on first use: an archive whose training reader names a file another machine lacks
+        # still loads (its training reader is built, never used).
+        self._identity_terms_file = DEFAULT_TERMS if identity_terms == "default" else identity_terms
+        self._identity_terms: Optional[IdentityTerms] = None
         self._identity_copies = int(identity_copies)
         self._identity_seed = identity_seed
 
@@ -116,8 +117,10 @@ class SstTreesReader(ClassificationReader):
                     yield self.instance_at(file_path, line_number, line, copy, label)
 
     def _identity_copies_of(self, tokens: List[str], line_number: int, index: int) -> List[List[str]]:
-        if self._identity_terms is None:
+        if self._identity_terms_file is None:
             return []
+        if self._identity_terms is None:
+            self._identity_terms = IdentityTerms.from_file(self._identity_terms_file)
         rng = random.Random(f"{self._identity_seed}:{line_number}:{index}")
         return swapped_copies(tokens, self._identity_terms, self._identity_copies, rng)
 

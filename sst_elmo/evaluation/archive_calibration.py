@@ -35,6 +35,7 @@ from sst_elmo.evaluation.calibration import (
     fit_temperature,
     softmax,
 )
+from sst_elmo.evaluation.predictions import outputs_without_labels
 
 DEFAULT_BATCH_SIZE = 64
 CONFIG_NAME = "config.json"
@@ -62,7 +63,7 @@ def archive_logits(archive_file: str, data_path: str, batch_size: int = DEFAULT_
     with torch.no_grad():
         for batch in lazy_groups_of(archive.validation_dataset_reader.read(data_path), batch_size):
             labelled = [instance for instance in batch if "label" in instance.fields]
-            for instance, output in zip(labelled, model.forward_on_instances(labelled) if labelled else []):
+            for instance, output in zip(labelled, outputs_without_labels(model, labelled)):
                 logits.append(output["logits"])
                 labels.append(model.vocab.get_token_index(str(instance["label"].label), namespace))
     if not labels:

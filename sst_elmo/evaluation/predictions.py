@@ -17,7 +17,7 @@ import io
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sst_elmo.common.errors import InputError
 from sst_elmo.common.file_utils import atomic_write
@@ -169,6 +169,18 @@ def save_predictions(directory: str, runs: Sequence["Predicted"]) -> List[str]:
     return paths
 
 
+def outputs_without_labels(model: Any, instances: Sequence[Any]) -> List[Dict[str, Any]]:
+    """
+    `model.forward_on_instances(instances)` with the instances' `label` fields left out: the model
+    then computes no loss (one number for the batch, which AllenNLP warns it cannot split).
+    """
+    from allennlp.data import Instance
+
+    unlabelled = [Instance({key: field for key, field in instance.fields.items() if key != "label"})
+                  for instance in instances]
+    return model.forward_on_instances(unlabelled) if unlabelled else []
+
+
 def predict_correctness(
     archive_file: str, data_path: str, name: str = "", batch_size: int = DEFAULT_BATCH_SIZE, cuda_device: int = -1,
     overrides: str = "",
@@ -179,7 +191,6 @@ def predict_correctness(
     and marks each labelled instance right or wrong.
     """
     from allennlp.common.util import lazy_groups_of
-    from allennlp.data import Instance
 
     from sst_elmo.safety.archive_safety import safe_load_archive
 
@@ -194,10 +205,7 @@ def predict_correctness(
         labelled = [instance for instance in batch if "label" in instance.fields]
         if not labelled:
             continue
-        # Scored without their labels: the model then computes no loss (which is not per instance).
-        unlabelled = [Instance({key: field for key, field in instance.fields.items() if key != "label"})
-                      for instance in labelled]
-        for instance, output in zip(labelled, model.forward_on_instances(unlabelled)):
+        for instance, output in zip(labelled, outputs_without_labels(model, labelled)):
             predicted.append(model.vocab.get_token_from_index(int(output["logits"].argmax()), "labels"))
             if "probs" in output:  # the model's own (calibrated) probability of that label
                 probability.append(float(output["probs"][int(output["logits"].argmax())]))

@@ -43,7 +43,7 @@ def test_validation_overrides_apply_to_it_alone_and_a_whole_replacement_is_kept(
     # The whole training reader replaced: the validation reader is it plus its own keys.
     replaced = {"type": "sst_trees", "use_subtrees": True}
     train, validation = readers("sst5_lstm.jsonnet", {"dataset_reader": replaced})
-    assert validation == {"type": "sst_trees", "use_subtrees": False}
+    assert validation == {"type": "sst_trees", "use_subtrees": False, "identity_terms": None}
 
 
 def test_a_validation_reader_that_does_not_derive_is_left_alone():

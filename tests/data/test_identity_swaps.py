@@ -37,7 +37,28 @@ def test_words_with_other_senses_are_swapped_only_before_a_person_noun(terms):
     assert copy[0] == "a" and copy[-1] == "man" and copy[1] != "straight"
     # The longest term first: "african american" is one term, swapped whole.
     [copy] = swapped_copies("an african american family".split(), terms, 1, random.Random(1))
-    assert copy[0] == "an" and copy[-1] == "family" and copy[1:-1] != ["african", "american"]
+    assert copy[0] in ("a", "an") and copy[-1] == "family" and copy[1:-1] != ["african", "american"]
+    assert swapped_copies("Christian Bale stars".split(), terms, 1, random.Random(0)) == []
+
+
+def test_copies_are_consistent_spelled_as_listed_and_keep_a_and_an_right(terms):
+    for seed in range(40):
+        rng = random.Random(seed)
+        [copy] = swapped_copies("a gay and lesbian couple meet a black man".split(), terms, 1, rng)
+        first, second, race = copy[1], copy[3], copy[7:-1]
+        assert first != second and {first.lower(), second.lower()}.isdisjoint({"gay", "lesbian"})
+        for article, word in ((copy[0], first), (copy[6], race[0])):
+            assert article == ("an" if word[0].lower() in "aeiou" else "a"), copy
+        assert tuple(race) == terms.spelling[tuple(word.lower() for word in race)]  # "American", "white"
+    [copy] = swapped_copies("the gay man and the gay woman".split(), terms, 1, random.Random(3))
+    assert copy[1] == copy[5] != "gay"  # one replacement per term within a copy
+
+
+def test_the_longest_term_of_any_group_wins(tmp_path):
+    path = tmp_path / "terms.tsv"
+    path.write_text("a\tnew\tany\na\told\tany\nb\tnew york\tany\nb\tparis\tany\n", encoding="utf-8")
+    custom = IdentityTerms.from_file(str(path))
+    assert swapped_copies("in new york".split(), custom, 1, random.Random(0)) == [["in", "paris"]]
 
 
 @pytest.mark.parametrize("content, message", [

@@ -120,12 +120,22 @@ def test_identity_copies_follow_each_phrase_that_names_a_term_with_its_label(tmp
     assert len(other) > len(swapped)
     with pytest.raises(ValueError, match="identity_copies"):
         SstTreesReader(identity_terms="default", identity_copies=0)
+    missing = SstTreesReader(use_subtrees=True, identity_terms=str(tmp_path / "gone.tsv"))  # an archive elsewhere
+    with pytest.raises(InputError, match="gone.tsv"):
+        list(missing.read(str(trees)))
 
 
-def test_identity_copies_set_on_the_command_line_leave_the_validation_reader_alone(fixture_env):
+def test_identity_copies_set_on_the_command_line_leave_the_validation_reader_alone(fixture_env, tmp_path):
     from tests.conftest import CONFIGS
 
     params = Params.from_file(str(CONFIGS / "sst2_elmo_glove.jsonnet"),
                                     '{"dataset_reader.identity_terms": "default"}')
     assert params["dataset_reader"]["identity_terms"] == "default"
-    assert "identity_terms" not in params["validation_dataset_reader"].as_dict()
+    assert params["validation_dataset_reader"].as_dict().get("identity_terms") is None
+    # Set inside a config, the SST configs' validation readers still turn it off.
+    config = tmp_path / "swapped.jsonnet"
+    config.write_text(f"(import '{CONFIGS / 'sst2_elmo_glove.jsonnet'}') + "
+                      "{dataset_reader+: {identity_terms: 'default'}}")
+    params = Params.from_file(str(config))
+    assert params["dataset_reader"]["identity_terms"] == "default"
+    assert params["validation_dataset_reader"]["identity_terms"] is None
