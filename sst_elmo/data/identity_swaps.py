@@ -16,6 +16,7 @@ a random generator the caller seeds, so the same phrase gets the same copies on 
 import os
 import random
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Dict, FrozenSet, List, Sequence, Set, Tuple
 
 from sst_elmo.common.errors import InputError
@@ -24,9 +25,6 @@ from sst_elmo.common.file_utils import numbered_lines
 DEFAULT_TERMS = os.path.join(os.path.dirname(__file__), "lexicons", "identity_terms.tsv")
 USES = ("any", "person")
 NOUN_MARK = "@noun"
-
-Term = Tuple[str, ...]  # lowercased words
-
 
 Term = Tuple[str, ...]  # lowercased words
 
@@ -74,17 +72,24 @@ class IdentityTerms:
         return cls({group: tuple(terms) for group, terms in groups.items()}, spelling, frozenset(anywhere),
                    frozenset(nouns))
 
+    @cached_property
+    def _by_first_word(self) -> Dict[str, List[Tuple[Term, str]]]:
+        """`(term, group)` by the term's first word, the longest first: one lookup a token."""
+        index: Dict[str, List[Tuple[Term, str]]] = {}
+        for group, terms in self.groups.items():
+            for term in terms:
+                index.setdefault(term[0], []).append((term, group))
+        return {word: sorted(entries, key=lambda entry: -len(entry[0])) for word, entries in index.items()}
+
     def matches(self, tokens: Sequence[str]) -> List[Tuple[int, int, str]]:
         """`(start, end, group)` of each swappable term in `tokens`: the longest term of any group first,
         not overlapping."""
         lowered = [token.lower() for token in tokens]
-        by_length = sorted(((term, group) for group, terms in self.groups.items() for term in terms),
-                           key=lambda item: -len(item[0]))
         found: List[Tuple[int, int, str]] = []
         start = 0
         while start < len(lowered):
             end = start + 1
-            for term, group in by_length:
+            for term, group in self._by_first_word.get(lowered[start], ()):
                 stop = start + len(term)
                 if tuple(lowered[start:stop]) == term and (
                         term in self.anywhere or (stop < len(lowered) and lowered[stop] in self.person_nouns)):
